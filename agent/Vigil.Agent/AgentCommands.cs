@@ -1,0 +1,31 @@
+using System.Text;
+using Vigil.Protocol.Control;
+
+namespace Vigil.Agent;
+
+/// <summary>The commands a relay may send the agent, each answered with a result of the same id.</summary>
+internal sealed class AgentCommands(AgentContext context)
+{
+    public ControlMessage Handle(ControlMessage command)
+    {
+        var result = new ControlMessage { Type = ControlMessage.Result, Id = command.Id, Ok = true };
+        switch (command.Name)
+        {
+            case "ping":
+                result.Body = "{\"pong\":true}"u8.ToArray();
+                break;
+            case "echo":
+                result.Body = command.Body ?? "null"u8.ToArray();
+                break;
+            case "status":
+                result.Body = Encoding.UTF8.GetBytes(context.Status.ToJson());
+                break;
+            default:
+                result.Ok = false;
+                result.Error = $"unknown command '{command.Name}'";
+                break;
+        }
+        Log.Debug($"command {command.Id} '{command.Name}': {(result.Ok ? "ok" : result.Error)}");
+        return result;
+    }
+}

@@ -1,0 +1,91 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Vigil.Agent;
+
+/// <summary>
+/// What the agent is doing, kept in the state directory as "status" so that `vigil-agent status`
+/// (and an installer on the camera's shell) can read it without any port being open.
+/// </summary>
+internal sealed class AgentStatus(string stateDir, string deviceId)
+{
+    public const string FileName = "status";
+    private readonly object _gate = new();
+
+    public string DeviceId { get; } = deviceId;
+    public string State { get; private set; } = "starting";
+    public string? Relay { get; private set; }
+    public string? Node { get; private set; }
+    public DateTime Since { get; private set; } = DateTime.UtcNow;
+    public string? LastError { get; private set; }
+    public int Reconnects { get; private set; }
+
+    public void Set(string state, string? relay = null, string? node = null, string? error = null)
+    {
+        lock (_gate)
+        {
+            if (state == "connecting" && State == "connected")
+            {
+                Reconnects++;
+            }
+            State = state;
+            Relay = relay ?? Relay;
+            Node = state == "connected" ? node : null;
+            LastError = error ?? LastError;
+            Since = DateTime.UtcNow;
+            try
+            {
+                AtomicFile.Write(Path.Combine(stateDir, FileName), Encoding.UTF8.GetBytes(ToText()));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Log.Warn($"cannot write the status file: {e.Message}");
+            }
+        }
+    }
+
+    private string ToText() =>
+        $"device_id={DeviceId}\nstate={State}\nrelay={Relay}\nnode={Node}\nsince={Since:yyyy-MM-ddTHH:mm:ssZ}\nreconnects={Reconnects}\nlast_error={LastError}\n";
+
+    public string ToJson()
+    {
+        lock (_gate)
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                w.WriteString("device_id", DeviceId);
+                w.WriteString("state", State);
+                w.WriteString("relay", Relay);
+                w.WriteString("since", Since.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteNumber("reconnects", Reconnects);
+                w.WriteString("agent_version", AgentInfo.Version);
+                w.WriteEndObject();
+            }
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+    }
+
+    /// <summary>Prints the status file of a state directory (the `status` command).</summary>
+    public static int Print(string stateDir)
+    {
+        var path = Path.Combine(stateDir, FileName);
+        try
+        {
+            Console.Write(File.ReadAllText(path));
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"vigil-agent: no status at {path} ({e.Message}); is the agent running?");
+            return 1;
+        }
+    }
+}
+
+internal static class AgentInfo
+{
+    public const string Version = "0.1.0";
+}

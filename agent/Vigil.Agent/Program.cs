@@ -1,0 +1,111 @@
+using System.Runtime.InteropServices;
+using Vigil.Agent;
+using Vigil.Protocol.Link;
+
+return await AgentProgram.MainAsync(args).ConfigureAwait(false);
+
+namespace Vigil.Agent
+{
+    internal static class AgentProgram
+    {
+        private const string Usage = """
+            usage: vigil-agent <command> [--config FILE] [--state-dir DIR]
+              run       connect to the relays and serve (the default)
+              id        print this device's id and key fingerprint (makes the key on first use)
+              status    print what the running agent is doing
+              version   print the agent's version
+            The config defaults to /etc/vigil/agent.conf.
+            """;
+
+        public static async Task<int> MainAsync(string[] args)
+        {
+            var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
+            string? configPath = null, stateDir = null;
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (args[i] == "--config" && i + 1 < args.Length)
+                {
+                    configPath = args[++i];
+                }
+                else if (args[i] == "--state-dir" && i + 1 < args.Length)
+                {
+                    stateDir = args[++i];
+                }
+                else if (args[i] is "-h" or "--help" or "help")
+                {
+                    Console.WriteLine(Usage);
+                    return 0;
+                }
+            }
+            try
+            {
+                switch (command)
+                {
+                    case "version":
+                        Console.WriteLine($"vigil-agent {AgentInfo.Version}");
+                        return 0;
+                    case "status":
+                        return AgentStatus.Print(stateDir ?? LoadConfig(configPath).StateDir);
+                    case "id":
+                        return PrintId(stateDir ?? LoadConfig(configPath).StateDir);
+                    case "run":
+                        return await RunAsync(LoadConfig(configPath), stateDir).ConfigureAwait(false);
+                    default:
+                        Console.Error.WriteLine($"vigil-agent: unknown command '{command}'");
+                        Console.Error.WriteLine(Usage);
+                        return 2;
+                }
+            }
+            catch (Exception e) when (e is ConfigException or IdentityException)
+            {
+                Console.Error.WriteLine($"vigil-agent: {e.Message}");
+                return 78; // EX_CONFIG: init systems should not restart in a tight loop on this
+            }
+        }
+
+        private static AgentConfig LoadConfig(string? path) => AgentConfig.Load(path ?? AgentConfig.DefaultPath);
+
+        private static int PrintId(string stateDir)
+        {
+            var key = AgentKeyStore.LoadOrCreate(stateDir, out var created);
+            Console.WriteLine($"device_id {DeviceIdentity.DeviceId(key.PublicKey)}");
+            Console.WriteLine($"fingerprint {DeviceIdentity.Fingerprint(key.PublicKey)}");
+            Console.WriteLine($"public_key {Convert.ToBase64String(key.PublicKey)}");
+            if (created)
+            {
+                Console.Error.WriteLine($"vigil-agent: made a new identity in {stateDir}");
+            }
+            return 0;
+        }
+
+        private static async Task<int> RunAsync(AgentConfig config, string? stateDir)
+        {
+            if (stateDir is not null)
+            {
+                config.StateDir = stateDir;
+            }
+            Log.Verbose = config.Verbose;
+            if (config.Relays.Count == 0)
+            {
+                throw new ConfigException("no relay in the config (add relay = host:port)");
+            }
+            var key = AgentKeyStore.LoadOrCreate(config.StateDir, out var created);
+            var context = new AgentContext(config, key);
+            Log.Info($"vigil-agent {AgentInfo.Version}, device {context.DeviceId}{(created ? " (new identity)" : "")}, {config.Relays.Count} relay(s)");
+
+            using var stop = new CancellationTokenSource();
+            void OnSignal(PosixSignalContext signal)
+            {
+                // Handled here: the runner closes the link and the process exits 0.
+                signal.Cancel = true;
+                Log.Info($"{signal.Signal} received, stopping");
+                stop.Cancel();
+            }
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            await new AgentRunner(context).RunAsync(stop.Token).ConfigureAwait(false);
+            Log.Info("stopped");
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Xml.Linq;
+
+namespace Vigil.Build;
+
+/// <summary>The targets behind build.sh and build.ps1.</summary>
+internal static class Program
+{
+    private static readonly Dictionary<string, (string Help, Func<string[], int> Run)> Targets = new(StringComparer.Ordinal)
+    {
+        ["build"] = ("compile every project (Release)", _ => Build()),
+        ["test"] = ("install the test peers, publish the AOT agent through its gates, run every test", Test),
+        ["demo"] = ("run the system locally and say where to look", Demo.Run),
+        ["bench"] = ("run a benchmark: bench <name> (bench list names them)", Bench.Run),
+        ["publish-agent"] = ("NativeAOT vigil-agent: publish-agent [--rid RID], with the size and warning gates", PublishAgent),
+        ["help"] = ("this list", _ => Help()),
+    };
+
+    public static int Main(string[] args)
+    {
+        var target = args.Length > 0 ? args[0] : "help";
+        if (!Targets.TryGetValue(target, out var t))
+        {
+            Console.Error.WriteLine($"unknown target '{target}'");
+            Help();
+            return 2;
+        }
+        try
+        {
+            return t.Run(args[1..]);
+        }
+        catch (BuildException e)
+        {
+            Console.Error.WriteLine($"build: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int Help()
+    {
+        Console.WriteLine("usage: ./build.sh <target> [options]");
+        foreach (var (name, (help, _)) in Targets)
+        {
+            Console.WriteLine($"  {name,-14} {help}");
+        }
+        return 0;
+    }
+
+    private static int Build()
+    {
+        Shell.Run("dotnet", ["build", Paths.Solution, "-c", "Release", "-nologo"]);
+        return 0;
+    }
+
+    private static int PublishAgent(string[] args)
+    {
+        var rid = Options.Value(args, "--rid") ?? AgentPublisher.HostRid;
+        var binary = AgentPublisher.Publish(rid);
+        Console.WriteLine($"vigil-agent for {rid}: {binary} ({new FileInfo(binary).Length:N0} bytes)");
+        return 0;
+    }
+
+    private static int Test(string[] args)
+    {
+        TestPeers.Ensure();
+        var agent = AgentPublisher.Publish(AgentPublisher.HostRid);
+        var results = Path.Combine(Paths.Artifacts, "test-results");
+        if (Directory.Exists(results))
+        {
+            Directory.Delete(results, recursive: true);
+        }
+        var filter = Options.Value(args, "--filter");
+        var testArgs = new List<string> { "test", Paths.Solution, "-c", "Release", "-nologo", "--logger", "trx", "--results-directory", results };
+        if (filter is not null)
+        {
+            testArgs.AddRange(["--filter", filter]);
+        }
+        var code = Shell.Run("dotnet", testArgs, env: new() { ["VIGIL_AGENT_AOT"] = agent }, check: false);
+        var (passed, failed, skipped) = TrxSummary.Read(results);
+        // The plain closing line that any CI reader understands.
+        Console.WriteLine($"{passed} passed, {failed} failed, {skipped} skipped");
+        return code != 0 || failed > 0 || passed == 0 ? 1 : 0;
+    }
+}
+
+internal sealed class BuildException(string message) : Exception(message);
+
+internal static class Options
+{
+    public static string? Value(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}
+
+internal static class Paths
+{
+    public static readonly string Root = FindRoot();
+    public static string Solution => Path.Combine(Root, "Agent.sln");
+    public static string Artifacts => Path.Combine(Root, "artifacts");
+
+    private static string FindRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "Agent.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+        return dir ?? throw new BuildException("cannot find Agent.sln above the build program");
+    }
+}
+
+internal static class TrxSummary
+{
+    public static (int Passed, int Failed, int Skipped) Read(string dir)
+    {
+        int passed = 0, failed = 0, skipped = 0;
+        if (!Directory.Exists(dir))
+        {
+            return (0, 0, 0);
+        }
+        foreach (var file in Directory.EnumerateFiles(dir, "*.trx", SearchOption.AllDirectories))
+        {
+            var counters = XDocument.Load(file).Descendants().FirstOrDefault(e => e.Name.LocalName == "Counters");
+            if (counters is null)
+            {
+                continue;
+            }
+            int Get(string name) => int.TryParse(counters.Attribute(name)?.Value, out var v) ? v : 0;
+            passed += Get("passed");
+            failed += Get("failed") + Get("error") + Get("timeout") + Get("aborted");
+            skipped += Get("notExecuted");
+        }
+        return (passed, failed, skipped);
+    }
+}
+
+internal static class Shell
+{
+    public static int Run(string file, IEnumerable<string> args, Dictionary<string, string>? env = null, bool check = true, string? cwd = null)
+    {
+        var psi = new ProcessStartInfo(file) { WorkingDirectory = cwd ?? Paths.Root };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        foreach (var (k, v) in env ?? [])
+        {
+            psi.Environment[k] = v;
+        }
+        using var p = Process.Start(psi) ?? throw new BuildException($"cannot start {file}");
+        p.WaitForExit();
+        if (check && p.ExitCode != 0)
+        {
+            throw new BuildException($"{file} {string.Join(' ', args)} exited with {p.ExitCode}");
+        }
+        return p.ExitCode;
+    }
+
+    /// <summary>Runs and captures stdout and stderr together, echoing nothing.</summary>
+    public static (int Code, string Output) Capture(string file, IEnumerable<string> args, string? cwd = null)
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = cwd ?? Paths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(psi) ?? throw new BuildException($"cannot start {file}");
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout + stderr.Result);
+    }
+
+    public static bool Exists(string command) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, command)));
+}

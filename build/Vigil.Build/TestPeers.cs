@@ -1,0 +1,31 @@
+namespace Vigil.Build;
+
+/// <summary>
+/// The real programs the tests talk to. A fresh machine has none of them: as root they are
+/// installed with apt-get; otherwise the target says what to install.
+/// </summary>
+internal static class TestPeers
+{
+    /// <summary>Debian package and a file it installs, to tell whether it is there.</summary>
+    private static readonly (string Package, string Probe)[] Packages =
+    [
+        ("tinyproxy", "/usr/bin/tinyproxy"),
+    ];
+
+    public static void Ensure()
+    {
+        var missing = Packages.Where(p => !File.Exists(p.Probe)).Select(p => p.Package).ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+        if (Environment.UserName != "root" || !Shell.Exists("apt-get"))
+        {
+            throw new BuildException($"the tests need these Debian packages: {string.Join(' ', missing)} (sudo apt-get install {string.Join(' ', missing)})");
+        }
+        Console.WriteLine($"installing test peers: {string.Join(' ', missing)}");
+        var env = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
+        Shell.Run("apt-get", ["update", "-qq"], env);
+        Shell.Run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", .. missing], env);
+    }
+}

@@ -1,0 +1,97 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Vigil.Protocol.Mux;
+
+namespace Vigil.Protocol.Link;
+
+public abstract partial class LinkSession
+{
+    // Created on first send: an idle link on a relay holding tens of thousands should cost little.
+    private SemaphoreSlim? _writeLock;
+
+    /// <summary>
+    /// Writes one whole frame (length prefix and ciphertext) to the transport and flushes it. Called
+    /// under the session's write lock, one frame at a time, in nonce order.
+    /// </summary>
+    protected abstract ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken);
+
+    public ValueTask SendControlAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken = default)
+    {
+        if (json.Length is 0 or > MuxFrame.MaxControlLength)
+        {
+            throw new ArgumentException("a control message is 1 to 16384 bytes", nameof(json));
+        }
+        return SendFrameAsync(MuxFrameType.Control, 0, json, cancellationToken);
+    }
+
+    /// <summary>Sends a heartbeat; the answer updates <see cref="LastRoundTripMs"/>.</summary>
+    public ValueTask SendPingAsync(CancellationToken cancellationToken = default)
+    {
+        var body = new byte[MuxFrame.PingLength];
+        BinaryPrimitives.WriteInt64BigEndian(body, System.Diagnostics.Stopwatch.GetTimestamp());
+        return SendFrameAsync(MuxFrameType.Ping, 0, body, cancellationToken);
+    }
+
+    internal ValueTask SendWindowAsync(uint streamId, int increment)
+    {
+        var body = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(body, (uint)increment);
+        return SendFrameAsync(MuxFrameType.Window, streamId, body, CancellationToken.None);
+    }
+
+    internal ValueTask SendResetAsync(uint streamId, MuxError code, string reason)
+    {
+        var text = System.Text.Encoding.UTF8.GetBytes(reason.Length > 200 ? reason[..200] : reason);
+        var body = new byte[2 + text.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(body, (ushort)code);
+        text.CopyTo(body, 2);
+        return SendFrameAsync(MuxFrameType.Reset, streamId, body, CancellationToken.None);
+    }
+
+    /// <summary>Encrypts and writes one mux frame. Frames leave in the order they take the lock.</summary>
+    internal async ValueTask SendFrameAsync(MuxFrameType type, uint streamId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        if (body.Length > MuxFrame.MaxBodyLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(body));
+        }
+        var plainLength = MuxFrame.HeaderLength + body.Length;
+        var frameLength = LinkFraming.HeaderLength + plainLength + LinkFraming.TagLength;
+        var plain = ArrayPool<byte>.Shared.Rent(plainLength);
+        var frame = ArrayPool<byte>.Shared.Rent(frameLength);
+        var writeLock = _writeLock ?? InitWriteLock();
+        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (IsClosed)
+            {
+                throw new LinkClosedException(CloseReason);
+            }
+            MuxFrame.WriteHeader(plain, type, streamId);
+            body.Span.CopyTo(plain.AsSpan(MuxFrame.HeaderLength));
+            var written = _send.EncryptWithAd(default, plain.AsSpan(0, plainLength), frame.AsSpan(LinkFraming.HeaderLength));
+            LinkFraming.WriteHeader(frame, written);
+            await WriteFrameAsync(frame.AsMemory(0, LinkFraming.HeaderLength + written), cancellationToken).ConfigureAwait(false);
+            LastSentTicks = Environment.TickCount64;
+            BytesSent += LinkFraming.HeaderLength + written;
+        }
+        catch (Exception e) when (e is not LinkClosedException and not OperationCanceledException)
+        {
+            // A failed write leaves the nonce sequence unknown to the peer: the link cannot go on.
+            Close("write_failed");
+            throw new LinkClosedException(CloseReason);
+        }
+        finally
+        {
+            writeLock.Release();
+            ArrayPool<byte>.Shared.Return(plain);
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+    }
+
+    private SemaphoreSlim InitWriteLock()
+    {
+        var created = new SemaphoreSlim(1, 1);
+        return Interlocked.CompareExchange(ref _writeLock, created, null) ?? created;
+    }
+}

@@ -1,0 +1,216 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Vigil.Protocol.Link;
+using Vigil.Protocol.Noise;
+
+namespace Vigil.Relay.Agents;
+
+/// <summary>
+/// The agent listener, as a Kestrel connection handler: preamble, Noise IK handshake and hello under
+/// one deadline, then frames until the link ends. Whatever one connection sends, only that
+/// connection is closed, with its reason counted in the metrics.
+/// </summary>
+public sealed class AgentConnectionHandler(RelayNode node) : ConnectionHandler
+{
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        node.Metrics.ConnectionAccepted();
+        var input = connection.Transport.Input;
+        RelaySession? session = null;
+        try
+        {
+            using (var deadline = new CancellationTokenSource(node.Options.HandshakeTimeout))
+            {
+                session = await HandshakeAsync(connection, deadline.Token).ConfigureAwait(false);
+                await ReadFramesAsync(session, input, until: s => s.Hello is not null, deadline.Token).ConfigureAwait(false);
+            }
+            if (session.Hello is null)
+            {
+                throw new HandshakeRefusedException("closed_before_hello");
+            }
+            node.Metrics.HandshakeCompleted();
+            node.Registry.Register(session);
+            RelayLog.SessionOpened(node.Logger, session.DeviceId, session.RemoteAddress, session.Hello.Serial, session.Hello.AgentVersion);
+            if (node.Drain is not null)
+            {
+                _ = node.SendAwayAsync(session, TimeSpan.Zero);
+            }
+            await ReadFramesAsync(session, input, until: null, CancellationToken.None).ConfigureAwait(false);
+            session.Close("agent_closed");
+        }
+        catch (HandshakeRefusedException e)
+        {
+            Refuse(connection, session, e.Reason);
+        }
+        catch (OperationCanceledException)
+        {
+            Refuse(connection, session, "handshake_timeout");
+        }
+        catch (LinkProtocolException e)
+        {
+            if (session?.Hello is null)
+            {
+                Refuse(connection, session, e.Reason);
+            }
+            else
+            {
+                session.Close(e.Reason);
+            }
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or InvalidOperationException or LinkClosedException)
+        {
+            if (session?.Hello is null)
+            {
+                Refuse(connection, session, "connection_lost");
+            }
+            else
+            {
+                session.Close(session.CloseReason ?? "connection_lost");
+            }
+        }
+        finally
+        {
+            session?.ReleaseReader();
+        }
+    }
+
+    private void Refuse(ConnectionContext connection, RelaySession? session, string reason)
+    {
+        node.Metrics.HandshakeFailed(reason);
+        RelayLog.HandshakeFailed(node.Logger, connection.RemoteEndPoint?.ToString(), reason);
+        if (session is not null)
+        {
+            session.Close(reason);
+        }
+        else
+        {
+            connection.Abort(new ConnectionAbortedException(reason));
+        }
+    }
+
+    private async Task<RelaySession> HandshakeAsync(ConnectionContext connection, CancellationToken ct)
+    {
+        var input = connection.Transport.Input;
+        var preamble = new byte[LinkPreamble.Length];
+        var message = await ReadHandshakeAsync(input, preamble, ct).ConfigureAwait(false);
+        if (!LinkPreamble.TryRead(preamble, out _, out var error))
+        {
+            throw new HandshakeRefusedException(error!);
+        }
+        var handshake = LinkHandshake.CreateResponder(node.StaticKey, preamble, node.Aead);
+        var buffer = new byte[LinkFraming.MaxHandshakeLength];
+        try
+        {
+            handshake.ReadMessage(message, buffer);
+            var length = handshake.WriteMessage(default, buffer.AsSpan(LinkFraming.HeaderLength));
+            LinkFraming.WriteHeader(buffer, length);
+            await connection.Transport.Output.WriteAsync(buffer.AsMemory(0, LinkFraming.HeaderLength + length), ct).ConfigureAwait(false);
+        }
+        catch (NoiseException)
+        {
+            throw new HandshakeRefusedException("handshake_failed");
+        }
+        var (send, receive) = handshake.Split();
+        return new RelaySession(connection, send, receive, node, handshake.RemoteStaticPublicKey);
+    }
+
+    /// <summary>Reads the preamble and the first handshake frame, refusing oversize lengths before buffering them.</summary>
+    private static async Task<byte[]> ReadHandshakeAsync(PipeReader input, byte[] preamble, CancellationToken ct)
+    {
+        var header = new byte[LinkFraming.HeaderLength];
+        while (true)
+        {
+            var result = await input.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (buffer.Length >= LinkPreamble.Length)
+            {
+                buffer.Slice(0, LinkPreamble.Length).CopyTo(preamble);
+                if (!LinkPreamble.TryRead(preamble, out _, out var error))
+                {
+                    // Refuse garbage at once, before waiting for anything more.
+                    throw new HandshakeRefusedException(error!);
+                }
+                var rest = buffer.Slice(LinkPreamble.Length);
+                if (rest.Length >= LinkFraming.HeaderLength)
+                {
+                    rest.Slice(0, LinkFraming.HeaderLength).CopyTo(header);
+                    var length = LinkFraming.ReadHeader(header);
+                    if (length > LinkFraming.MaxHandshakeLength)
+                    {
+                        throw new HandshakeRefusedException("frame_too_large");
+                    }
+                    if (rest.Length >= LinkFraming.HeaderLength + length)
+                    {
+                        var message = rest.Slice(LinkFraming.HeaderLength, length).ToArray();
+                        input.AdvanceTo(rest.GetPosition(LinkFraming.HeaderLength + length));
+                        return message;
+                    }
+                }
+            }
+            if (result.IsCompleted)
+            {
+                throw new HandshakeRefusedException(buffer.Length == 0 ? "closed_before_handshake" : "truncated_handshake");
+            }
+            input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Reads frames into the session until the peer ends, or <paramref name="until"/> holds.</summary>
+    private async Task ReadFramesAsync(RelaySession session, PipeReader input, Func<RelaySession, bool>? until, CancellationToken ct)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            try
+            {
+                while (LinkFrameReader.TryRead(ref buffer, out var frame))
+                {
+                    node.Metrics.Received(LinkFraming.HeaderLength + frame.Length);
+                    await ProcessAsync(session, frame).ConfigureAwait(false);
+                    if (until?.Invoke(session) == true)
+                    {
+                        return;
+                    }
+                }
+            }
+            finally
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+            if (result.IsCompleted || session.IsClosed)
+            {
+                if (buffer.Length > 0)
+                {
+                    throw new LinkProtocolException("truncated_frame");
+                }
+                return;
+            }
+        }
+    }
+
+    private static async ValueTask ProcessAsync(RelaySession session, ReadOnlySequence<byte> frame)
+    {
+        if (frame.IsSingleSegment)
+        {
+            await session.ProcessFrameAsync(frame.First).ConfigureAwait(false);
+            return;
+        }
+        var copy = ArrayPool<byte>.Shared.Rent((int)frame.Length);
+        try
+        {
+            frame.CopyTo(copy);
+            await session.ProcessFrameAsync(copy.AsMemory(0, (int)frame.Length)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+}
+
+internal sealed class HandshakeRefusedException(string reason) : Exception(reason)
+{
+    public string Reason { get; } = reason;
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace Vigil.Relay;
+
+/// <summary>The relay's log events. No secret (key, token) is ever an argument.</summary>
+internal static partial class RelayLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Agent {DeviceId} connected from {Remote} (serial {Serial}, agent {Version})")]
+    public static partial void SessionOpened(ILogger logger, string deviceId, string? remote, string? serial, string? version);
+
+    [LoggerMessage(2, LogLevel.Information, "Agent {DeviceId} disconnected: {Reason}")]
+    public static partial void SessionClosed(ILogger logger, string deviceId, string reason);
+
+    [LoggerMessage(3, LogLevel.Debug, "Connection from {Remote} refused before its session began: {Reason}")]
+    public static partial void HandshakeFailed(ILogger logger, string? remote, string reason);
+
+    [LoggerMessage(4, LogLevel.Warning, "Draining: {Count} agents told to go away, retry after {RetryAfter} s")]
+    public static partial void Draining(ILogger logger, int count, int retryAfter);
+
+    [LoggerMessage(5, LogLevel.Information, "Tunnel to {DeviceId}:{Port} for {Subject} opened")]
+    public static partial void TunnelOpened(ILogger logger, string deviceId, int port, string? subject);
+
+    [LoggerMessage(6, LogLevel.Warning, "Tunnel to {DeviceId}:{Port} refused: {Reason}")]
+    public static partial void TunnelRefused(ILogger logger, string deviceId, int port, string reason);
+
+    [LoggerMessage(7, LogLevel.Information, "Relay node {NodeId}: agents on {Listen}, API on {ApiListen}, public key {PublicKey}")]
+    public static partial void Started(ILogger logger, string nodeId, string listen, string apiListen, string publicKey);
+
+    [LoggerMessage(8, LogLevel.Warning, "Made a new {What} at {Path}")]
+    public static partial void MadeSecret(ILogger logger, string what, string path);
+}
