@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Vigil.LoadTool;
+
+/// <summary>
+/// A real vigil-agent process (the NativeAOT binary, or "dotnet vigil-agent.dll"), with its own
+/// state directory and config, and its log kept for assertions.
+/// </summary>
+public sealed class AgentProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private AgentProcess(Process process, string stateDir, string configPath)
+    {
+        _process = process;
+        StateDir = stateDir;
+        ConfigPath = configPath;
+    }
+
+    public string StateDir { get; }
+    public string ConfigPath { get; }
+    public int Pid => _process.Id;
+    public string DeviceId { get; private set; } = "";
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    /// <summary>Writes a config for one relay and starts the agent; waits until the relay lists it.</summary>
+    public static async Task<AgentProcess> StartAsync(string binary, RelayProcess relay, IReadOnlyCollection<int> tunnelPorts, string? extraConfig = null)
+    {
+        var dir = Directory.CreateTempSubdirectory("vigil-agent-").FullName;
+        var config = new StringBuilder()
+            .AppendLine($"relay = {relay.AgentEndPoint}")
+            .AppendLine($"relay_key = {Convert.ToBase64String(relay.PublicKey)}")
+            .AppendLine($"state_dir = {Path.Combine(dir, "state")}")
+            .AppendLine("serial = BENCH0001");
+        if (tunnelPorts.Count > 0)
+        {
+            config.AppendLine($"tunnel_ports = {string.Join(',', tunnelPorts)}");
+        }
+        config.Append(extraConfig);
+        var agent = Start(binary, dir, config.ToString());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var id = agent.ReadDeviceId();
+            if (id is not null && (await relay.Api.GetStringAsync($"/v1/sessions").ConfigureAwait(false)).Contains(id, StringComparison.Ordinal))
+            {
+                agent.DeviceId = id;
+                return agent;
+            }
+            if (DateTime.UtcNow > deadline || agent.HasExited)
+            {
+                var log = agent.Log;
+                await agent.DisposeAsync().ConfigureAwait(false);
+                throw new TimeoutException($"the agent did not appear on the relay; its log:\n{log}");
+            }
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Starts the agent on a config text in a fresh directory, without waiting for anything.</summary>
+    public static AgentProcess Start(string binary, string dir, string configText, string command = "run")
+    {
+        var configPath = Path.Combine(dir, "agent.conf");
+        File.WriteAllText(configPath, configText);
+        var (file, prefix) = binary.EndsWith(".dll", StringComparison.Ordinal) ? ("dotnet", new[] { binary }) : (binary, Array.Empty<string>());
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in prefix.Concat([command, "--config", configPath]))
+        {
+            psi.ArgumentList.Add(a);
+        }
+        var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {binary}");
+        var agent = new AgentProcess(process, Path.Combine(dir, "state"), configPath);
+        process.OutputDataReceived += (_, e) => agent.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => agent.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return agent;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+
+    public string? ReadDeviceId()
+    {
+        var path = Path.Combine(StateDir, "agent.id");
+        try
+        {
+            return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Sends SIGTERM and waits for the exit code.</summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            _ = Posix.Kill(_process.Id, Posix.SigTerm);
+        }
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+        _process.Dispose();
+    }
+}
+
+public static partial class Posix
+{
+    public const int SigTerm = 15;
+    public const int SigKill = 9;
+    public const int SigStop = 19;
+    public const int SigCont = 18;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
+}
