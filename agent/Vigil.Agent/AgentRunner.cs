@@ -165,13 +165,22 @@ internal sealed class AgentRunner(AgentContext context)
             LinkFraming.WriteHeader(message.AsSpan(LinkPreamble.Length), length);
             await socket.SendAsync(message.AsMemory(0, LinkPreamble.Length + LinkFraming.HeaderLength + length), SocketFlags.None, timeout.Token).ConfigureAwait(false);
 
-            await ReceiveExactlyAsync(socket, message.AsMemory(0, LinkFraming.HeaderLength), timeout.Token).ConfigureAwait(false);
-            var replyLength = LinkFraming.ReadHeader(message);
-            if (replyLength > LinkFraming.MaxHandshakeLength)
+            int replyLength;
+            try
             {
-                throw new IOException($"the relay's handshake reply is {replyLength} bytes, over the cap");
+                await ReceiveExactlyAsync(socket, message.AsMemory(0, LinkFraming.HeaderLength), timeout.Token).ConfigureAwait(false);
+                replyLength = LinkFraming.ReadHeader(message);
+                if (replyLength > LinkFraming.MaxHandshakeLength)
+                {
+                    throw new IOException($"the relay's handshake reply is {replyLength} bytes, over the cap");
+                }
+                await ReceiveExactlyAsync(socket, message.AsMemory(0, replyLength), timeout.Token).ConfigureAwait(false);
             }
-            await ReceiveExactlyAsync(socket, message.AsMemory(0, replyLength), timeout.Token).ConfigureAwait(false);
+            catch (SocketException e)
+            {
+                // A relay that cannot read message 1 (sealed to another key) drops the connection.
+                throw new IOException($"the relay dropped the connection during the handshake ({e.Message}); is relay_key this relay's public key?");
+            }
             try
             {
                 handshake.ReadMessage(message.AsSpan(0, replyLength), new byte[LinkFraming.MaxHandshakeLength]);
@@ -252,7 +261,7 @@ internal sealed class AgentRunner(AgentContext context)
             var n = await socket.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
             if (n == 0)
             {
-                throw new IOException("the relay closed the connection during the handshake");
+                throw new IOException("the relay closed the connection during the handshake (is relay_key this relay's public key?)");
             }
             buffer = buffer[n..];
         }

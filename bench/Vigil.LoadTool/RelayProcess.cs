@@ -22,6 +22,8 @@ public sealed class RelayProcess : IAsyncDisposable
     public IPEndPoint AgentEndPoint { get; }
     public HttpClient Api { get; }
     public int Pid => _process.Id;
+    public string KeyFile => Path.Combine(_dir, "relay.key");
+    public string LogFile => Path.Combine(_dir, "relay.log");
     public byte[] PublicKey { get; private set; } = [];
 
     public static async Task<RelayProcess> StartAsync(string relayDll, IEnumerable<string> extraArgs, string? dir = null)
@@ -86,8 +88,14 @@ public sealed class RelayProcess : IAsyncDisposable
         return long.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         Api.Dispose();
         if (!_process.HasExited)
         {

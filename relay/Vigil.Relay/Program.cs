@@ -135,6 +135,15 @@ namespace Vigil.Relay
             {
                 RelayLog.MadeSecret(node.Logger, "node API token", options.ApiTokenFile);
             }
+            // On SIGTERM, Kestrel waits for open connections; agent links never end by themselves, so
+            // end them: each agent reconnects to another node at once (a drain first is kinder).
+            app.Lifetime.ApplicationStopping.Register(() =>
+            {
+                foreach (var session in node.Registry.All)
+                {
+                    session.Close("relay_stopping");
+                }
+            });
             RelayLog.Started(node.Logger, options.NodeId, options.Listen, options.ApiListen, Convert.ToBase64String(staticKey.PublicKey));
             return app;
         }

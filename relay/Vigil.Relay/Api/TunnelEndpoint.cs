@@ -54,6 +54,15 @@ internal static class TunnelEndpoint
             return Refuse(node, deviceId, port, StatusCodes.Status502BadGateway, "link_closed", "the agent's link closed");
         }
 
+        // A tunnel is a long-lived byte pipe, not a request body: no size cap, no minimum rate.
+        if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = null;
+        }
+        if (ctx.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinRequestBodyDataRateFeature>() is { } rate)
+        {
+            rate.MinDataRate = null;
+        }
         node.Metrics.TunnelOpened();
         RelayLog.TunnelOpened(node.Logger, deviceId, port, grant?.Subject);
         try
