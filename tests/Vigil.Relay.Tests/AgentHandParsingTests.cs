@@ -1,0 +1,81 @@
+using System.Globalization;
+using NUnit.Framework;
+using Vigil.Agent;
+
+namespace Vigil.Relay.Tests;
+
+/// <summary>
+/// The agent parses and formats a few things by hand to keep its binary small; each must match the
+/// framework call it replaced.
+/// </summary>
+public sealed class AgentHandParsingTests
+{
+    [TestCase("20")]
+    [TestCase("0.5")]
+    [TestCase(".25")]
+    [TestCase("5.")]
+    [TestCase("1.2345678")]
+    [TestCase("86400")]
+    [TestCase("86400.0")]
+    [TestCase("86400.5")]
+    [TestCase("86401")]
+    [TestCase("0")]
+    [TestCase("0.0")]
+    [TestCase("")]
+    [TestCase(".")]
+    [TestCase("1.2.3")]
+    [TestCase("-1")]
+    [TestCase("+1")]
+    [TestCase("1e3")]
+    [TestCase("1,5")]
+    [TestCase("99999999999999999999999")]
+    [TestCase("000000000000000000000003.5")]
+    public void SecondsMatchDoubleParsing(string text)
+    {
+        var expectedOk = double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var s) && s > 0 && s <= 86400;
+        Assert.That(AgentConfig.TryParseSeconds(text, out var parsed), Is.EqualTo(expectedOk));
+        if (expectedOk)
+        {
+            Assert.That(parsed.Ticks, Is.EqualTo(TimeSpan.FromSeconds(s).Ticks).Within(1));
+        }
+    }
+
+    [Test]
+    public void TenthsMatchTheFormatString()
+    {
+        var random = new Random(7);
+        long[] ticks = [0, 1, 499_999, 500_000, 2_500_000, 9_950_000, 10_000_000, 600_000_000, 149_999_999, 150_000_000];
+        foreach (var t in ticks.Concat(Enumerable.Range(0, 2000).Select(_ => random.NextInt64(0, 600_000_000))))
+        {
+            var span = TimeSpan.FromTicks(t);
+            Assert.That(AgentRunner.Tenths(span), Is.EqualTo(span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)), $"{t} ticks");
+        }
+    }
+
+    [TestCase("user:pass")]
+    [TestCase("us%65r:p%40ss%3A")]
+    [TestCase("%C3%A9t%C3%A9")]
+    [TestCase("bad%C3")]
+    [TestCase("bad%FF%FEx")]
+    [TestCase("trailing%")]
+    [TestCase("trailing%4")]
+    [TestCase("%zz%41")]
+    [TestCase("%%41")]
+    [TestCase("%F0%9F%98%80")]
+    public void UnescapeMatchesUri(string text)
+    {
+        Assert.That(ProxyEndpoint.Unescape(text), Is.EqualTo(Uri.UnescapeDataString(text)));
+    }
+
+    [Test]
+    public void IsoTimeMatchesTheFormatStrings()
+    {
+        var random = new Random(11);
+        for (var i = 0; i < 2000; i++)
+        {
+            var t = new DateTime(random.NextInt64(DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), DateTimeKind.Utc);
+            Assert.That(IsoTime.Format(t, milliseconds: true), Is.EqualTo(t.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)));
+            Assert.That(IsoTime.Format(t, milliseconds: false), Is.EqualTo(t.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)));
+        }
+    }
+}
