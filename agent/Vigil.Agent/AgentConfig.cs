@@ -67,7 +67,7 @@ internal sealed class AgentConfig
         string[] lines;
         try
         {
-            lines = File.ReadAllLines(path);
+            lines = TextFile.ReadAllLines(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

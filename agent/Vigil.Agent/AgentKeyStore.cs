@@ -116,7 +116,7 @@ internal static class AgentKeyStore
             {
                 throw new IdentityException($"{path} is corrupt (too large)");
             }
-            return File.ReadAllText(path, Encoding.ASCII);
+            return TextFile.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

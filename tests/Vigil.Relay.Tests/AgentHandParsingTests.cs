@@ -78,4 +78,26 @@ public sealed class AgentHandParsingTests
             Assert.That(IsoTime.Format(t, milliseconds: false), Is.EqualTo(t.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)));
         }
     }
+
+    [TestCase("")]
+    [TestCase("a")]
+    [TestCase("a\n")]
+    [TestCase("a\n\n")]
+    [TestCase("a\r\nb\rc\n\rd")]
+    [TestCase("\uFEFFrelay = x\r\n# é\n")]
+    [TestCase("\n\r\n\r")]
+    public void TextFileSplitsLinesLikeFile(string text)
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, text, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            Assert.That(TextFile.ReadAllLines(path), Is.EqualTo(File.ReadAllLines(path)));
+            Assert.That(TextFile.ReadAllText(path), Is.EqualTo(File.ReadAllText(path)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
