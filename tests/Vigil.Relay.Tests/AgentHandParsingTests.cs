@@ -101,3 +101,43 @@ public sealed class AgentHandParsingTests
         }
     }
 }
+
+/// <summary>AtomicFile writes with open/write/fsync; its failures must be the exceptions FileStream raised.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class AtomicFileTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void MakeDir() => _dir = Directory.CreateTempSubdirectory("vigil-atomic").FullName;
+
+    [TearDown]
+    public void RemoveDir() => Directory.Delete(_dir, recursive: true);
+
+    [Test]
+    public void WritesContentWithOwnerOnlyMode()
+    {
+        var path = Path.Combine(_dir, "status");
+        File.WriteAllText(path, "old content that is longer");
+        AtomicFile.Write(path, "new"u8);
+        Assert.That(File.ReadAllText(path), Is.EqualTo("new"));
+        Assert.That(File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite), Is.EqualTo(UnixFileMode.None));
+        Assert.That(Directory.GetFiles(_dir), Has.Length.EqualTo(1));
+    }
+
+    [TestCase("missing/status")]
+    [TestCase("file/status")]
+    public void FailsLikeFileStream(string relative)
+    {
+        File.WriteAllText(Path.Combine(_dir, "file"), "x");
+        var path = Path.Combine(_dir, relative);
+        var temp = Path.Combine(Path.GetDirectoryName(path)!, $".status.{Environment.ProcessId}.tmp");
+        var expected = Assert.Catch(() => new FileStream(temp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }).Dispose());
+        var actual = Assert.Catch(() => AtomicFile.Write(path, "x"u8));
+        Assert.That(actual!.GetType(), Is.EqualTo(expected!.GetType()));
+        if (actual.GetType() == typeof(IOException))
+        {
+            Assert.That(actual.Message, Is.EqualTo(expected.Message));
+        }
+    }
+}
