@@ -67,7 +67,7 @@ internal sealed class AgentConfig
         string[] lines;
         try
         {
-            lines = File.ReadAllLines(path);
+            lines = TextFile.ReadAllLines(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -170,13 +170,58 @@ internal sealed class AgentConfig
     /// <summary>The key pinned for relays named only by a hint (a goaway's node list).</summary>
     public byte[]? DefaultRelayKey { get; private set; }
 
-    private static TimeSpan Seconds(string value, Func<string> where)
+    private static TimeSpan Seconds(string value, Func<string> where) =>
+        TryParseSeconds(value, out var seconds) ? seconds : throw new ConfigException($"{where()}: expected seconds, more than 0");
+
+    /// <summary>
+    /// Seconds as digits with an optional decimal point ("20", "0.5", ".25"), above 0 and at most a day.
+    /// Parsed by hand into whole ticks (finer digits are dropped): double parsing would link the
+    /// runtime's floating-point parser for this one use.
+    /// </summary>
+    internal static bool TryParseSeconds(string value, out TimeSpan seconds)
     {
-        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var s) || s <= 0 || s > 86400)
+        const long maxSeconds = 86400;
+        seconds = default;
+        long whole = 0, fraction = 0;
+        int fractionDigits = 0, digits = 0;
+        bool point = false, nonZero = false, finerNonZero = false;
+        foreach (var c in value)
         {
-            throw new ConfigException($"{where()}: expected seconds, more than 0");
+            if (c == '.' && !point)
+            {
+                point = true;
+                continue;
+            }
+            if (c is < '0' or > '9')
+            {
+                return false;
+            }
+            digits++;
+            nonZero |= c != '0';
+            if (!point)
+            {
+                whole = Math.Min(whole * 10 + (c - '0'), maxSeconds + 1);
+            }
+            else if (fractionDigits < 7)
+            {
+                fraction = fraction * 10 + (c - '0');
+                fractionDigits++;
+            }
+            else
+            {
+                finerNonZero |= c != '0';
+            }
         }
-        return TimeSpan.FromSeconds(s);
+        if (digits == 0 || !nonZero || whole > maxSeconds || (whole == maxSeconds && (fraction > 0 || finerNonZero)))
+        {
+            return false;
+        }
+        for (; fractionDigits < 7; fractionDigits++)
+        {
+            fraction *= 10;
+        }
+        seconds = TimeSpan.FromTicks(whole * TimeSpan.TicksPerSecond + fraction);
+        return true;
     }
 }
 

@@ -73,8 +73,9 @@ internal static class AgentKeyStore
         byte[]? priv = null, pub = null;
         if (lines.Length >= 3 && lines[0] == Header)
         {
-            foreach (var line in lines.Skip(1))
+            for (var i = 1; i < lines.Length; i++)
             {
+                var line = lines[i];
                 if (line.StartsWith("private ", StringComparison.Ordinal))
                 {
                     DeviceIdentity.TryParseKey(line[8..], out priv);
@@ -115,7 +116,7 @@ internal static class AgentKeyStore
             {
                 throw new IdentityException($"{path} is corrupt (too large)");
             }
-            return File.ReadAllText(path, Encoding.ASCII);
+            return TextFile.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -85,10 +85,17 @@ internal sealed class AgentRunner(AgentContext context)
             }
             _next++;
             var delay = Backoff(attempt++);
-            Log.Info($"reconnecting in {delay.TotalSeconds:0.0} s ({outcome})");
+            Log.Info($"reconnecting in {Tenths(delay)} s ({outcome})");
             await Delay(delay, ct).ConfigureAwait(false);
         }
         context.Status.Set("stopped");
+    }
+
+    /// <summary>Seconds with one decimal, rounded half up, as "0.0" formats them, without the floating-point formatter.</summary>
+    internal static string Tenths(TimeSpan span)
+    {
+        var tenths = (span.Ticks + TimeSpan.TicksPerSecond / 20) / (TimeSpan.TicksPerSecond / 10);
+        return $"{tenths / 10}.{tenths % 10}";
     }
 
     /// <summary>Full jitter (AWS architecture blog, "Exponential Backoff and Jitter"): uniform in [0, min(max, min * 2^attempt)].</summary>

@@ -213,9 +213,8 @@ internal sealed class AgentSession : LinkSession
         try
         {
             await stream.AcceptAsync().ConfigureAwait(false);
-            await using var net = new NetworkStream(local, ownsSocket: false);
-            var up = PumpAsync(net, stream, async () => await stream.ShutdownWriteAsync().ConfigureAwait(false));
-            var down = PumpAsync(stream, net, () => { local.Shutdown(SocketShutdown.Send); return ValueTask.CompletedTask; });
+            var up = PumpUpAsync(local, stream);
+            var down = PumpDownAsync(stream, local);
             await Task.WhenAll(up, down).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or LinkClosedException or ObjectDisposedException)
@@ -229,14 +228,53 @@ internal sealed class AgentSession : LinkSession
         }
     }
 
-    private static async Task PumpAsync(Stream from, Stream to, Func<ValueTask> onEnd)
+    // The pumps use the socket directly rather than through a NetworkStream, which only added its own
+    // code to the binary. Socket failures are wrapped as NetworkStream wrapped them, so the tunnel's
+    // end is logged the same way.
+
+    /// <summary>Camera to relay: local socket into the stream, then half-close the stream.</summary>
+    private static async Task PumpUpAsync(Socket from, MuxStream to)
+    {
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            int n;
+            try
+            {
+                n = await from.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new IOException($"net_io_readfailure, {e.Message}", e);
+            }
+            if (n == 0)
+            {
+                break;
+            }
+            await to.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+        }
+        await to.ShutdownWriteAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Relay to camera: the stream into the local socket, then half-close the socket.</summary>
+    private static async Task PumpDownAsync(MuxStream from, Socket to)
     {
         var buffer = new byte[16 * 1024];
         int n;
         while ((n = await from.ReadAsync(buffer).ConfigureAwait(false)) > 0)
         {
-            await to.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+            try
+            {
+                for (var sent = 0; sent < n;)
+                {
+                    sent += await to.SendAsync(buffer.AsMemory(sent, n - sent), SocketFlags.None).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new IOException($"net_io_writefailure, {e.Message}", e);
+            }
         }
-        await onEnd().ConfigureAwait(false);
+        to.Shutdown(SocketShutdown.Send);
     }
 }

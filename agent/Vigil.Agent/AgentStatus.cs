@@ -46,7 +46,7 @@ internal sealed class AgentStatus(string stateDir, string deviceId)
     }
 
     private string ToText() =>
-        $"device_id={DeviceId}\nstate={State}\nrelay={Relay}\nnode={Node}\nsince={Since:yyyy-MM-ddTHH:mm:ssZ}\nreconnects={Reconnects}\nlast_error={LastError}\n";
+        $"device_id={DeviceId}\nstate={State}\nrelay={Relay}\nnode={Node}\nsince={IsoTime.Format(Since, milliseconds: false)}\nreconnects={Reconnects}\nlast_error={LastError}\n";
 
     public string ToJson()
     {
@@ -59,7 +59,7 @@ internal sealed class AgentStatus(string stateDir, string deviceId)
                 w.WriteString("device_id", DeviceId);
                 w.WriteString("state", State);
                 w.WriteString("relay", Relay);
-                w.WriteString("since", Since.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteString("since", IsoTime.Format(Since, milliseconds: false));
                 w.WriteNumber("reconnects", Reconnects);
                 w.WriteString("agent_version", AgentInfo.Version);
                 w.WriteEndObject();
@@ -74,12 +74,12 @@ internal sealed class AgentStatus(string stateDir, string deviceId)
         var path = Path.Combine(stateDir, FileName);
         try
         {
-            Console.Write(File.ReadAllText(path));
+            StdIo.Out(File.ReadAllBytes(path));
             return 0;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"vigil-agent: no status at {path} ({e.Message}); is the agent running?");
+            StdIo.ErrLine($"vigil-agent: no status at {path} ({e.Message}); is the agent running?");
             return 1;
         }
     }

@@ -25,10 +25,10 @@ internal static class Log
 
     private static void Write(string level, string message)
     {
-        var line = $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {level} {message}";
+        var line = $"{IsoTime.Format(DateTime.UtcNow, milliseconds: true)} {level} {message}";
         lock (Gate)
         {
-            Console.Error.WriteLine(line);
+            StdIo.ErrLine(line);
         }
     }
 }

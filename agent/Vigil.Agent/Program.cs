@@ -33,7 +33,7 @@ namespace Vigil.Agent
                 }
                 else if (args[i] is "-h" or "--help" or "help")
                 {
-                    Console.WriteLine(Usage);
+                    StdIo.OutLine(Usage);
                     return 0;
                 }
             }
@@ -42,7 +42,7 @@ namespace Vigil.Agent
                 switch (command)
                 {
                     case "version":
-                        Console.WriteLine($"vigil-agent {AgentInfo.Version}");
+                        StdIo.OutLine($"vigil-agent {AgentInfo.Version}");
                         return 0;
                     case "status":
                         return AgentStatus.Print(stateDir ?? LoadConfig(configPath).StateDir);
@@ -51,14 +51,14 @@ namespace Vigil.Agent
                     case "run":
                         return await RunAsync(LoadConfig(configPath), stateDir).ConfigureAwait(false);
                     default:
-                        Console.Error.WriteLine($"vigil-agent: unknown command '{command}'");
-                        Console.Error.WriteLine(Usage);
+                        StdIo.ErrLine($"vigil-agent: unknown command '{command}'");
+                        StdIo.ErrLine(Usage);
                         return 2;
                 }
             }
             catch (Exception e) when (e is ConfigException or IdentityException)
             {
-                Console.Error.WriteLine($"vigil-agent: {e.Message}");
+                StdIo.ErrLine($"vigil-agent: {e.Message}");
                 return 78; // EX_CONFIG: init systems should not restart in a tight loop on this
             }
         }
@@ -68,12 +68,12 @@ namespace Vigil.Agent
         private static int PrintId(string stateDir)
         {
             var key = AgentKeyStore.LoadOrCreate(stateDir, out var created);
-            Console.WriteLine($"device_id {DeviceIdentity.DeviceId(key.PublicKey)}");
-            Console.WriteLine($"fingerprint {DeviceIdentity.Fingerprint(key.PublicKey)}");
-            Console.WriteLine($"public_key {Convert.ToBase64String(key.PublicKey)}");
+            StdIo.OutLine($"device_id {DeviceIdentity.DeviceId(key.PublicKey)}");
+            StdIo.OutLine($"fingerprint {DeviceIdentity.Fingerprint(key.PublicKey)}");
+            StdIo.OutLine($"public_key {Convert.ToBase64String(key.PublicKey)}");
             if (created)
             {
-                Console.Error.WriteLine($"vigil-agent: made a new identity in {stateDir}");
+                StdIo.ErrLine($"vigil-agent: made a new identity in {stateDir}");
             }
             return 0;
         }
@@ -98,7 +98,8 @@ namespace Vigil.Agent
             {
                 // Handled here: the runner closes the link and the process exits 0.
                 signal.Cancel = true;
-                Log.Info($"{signal.Signal} received, stopping");
+                // Named by hand: formatting the enum would link the runtime's enum-name machinery.
+                Log.Info($"{(signal.Signal == PosixSignal.SIGTERM ? "SIGTERM" : "SIGINT")} received, stopping");
                 stop.Cancel();
             }
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
@@ -12,10 +13,9 @@ internal static class RelayDialer
     public static async Task<Socket> ConnectAsync(RelayEndpoint relay, ProxyEndpoint? proxy, CancellationToken ct)
     {
         var (host, port) = proxy is null ? (relay.Host, relay.Port) : (proxy.Host, proxy.Port);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = await ConnectAnyAsync(await HostResolver.ResolveAsync(host, ct).ConfigureAwait(false), port, ct).ConfigureAwait(false);
         try
         {
-            await socket.ConnectAsync(host, port, ct).ConfigureAwait(false);
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             if (proxy is not null)
             {
@@ -28,6 +28,41 @@ internal static class RelayDialer
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Tries the addresses in the resolver's order and returns the first connected socket, as
+    /// Socket.ConnectAsync(host, port) does: a dual-mode socket where the kernel has IPv6, so that
+    /// IPv4 peers keep showing as IPv4-mapped addresses; the last failure if none connects.
+    /// </summary>
+    private static async Task<Socket> ConnectAnyAsync(IPAddress[] addresses, int port, CancellationToken ct)
+    {
+        Exception? last = null;
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            if (address.AddressFamily == AddressFamily.InterNetworkV6 && socket.AddressFamily != AddressFamily.InterNetworkV6)
+            {
+                socket.Dispose();
+                continue;
+            }
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, port), ct).ConfigureAwait(false);
+                return socket;
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                last = e;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+        throw last ?? new SocketException((int)SocketError.AddressFamilyNotSupported);
     }
 
     private static async Task ProxyConnectAsync(Socket socket, RelayEndpoint relay, ProxyEndpoint proxy, CancellationToken ct)

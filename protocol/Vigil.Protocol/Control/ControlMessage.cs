@@ -212,7 +212,7 @@ public sealed class ControlMessage
     private static List<int> Ports(ref Utf8JsonReader r)
     {
         var list = new List<int>();
-        Expect(ref r, JsonTokenType.StartArray);
+        ExpectStartArray(ref r);
         while (r.Read() && r.TokenType != JsonTokenType.EndArray)
         {
             var p = r.GetInt32();
@@ -228,7 +228,7 @@ public sealed class ControlMessage
     private static List<string> Strings(ref Utf8JsonReader r)
     {
         var list = new List<string>();
-        Expect(ref r, JsonTokenType.StartArray);
+        ExpectStartArray(ref r);
         while (r.Read() && r.TokenType != JsonTokenType.EndArray)
         {
             if (list.Count >= MaxStrings)
@@ -240,11 +240,13 @@ public sealed class ControlMessage
         return list;
     }
 
-    private static void Expect(ref Utf8JsonReader r, JsonTokenType type)
+    // The message names the token type by hand: formatting an enum would cost the agent's binary
+    // the runtime's enum-name machinery.
+    private static void ExpectStartArray(ref Utf8JsonReader r)
     {
-        if (r.TokenType != type)
+        if (r.TokenType != JsonTokenType.StartArray)
         {
-            throw new ControlFormatException($"expected {type}");
+            throw new ControlFormatException("expected StartArray");
         }
     }
 }

@@ -32,7 +32,17 @@ public static class DeviceIdentity
         Span<byte> hash = stackalloc byte[32];
         Blake2s.Hash(publicKey, hash);
         var hex = Convert.ToHexStringLower(hash[..16]);
-        return string.Join(':', Enumerable.Range(0, 8).Select(i => hex.Substring(i * 4, 4)));
+        Span<char> grouped = stackalloc char[8 * 4 + 7];
+        for (int i = 0, o = 0; i < 8; i++)
+        {
+            if (i > 0)
+            {
+                grouped[o++] = ':';
+            }
+            hex.AsSpan(i * 4, 4).CopyTo(grouped[o..]);
+            o += 4;
+        }
+        return new string(grouped);
     }
 
     private static string Base32(ReadOnlySpan<byte> data)

@@ -1,5 +1,3 @@
-using System.Collections.Frozen;
-
 namespace Vigil.Protocol.Noise;
 
 /// <summary>
@@ -12,7 +10,7 @@ namespace Vigil.Protocol.Noise;
 /// </remarks>
 public sealed class HandshakePattern
 {
-    private static readonly FrozenDictionary<string, HandshakePattern> s_byName = BuildTable();
+    private static readonly Dictionary<string, HandshakePattern> s_byName = BuildTable();
 
     private HandshakePattern(
         string name,
@@ -28,9 +26,15 @@ public sealed class HandshakePattern
         // Read-only wrappers: the shared static instances must not be changeable through a cast.
         InitiatorPreMessage = Array.AsReadOnly(initiatorPreMessage);
         ResponderPreMessage = Array.AsReadOnly(responderPreMessage);
-        Messages = Array.AsReadOnly(messages.Select(m => (IReadOnlyList<NoiseToken>)Array.AsReadOnly(m)).ToArray());
+        var readOnlyMessages = new IReadOnlyList<NoiseToken>[messages.Length];
+        for (int i = 0; i < messages.Length; i++)
+        {
+            readOnlyMessages[i] = Array.AsReadOnly(messages[i]);
+            HasPsk |= Array.IndexOf(messages[i], NoiseToken.Psk) >= 0;
+        }
+
+        Messages = Array.AsReadOnly(readOnlyMessages);
         IsOneWay = isOneWay;
-        HasPsk = messages.Any(m => m.Contains(NoiseToken.Psk));
     }
 
     internal NoiseToken[] InitiatorPreMessageTokens { get; }
@@ -122,7 +126,12 @@ public sealed class HandshakePattern
             return true;
         }
 
-        var messages = basePattern.MessageTokens.Select(m => m.ToList()).ToList();
+        var messages = new List<List<NoiseToken>>(basePattern.MessageTokens.Length);
+        foreach (NoiseToken[] m in basePattern.MessageTokens)
+        {
+            messages.Add([.. m]);
+        }
+
         int lastPosition = -1;
         foreach (string modifier in name[pskAt..].Split('+'))
         {
@@ -148,11 +157,17 @@ public sealed class HandshakePattern
             }
         }
 
+        var withPsk = new NoiseToken[messages.Count][];
+        for (int i = 0; i < withPsk.Length; i++)
+        {
+            withPsk[i] = [.. messages[i]];
+        }
+
         pattern = new HandshakePattern(
             name,
             basePattern.InitiatorPreMessageTokens,
             basePattern.ResponderPreMessageTokens,
-            [.. messages.Select(m => m.ToArray())],
+            withPsk,
             basePattern.IsOneWay);
         return true;
     }
@@ -161,7 +176,9 @@ public sealed class HandshakePattern
 
     private static HandshakePattern Get(string name) => s_byName[name];
 
-    private static FrozenDictionary<string, HandshakePattern> BuildTable()
+    // A plain Dictionary, not a FrozenDictionary: the agent links this, and the frozen collections
+    // cost its binary more code than the table has entries.
+    private static Dictionary<string, HandshakePattern> BuildTable()
     {
         (string Name, string Text)[] oneWay =
         [
@@ -224,7 +241,7 @@ public sealed class HandshakePattern
             table.Add(name, FromNotation(name, text, isOneWay: false));
         }
 
-        return table.ToFrozenDictionary(StringComparer.Ordinal);
+        return table;
     }
 
     // Lines are separated by '|'; "..." ends the pre-messages. Handshake messages must alternate
@@ -259,9 +276,11 @@ public sealed class HandshakePattern
     private static (bool FromInitiator, NoiseToken[] Tokens) ParseLine(string line)
     {
         bool fromInitiator = line.StartsWith("->", StringComparison.Ordinal);
-        NoiseToken[] tokens = line[2..]
-            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Select(t => t switch
+        string[] names = line[2..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var tokens = new NoiseToken[names.Length];
+        for (int i = 0; i < names.Length; i++)
+        {
+            tokens[i] = names[i] switch
             {
                 "e" => NoiseToken.E,
                 "s" => NoiseToken.S,
@@ -270,9 +289,10 @@ public sealed class HandshakePattern
                 "se" => NoiseToken.SE,
                 "ss" => NoiseToken.SS,
                 "psk" => NoiseToken.Psk,
-                _ => throw new InvalidOperationException($"Unknown token '{t}'."),
-            })
-            .ToArray();
+                var t => throw new InvalidOperationException($"Unknown token '{t}'."),
+            };
+        }
+
         return (fromInitiator, tokens);
     }
 }

@@ -63,7 +63,7 @@ public sealed class HandshakeState : IDisposable
         _s = s;
         _e = e;
         _rs = rs.IsEmpty ? null : rs.ToArray();
-        _psks = psks?.Select(p => (byte[])p.Clone()).ToArray() ?? [];
+        _psks = CopyPsks(psks);
         Validate();
 
         ProtocolName = "Noise_" + pattern.Name + "_25519_ChaChaPoly_BLAKE2s";
@@ -277,6 +277,22 @@ public sealed class HandshakeState : IDisposable
         WipeEphemeral();
     }
 
+    private static byte[][] CopyPsks(IReadOnlyList<byte[]>? psks)
+    {
+        if (psks is null)
+        {
+            return [];
+        }
+
+        var copies = new byte[psks.Count][];
+        for (int i = 0; i < copies.Length; i++)
+        {
+            copies[i] = (byte[])psks[i].Clone();
+        }
+
+        return copies;
+    }
+
     private void Validate()
     {
         bool usesOwnStatic = false;
@@ -284,9 +300,9 @@ public sealed class HandshakeState : IDisposable
         int pskCount = 0;
         NoiseToken[] ownPre = _initiator ? _pattern.InitiatorPreMessageTokens : _pattern.ResponderPreMessageTokens;
         NoiseToken[] remotePre = _initiator ? _pattern.ResponderPreMessageTokens : _pattern.InitiatorPreMessageTokens;
-        foreach (NoiseToken token in ownPre.Concat(remotePre))
+        foreach (NoiseToken[] pre in (ReadOnlySpan<NoiseToken[]>)[ownPre, remotePre])
         {
-            if (token != NoiseToken.S)
+            if (Array.Exists(pre, token => token != NoiseToken.S))
             {
                 throw new NotSupportedException("Only static keys are supported in pre-messages.");
             }
@@ -321,7 +337,7 @@ public sealed class HandshakeState : IDisposable
             throw new ArgumentException($"Pattern {_pattern.Name} needs the peer's static public key up front.");
         }
 
-        if (_psks.Length != pskCount || _psks.Any(p => p.Length != PskLength))
+        if (_psks.Length != pskCount || Array.Exists(_psks, p => p.Length != PskLength))
         {
             throw new ArgumentException($"Pattern {_pattern.Name} needs {pskCount} pre-shared keys of {PskLength} bytes.");
         }

@@ -99,10 +99,13 @@ public static class SystemRandom
 
     private static void FillFromDevice(Span<byte> buffer)
     {
-        using var stream = new FileStream("/dev/urandom", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        // A handle and RandomAccess rather than a FileStream: the agent links this, and FileStream's
+        // buffering and async strategies cost its binary tens of kilobytes. A character device ignores
+        // the offset.
+        using var handle = File.OpenHandle("/dev/urandom", FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         while (!buffer.IsEmpty)
         {
-            int read = stream.Read(buffer);
+            int read = RandomAccess.Read(handle, buffer, fileOffset: 0);
             if (read <= 0)
             {
                 throw new IOException("/dev/urandom returned no data.");
