@@ -129,6 +129,12 @@ public sealed class ControlMessageTests
         yield return C("""{"t":1}""", "type is a number");
         yield return C("""{"t":{"a":1}}""", "type is an object");
         yield return C("""{"t":"hello","id":"7"}""", "id is a string");
+        yield return C("""{"t":"hello","id":1.5}""", "id is fractional");
+        yield return C("""{"t":"hello","id":99999999999999999999}""", "id beyond long");
+        yield return C("""{"t":"hello","heartbeat_interval_ms":4294967296}""", "interval beyond int");
+        yield return C("""{"t":"hello","retry_after":1e99}""", "retry_after 1e99");
+        yield return C("""{"t":"hello","tunnel_ports":[80.5]}""", "port is fractional");
+        yield return C("""{"t":"hello","tunnel_ports":[99999999999]}""", "port beyond int");
         yield return C("""{"t":"hello","ok":"yes"}""", "ok is a string");
         yield return C("""{"t":"hello","serial":5}""", "serial is a number");
         yield return C("""{"t":"hello","serial":["a"]}""", "serial is an array");

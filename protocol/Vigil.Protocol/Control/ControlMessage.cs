@@ -147,6 +147,11 @@ public sealed class ControlMessage
         {
             throw new ControlFormatException($"malformed control message: {e.Message}");
         }
+        catch (FormatException e)
+        {
+            // GetInt32/GetInt64 on a fraction or a number out of range.
+            throw new ControlFormatException($"malformed control message: {e.Message}");
+        }
     }
 
     private static ControlMessage ParseCore(ReadOnlySpan<byte> json)
