@@ -151,6 +151,7 @@ public sealed class ControlMessageTests
         yield return C("""{'t':'cmd'}""", "single quotes");
         yield return new TestCaseData(new byte[] { (byte)'{', (byte)'"', (byte)'t', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}' }).SetName("invalid UTF-8 in type");
         yield return new TestCaseData(Encoding.UTF8.GetBytes("{\"t\":\"hello\",\"serial\":\"" + new string('a', 17 * 1024) + "\"")).SetName("17 kB unterminated");
+        yield return new TestCaseData(Encoding.UTF8.GetBytes("{\"t\":\"hello\",\"serial\":\"" + new string('a', 17 * 1024) + "\"}")).SetName("17 kB well formed");
     }
 
     [TestCaseSource(nameof(Malformed))]
