@@ -189,6 +189,8 @@ public sealed class TunnelTokenTests
     [TestCase("""{"dev":7,"port":554,"iat":1799999940,"exp":1800000300}""", "malformed")]
     [TestCase("""{"dev":"abcdefghijklmnopqrstuvwx","port":554,"iat":1799999940,"exp":1800000300""", "malformed")]
     [TestCase("""{"dev":"abcdefghijklmnopqrstuvwx","port":554,"iat":99999999999999999999,"exp":1800000300}""", "malformed")]
+    [TestCase("""{"dev":"abcdefghijklmnopqrstuvwx","port":554,"iat":1799999940,"exp":99999999999999}""", "malformed")]
+    [TestCase("""{"dev":"abcdefghijklmnopqrstuvwx","port":554,"iat":99999999999999,"exp":1800000300}""", "malformed")]
     public void SignedClaimsOfTheWrongShapeAreMalformed(string claims, string? expected)
     {
         Assert.That(Verify(SignRaw(claims)), Is.EqualTo(expected));
