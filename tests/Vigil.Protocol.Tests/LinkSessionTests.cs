@@ -213,6 +213,24 @@ public sealed class LinkSessionTests
         Assert.That(link.Initiator.IsClosed, Is.False);
     }
 
+    [TestCase("\u00e9", 200)]          // 200 characters, 400 bytes of UTF-8
+    [TestCase("\u6e2c", 150)]          // 150 characters, 450 bytes
+    [TestCase("\U0001F4F7", 120)]     // surrogate pairs, 480 bytes
+    [TestCase("x", 1000)]
+    public async Task ALongRefusalReasonRefusesTheStreamNotTheLink(string unit, int count)
+    {
+        await using var link = MemoryLink.Create();
+        link.Responder.Serve = ServeMode.Refuse;
+        link.Responder.RefuseCode = MuxError.ConnectFailed;
+        link.Responder.RefuseReason = string.Concat(Enumerable.Repeat(unit, count));
+        var e = Assert.ThrowsAsync<MuxStreamException>(async () => await link.Initiator.OpenStreamAsync(8080).WaitAsync(s_wait));
+        Assert.That(e!.Code, Is.EqualTo(MuxError.ConnectFailed));
+        Assert.That(link.Responder.RefuseReason, Does.StartWith(e.Message.TrimEnd('\uFFFD')), "the reason arrives, cut short if need be");
+        Assert.That(Encoding.UTF8.GetByteCount(e.Message), Is.LessThanOrEqualTo(256));
+        Assert.That(e.Message, Does.Not.Contain("\uFFFD"), "cut at a character boundary");
+        Assert.That(link.Initiator.IsClosed, Is.False, link.Initiator.CloseReason);
+    }
+
     [Test]
     public async Task MaxStreamsIsCheckedByTheOpener()
     {

@@ -39,9 +39,24 @@ public abstract partial class LinkSession
         return SendFrameAsync(MuxFrameType.Window, streamId, body, CancellationToken.None);
     }
 
+    /// <summary>The longest reason a Reset frame carries (its body is a 2-byte code and at most this).</summary>
+    private const int MaxResetReasonBytes = 256;
+
     internal ValueTask SendResetAsync(uint streamId, MuxError code, string reason)
     {
-        var text = System.Text.Encoding.UTF8.GetBytes(reason.Length > 200 ? reason[..200] : reason);
+        // The peer refuses a Reset whose reason is over 256 bytes and closes the whole link, so the
+        // cut is by UTF-8 bytes (not characters) and at a character boundary.
+        int chars = 0, bytes = 0;
+        foreach (var rune in reason.EnumerateRunes())
+        {
+            if (bytes + rune.Utf8SequenceLength > MaxResetReasonBytes)
+            {
+                break;
+            }
+            bytes += rune.Utf8SequenceLength;
+            chars += rune.Utf16SequenceLength;
+        }
+        var text = System.Text.Encoding.UTF8.GetBytes(reason, 0, chars);
         var body = new byte[2 + text.Length];
         BinaryPrimitives.WriteUInt16BigEndian(body, (ushort)code);
         text.CopyTo(body, 2);
