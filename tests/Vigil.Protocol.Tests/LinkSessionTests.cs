@@ -359,6 +359,38 @@ public sealed class LinkSessionTests
     }
 
     [Test]
+    public async Task AWriteCancelledOnAStalledTransportDoesNotBreakTheLink()
+    {
+        await using var link = MemoryLink.Create();
+        link.Responder.Serve = ServeMode.Hold;
+        var output = await Within(link.Initiator.OpenStreamAsync(554));
+        var input = await Next(link.Responder.Accepted);
+
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        link.Initiator.WriteGate = gate;
+        using var cts = new CancellationTokenSource();
+        var write = output.WriteAsync("payload"u8.ToArray(), cts.Token).AsTask();
+        await Eventually(() => link.Initiator.GateWaiters == 1, "the frame is encrypted and on its way out");
+        cts.Cancel();
+        await Task.Delay(50);
+        link.Initiator.WriteGate = null;
+        gate.SetResult();
+        try
+        {
+            await write.WaitAsync(s_wait);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        // Whatever became of that write, the frames after it must still decrypt in order.
+        await link.Initiator.SendControlAsync(new ControlMessage { Type = "after" }.ToJson());
+        var after = await Next(link.Responder.Controls);
+        Assert.That(after.Type, Is.EqualTo("after"));
+        Assert.That(link.Responder.IsClosed, Is.False, link.Responder.CloseReason);
+    }
+
+    [Test]
     public async Task SendingPastTheWindowClosesWithFlowControlViolation()
     {
         await using var link = MemoryLink.Create();

@@ -151,6 +151,10 @@ internal sealed class MemorySession : LinkSession
     /// <summary>When set, writes wait for it: the session's write lock stays held meanwhile.</summary>
     public TaskCompletionSource? WriteGate { get; set; }
 
+    /// <summary>Writes waiting on <see cref="WriteGate"/>.</summary>
+    public int GateWaiters => Volatile.Read(ref _gateWaiters);
+    private int _gateWaiters;
+
     /// <summary>Frames processed by this side's reader.</summary>
     public long FramesProcessed => Interlocked.Read(ref _framesProcessed);
     private long _framesProcessed;
@@ -199,7 +203,16 @@ internal sealed class MemorySession : LinkSession
     {
         if (WriteGate is { } gate)
         {
-            await gate.Task;
+            // Like a socket or a pipe, a write blocked on the transport honours cancellation.
+            Interlocked.Increment(ref _gateWaiters);
+            try
+            {
+                await gate.Task.WaitAsync(cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _gateWaiters);
+            }
         }
         Assert.That(LinkFraming.ReadHeader(frame.Span), Is.EqualTo(frame.Length - LinkFraming.HeaderLength), "the length prefix");
         // The frame buffer is pooled: copy before it leaves the call.

@@ -11,7 +11,8 @@ public abstract partial class LinkSession
 
     /// <summary>
     /// Writes one whole frame (length prefix and ciphertext) to the transport and flushes it. Called
-    /// under the session's write lock, one frame at a time, in nonce order.
+    /// under the session's write lock, one frame at a time, in nonce order. The token is never
+    /// cancelled: a frame once encrypted must be written whole (to stop a stuck write, close the link).
     /// </summary>
     protected abstract ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken);
 
@@ -86,7 +87,10 @@ public abstract partial class LinkSession
             body.Span.CopyTo(plain.AsSpan(MuxFrame.HeaderLength));
             var written = _send.EncryptWithAd(default, plain.AsSpan(0, plainLength), frame.AsSpan(LinkFraming.HeaderLength));
             LinkFraming.WriteHeader(frame, written);
-            await WriteFrameAsync(frame.AsMemory(0, LinkFraming.HeaderLength + written), cancellationToken).ConfigureAwait(false);
+            // The nonce is spent: from here the frame goes out whole or the link closes. Cancelling
+            // halfway would leave a gap in the nonces or half a frame on the wire, and the peer would
+            // fail every frame after it.
+            await WriteFrameAsync(frame.AsMemory(0, LinkFraming.HeaderLength + written), CancellationToken.None).ConfigureAwait(false);
             LastSentTicks = Environment.TickCount64;
             BytesSent += LinkFraming.HeaderLength + written;
         }
