@@ -359,6 +359,39 @@ public sealed class LinkSessionTests
     }
 
     [Test]
+    public async Task AWriteCancelledWhileWaitingToSendGivesItsCreditBack()
+    {
+        await using var link = MemoryLink.Create();
+        link.Responder.Serve = ServeMode.Hold;
+        var output = await Within(link.Initiator.OpenStreamAsync(554));
+        var input = await Next(link.Responder.Accepted);
+        var other = await Within(link.Initiator.OpenStreamAsync(80));
+        await Next(link.Responder.Accepted);
+
+        // Another stream's frame holds the session's write lock on a stalled transport...
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        link.Initiator.WriteGate = gate;
+        var blocker = other.WriteAsync(new byte[10]).AsTask();
+        await Eventually(() => link.Initiator.GateWaiters == 1, "a write holds the lock");
+
+        // ...so this write takes credit, waits for the lock, and is cancelled before it sends anything.
+        using var cts = new CancellationTokenSource();
+        var cancelled = output.WriteAsync(new byte[1000], cts.Token).AsTask();
+        await Task.Delay(50);
+        cts.Cancel();
+        Assert.CatchAsync<OperationCanceledException>(async () => await cancelled.WaitAsync(s_wait));
+
+        link.Initiator.WriteGate = null;
+        gate.SetResult();
+        await Within(blocker);
+
+        // Nothing of the cancelled write went out, so the whole window is still there to use.
+        await Within(output.WriteAsync(new byte[Window]).AsTask());
+        await Eventually(() => input.Buffered == Window, "a full window arrives");
+        Assert.That(link.Initiator.IsClosed || link.Responder.IsClosed, Is.False);
+    }
+
+    [Test]
     public async Task AWriteCancelledOnAStalledTransportDoesNotBreakTheLink()
     {
         await using var link = MemoryLink.Create();

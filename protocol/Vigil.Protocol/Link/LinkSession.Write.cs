@@ -94,9 +94,11 @@ public abstract partial class LinkSession
             LastSentTicks = Environment.TickCount64;
             BytesSent += LinkFraming.HeaderLength + written;
         }
-        catch (Exception e) when (e is not LinkClosedException and not OperationCanceledException)
+        catch (Exception e) when (e is not LinkClosedException)
         {
             // A failed write leaves the nonce sequence unknown to the peer: the link cannot go on.
+            // That includes a transport that reports its failure as a cancellation: the caller's
+            // token only ever cancels the wait for the lock above, before anything is spent.
             Close("write_failed");
             throw new LinkClosedException(CloseReason);
         }
