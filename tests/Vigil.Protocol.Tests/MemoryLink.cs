@@ -46,6 +46,30 @@ internal sealed class MemoryLink : IAsyncDisposable
     public MemorySession Initiator { get; }
     public MemorySession Responder { get; }
 
+    /// <summary>
+    /// A link whose transport keys are random rather than agreed by a handshake: the sessions behave
+    /// exactly the same, and the fuzz tests need thousands of fresh links.
+    /// </summary>
+    public static MemoryLink CreateWithoutHandshake(Random random, LinkOptions? options = null)
+    {
+        options ??= new LinkOptions();
+        var k1 = new byte[32];
+        var k2 = new byte[32];
+        random.NextBytes(k1);
+        random.NextBytes(k2);
+        CipherState Cipher(INoiseAeadFactory f, byte[] key)
+        {
+            var c = new CipherState(f);
+            c.InitializeKey(key);
+            return c;
+        }
+        var i = new MemorySession(Cipher(ManagedChaChaPolyFactory.Instance, k1), Cipher(ManagedChaChaPolyFactory.Instance, k2), options, isInitiator: true, "initiator", k1);
+        var r = new MemorySession(Cipher(NativeChaChaPolyFactory.Instance, k2), Cipher(NativeChaChaPolyFactory.Instance, k1), options, isInitiator: false, "responder", k2);
+        i.Connect(r);
+        r.Connect(i);
+        return new MemoryLink(i, r);
+    }
+
     public static MemoryLink Create(LinkOptions? options = null, LinkOptions? responderOptions = null)
     {
         options ??= new LinkOptions();
@@ -247,6 +271,25 @@ internal sealed class MemorySession : LinkSession
         try
         {
             DeliverPlain(plaintext);
+        }
+        finally
+        {
+            _wire.Release();
+        }
+    }
+
+    /// <summary>
+    /// Encrypts a hand-made mux frame as this side's next frame on the wire, for the test to hand to
+    /// the peer's <see cref="LinkSession.ProcessFrameAsync"/> itself (nothing is delivered).
+    /// </summary>
+    public byte[] Seal(byte[] plaintext)
+    {
+        _wire.Wait();
+        try
+        {
+            var body = new byte[plaintext.Length + LinkFraming.TagLength];
+            _wireSeal.EncryptWithAd(default, plaintext, body);
+            return body;
         }
         finally
         {
