@@ -8,7 +8,6 @@ namespace Vigil.Protocol.Tests;
 
 /// <summary>Two live sessions over <see cref="MemoryLink"/>: control, heartbeats, streams, flow control, failures.</summary>
 [TestFixture]
-[CancelAfter(30_000)]
 public sealed class LinkSessionTests
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);
