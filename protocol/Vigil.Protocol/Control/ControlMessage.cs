@@ -135,6 +135,10 @@ public sealed class ControlMessage
     /// <summary>Parses one control message; throws <see cref="ControlFormatException"/> on anything malformed.</summary>
     public static ControlMessage Parse(ReadOnlySpan<byte> json)
     {
+        if (json.Length > Mux.MuxFrame.MaxControlLength)
+        {
+            throw new ControlFormatException($"a control message is at most {Mux.MuxFrame.MaxControlLength} bytes");
+        }
         try
         {
             return ParseCore(json);
@@ -145,6 +149,11 @@ public sealed class ControlMessage
         }
         catch (InvalidOperationException e)
         {
+            throw new ControlFormatException($"malformed control message: {e.Message}");
+        }
+        catch (FormatException e)
+        {
+            // GetInt32/GetInt64 on a fraction or a number out of range.
             throw new ControlFormatException($"malformed control message: {e.Message}");
         }
     }

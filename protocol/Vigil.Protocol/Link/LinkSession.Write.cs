@@ -11,7 +11,8 @@ public abstract partial class LinkSession
 
     /// <summary>
     /// Writes one whole frame (length prefix and ciphertext) to the transport and flushes it. Called
-    /// under the session's write lock, one frame at a time, in nonce order.
+    /// under the session's write lock, one frame at a time, in nonce order. The token is never
+    /// cancelled: a frame once encrypted must be written whole (to stop a stuck write, close the link).
     /// </summary>
     protected abstract ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken);
 
@@ -39,9 +40,24 @@ public abstract partial class LinkSession
         return SendFrameAsync(MuxFrameType.Window, streamId, body, CancellationToken.None);
     }
 
+    /// <summary>The longest reason a Reset frame carries (its body is a 2-byte code and at most this).</summary>
+    private const int MaxResetReasonBytes = 256;
+
     internal ValueTask SendResetAsync(uint streamId, MuxError code, string reason)
     {
-        var text = System.Text.Encoding.UTF8.GetBytes(reason.Length > 200 ? reason[..200] : reason);
+        // The peer refuses a Reset whose reason is over 256 bytes and closes the whole link, so the
+        // cut is by UTF-8 bytes (not characters) and at a character boundary.
+        int chars = 0, bytes = 0;
+        foreach (var rune in reason.EnumerateRunes())
+        {
+            if (bytes + rune.Utf8SequenceLength > MaxResetReasonBytes)
+            {
+                break;
+            }
+            bytes += rune.Utf8SequenceLength;
+            chars += rune.Utf16SequenceLength;
+        }
+        var text = System.Text.Encoding.UTF8.GetBytes(reason, 0, chars);
         var body = new byte[2 + text.Length];
         BinaryPrimitives.WriteUInt16BigEndian(body, (ushort)code);
         text.CopyTo(body, 2);
@@ -71,13 +87,18 @@ public abstract partial class LinkSession
             body.Span.CopyTo(plain.AsSpan(MuxFrame.HeaderLength));
             var written = _send.EncryptWithAd(default, plain.AsSpan(0, plainLength), frame.AsSpan(LinkFraming.HeaderLength));
             LinkFraming.WriteHeader(frame, written);
-            await WriteFrameAsync(frame.AsMemory(0, LinkFraming.HeaderLength + written), cancellationToken).ConfigureAwait(false);
+            // The nonce is spent: from here the frame goes out whole or the link closes. Cancelling
+            // halfway would leave a gap in the nonces or half a frame on the wire, and the peer would
+            // fail every frame after it.
+            await WriteFrameAsync(frame.AsMemory(0, LinkFraming.HeaderLength + written), CancellationToken.None).ConfigureAwait(false);
             LastSentTicks = Environment.TickCount64;
             BytesSent += LinkFraming.HeaderLength + written;
         }
-        catch (Exception e) when (e is not LinkClosedException and not OperationCanceledException)
+        catch (Exception e) when (e is not LinkClosedException)
         {
             // A failed write leaves the nonce sequence unknown to the peer: the link cannot go on.
+            // That includes a transport that reports its failure as a cancellation: the caller's
+            // token only ever cancels the wait for the lock above, before anything is spent.
             Close("write_failed");
             throw new LinkClosedException(CloseReason);
         }

@@ -199,7 +199,21 @@ public sealed class MuxStream : Stream
                 await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
-            await _session.SendFrameAsync(MuxFrameType.Data, Id, buffer[..take], cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _session.SendFrameAsync(MuxFrameType.Data, Id, buffer[..take], cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Cancelled while waiting for the write lock, before the frame took a nonce: nothing
+                // was sent, so the credit taken for it is still this side's to use.
+                lock (_gate)
+                {
+                    _sendCredit += take;
+                    Signal(ref _writable);
+                }
+                throw;
+            }
             buffer = buffer[take..];
         }
     }

@@ -151,7 +151,9 @@ public sealed class TunnelToken
                 default: r.Skip(); break;
             }
         }
-        if (dev is null || port is < 1 or > 65535 || iat < 0 || exp < 0)
+        // DateTimeOffset ends in year 9999; a larger time is no time at all.
+        var max = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
+        if (dev is null || port is < 1 or > 65535 || iat is < 0 || iat > max || exp < 0 || exp > max)
         {
             return null;
         }
