@@ -67,6 +67,12 @@ async Task IdleMemory(int count)
     // Let the relay's allocations from the connect wave settle before reading its resident set.
     await Task.Delay(15_000);
     var after = relay.ResidentBytes();
+    var metrics = await relay.Api.GetStringAsync("/metrics");
+    foreach (var line in metrics.Split('\n').Where(l => l.StartsWith("vigil_relay_gc_", StringComparison.Ordinal)))
+    {
+        var parts = line.Split(' ');
+        Figure(parts[0] + "_per_agent", (double.Parse(parts[1], CultureInfo.InvariantCulture) / count).ToString("F0", CultureInfo.InvariantCulture));
+    }
     Figure("agents", count.ToString(CultureInfo.InvariantCulture));
     Figure("relay_rss_before_mib", (before / 1048576.0).ToString("F1", CultureInfo.InvariantCulture));
     Figure("relay_rss_after_mib", (after / 1048576.0).ToString("F1", CultureInfo.InvariantCulture));

@@ -55,6 +55,10 @@ public sealed class RelayMetrics
         Counter(s, "vigil_relay_tunnels_total", "Tunnels opened.", _tunnels);
         Gauge(s, "vigil_relay_tunnels_active", "Tunnels open now.", Interlocked.Read(ref _tunnelsActive));
         Labelled(s, "vigil_relay_tunnel_refusals_total", "Tunnel requests refused, by reason.", _tunnelRefusals);
+        var gc = GC.GetGCMemoryInfo();
+        Gauge(s, "vigil_relay_gc_heap_bytes", "Managed heap size after the last garbage collection.", gc.HeapSizeBytes);
+        Gauge(s, "vigil_relay_gc_committed_bytes", "Memory the garbage collector has committed.", gc.TotalCommittedBytes);
+        Gauge(s, "process_resident_memory_bytes", "Resident set size of the relay process.", Environment.WorkingSet);
         return s.ToString();
     }
 
