@@ -116,7 +116,7 @@ namespace Vigil.Relay
             builder.Services.AddSingleton(options);
             // Handshakes are mostly X25519, and OpenSSL's is several times faster than the managed one.
             var nativeDh = NativeX25519.IsSupported;
-            INoiseDh dh = nativeDh ? NativeX25519.Instance : ManagedX25519.Instance;
+            INoiseDh dh = nativeDh ? NativeX25519.ForStaticKey(staticKey) : ManagedX25519.Instance;
             builder.Services.AddSingleton(sp => new RelayNode(options, staticKey, tunnelKeys, new NativeChaChaPolyFactory(), sp.GetRequiredService<ILogger<RelayNode>>(), dh));
             builder.Services.AddHostedService<HeartbeatSweeper>();
             builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default));

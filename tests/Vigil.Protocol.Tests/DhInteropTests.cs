@@ -63,6 +63,22 @@ public sealed class DhInteropTests
         }
     }
 
+    [Test]
+    public void PinnedStaticKeyMatchesManagedForItselfAndOtherKeys()
+    {
+        using KeyPair pinnedKey = KeyPair.Generate();
+        NativeX25519 pinned = NativeX25519.ForStaticKey(pinnedKey);
+        for (int i = 0; i < 20; i++)
+        {
+            using KeyPair peer = KeyPair.Generate();
+            Assert.That(Dh(pinned, pinnedKey.PrivateKey, peer.PublicKey), Is.EqualTo(Dh(ManagedX25519.Instance, pinnedKey.PrivateKey, peer.PublicKey)));
+            Assert.That(Dh(pinned, peer.PrivateKey, pinnedKey.PublicKey), Is.EqualTo(Dh(ManagedX25519.Instance, peer.PrivateKey, pinnedKey.PublicKey)));
+        }
+
+        byte[] output = new byte[32];
+        Assert.Throws<NoiseException>(() => pinned.Dh(pinnedKey.PrivateKey, new byte[32], output));
+    }
+
     [TestCaseSource(nameof(s_implementations))]
     public void Rfc7748Section6Vector(INoiseDh dh)
     {
@@ -112,9 +128,10 @@ public sealed class DhInteropTests
         byte[] preamble = new byte[LinkPreamble.Length];
         LinkPreamble.Write(preamble);
 
-        // The agent as shipped: managed DH and AEAD (the defaults). The relay: OpenSSL for both.
+        // The agent as shipped: managed DH and AEAD (the defaults). The relay as shipped: OpenSSL for
+        // both, with its static key pinned.
         using HandshakeState agent = LinkHandshake.CreateInitiator(agentStatic, relayStatic.PublicKey, preamble, ManagedChaChaPolyFactory.Instance);
-        using HandshakeState relay = LinkHandshake.CreateResponder(relayStatic, preamble, NativeChaChaPolyFactory.Instance, NativeX25519.Instance);
+        using HandshakeState relay = LinkHandshake.CreateResponder(relayStatic, preamble, NativeChaChaPolyFactory.Instance, NativeX25519.ForStaticKey(relayStatic));
 
         byte[] message = new byte[65535];
         byte[] payload = new byte[65535];

@@ -12,7 +12,8 @@ namespace Vigil.Relay.Crypto;
 /// <remarks>
 /// Check <see cref="IsSupported"/> first: it is false when libcrypto (3 or 1.1) cannot be loaded,
 /// lacks a function, or fails the RFC 7748 test vector; the relay then uses <see cref="ManagedX25519"/>.
-/// Thread-safe: every call uses its own OpenSSL objects.
+/// Thread-safe: every call uses its own OpenSSL objects, apart from a pinned static key (see
+/// <see cref="ForStaticKey"/>), which OpenSSL only reads.
 /// </remarks>
 public sealed unsafe class NativeX25519 : INoiseDh
 {
@@ -22,12 +23,34 @@ public sealed unsafe class NativeX25519 : INoiseDh
     private static readonly string[] LibraryNames = ["libcrypto.so.3", "libcrypto.so.1.1"];
     private static readonly Lazy<Api?> s_api = new(LoadApi);
 
-    private NativeX25519()
+    // The one long-lived private key this instance keeps parsed, and its EVP_PKEY (kept for the
+    // life of the process, like the key itself). OpenSSL computes the public key whenever it builds
+    // a private EVP_PKEY, a scalar multiplication as dear as the DH itself, and half of a
+    // responder's DH operations use its static key.
+    private readonly byte[]? _pinnedPrivate;
+    private readonly IntPtr _pinnedKey;
+
+    private NativeX25519(byte[]? pinnedPrivate, IntPtr pinnedKey)
     {
+        _pinnedPrivate = pinnedPrivate;
+        _pinnedKey = pinnedKey;
     }
 
-    /// <summary>The implementation is stateless, so one instance serves everyone.</summary>
-    public static NativeX25519 Instance { get; } = new();
+    /// <summary>An instance without a pinned key; stateless, so one serves everyone.</summary>
+    public static NativeX25519 Instance { get; } = new(null, IntPtr.Zero);
+
+    /// <summary>
+    /// An instance that keeps <paramref name="staticKey"/> parsed inside OpenSSL for the life of the
+    /// process, so DH with it skips rebuilding the key. For a node's own static key: make one per key.
+    /// Other private keys work as with <see cref="Instance"/>.
+    /// </summary>
+    public static NativeX25519 ForStaticKey(KeyPair staticKey)
+    {
+        ArgumentNullException.ThrowIfNull(staticKey);
+        Api api = GetApi();
+        byte[] copy = (byte[])staticKey.PrivateKey.Clone();
+        return new NativeX25519(copy, NewPrivateKey(api, copy));
+    }
 
     /// <summary>Whether libcrypto is loadable, complete and computes X25519 correctly.</summary>
     public static bool IsSupported => s_api.Value is not null;
@@ -75,12 +98,13 @@ public sealed unsafe class NativeX25519 : INoiseDh
         }
 
         Api api = GetApi();
+        bool pinned = _pinnedPrivate is not null && CryptographicOperations.FixedTimeEquals(priv, _pinnedPrivate);
         IntPtr local = IntPtr.Zero;
         IntPtr peer = IntPtr.Zero;
         IntPtr ctx = IntPtr.Zero;
         try
         {
-            local = NewPrivateKey(api, priv);
+            local = pinned ? _pinnedKey : NewPrivateKey(api, priv);
             fixed (byte* p = pub)
             {
                 peer = api.NewRawPublicKey(EVP_PKEY_X25519, IntPtr.Zero, p, KeySize);
@@ -140,7 +164,7 @@ public sealed unsafe class NativeX25519 : INoiseDh
                 api.PkeyFree(peer);
             }
 
-            if (local != IntPtr.Zero)
+            if (local != IntPtr.Zero && !pinned)
             {
                 api.PkeyFree(local);
             }
