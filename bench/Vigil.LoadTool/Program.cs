@@ -17,6 +17,8 @@ int Int(string name, int fallback) => int.Parse(Opt(name, fallback.ToString(Cult
 var relayDll = Opt("--relay-dll", "");
 var agentBinary = Opt("--agent", "");
 var aead = NativeChaChaPolyFactory.Instance;
+// The simulated agents share the machine with the relay: OpenSSL's X25519 keeps their share small.
+INoiseDh dh = NativeX25519.IsSupported ? NativeX25519.Instance : ManagedX25519.Instance;
 
 switch (scenario)
 {
@@ -43,7 +45,7 @@ async Task<List<SimAgent>> ConnectMany(RelayProcess relay, int count, int concur
         while ((i = Interlocked.Increment(ref next)) < count)
         {
             using var key = KeyPair.Generate();
-            agents[i] = await SimAgent.ConnectAsync(relay.AgentEndPoint, relay.PublicKey, key, aead, $"SIM{i:D6}", ports).ConfigureAwait(false);
+            agents[i] = await SimAgent.ConnectAsync(relay.AgentEndPoint, relay.PublicKey, key, aead, $"SIM{i:D6}", ports, dh: dh).ConfigureAwait(false);
             await agents[i].HelloOk.ConfigureAwait(false);
         }
     }
@@ -100,7 +102,7 @@ async Task Handshakes(int seconds, int concurrency)
         {
             try
             {
-                var agent = await SimAgent.ConnectAsync(relay.AgentEndPoint, relay.PublicKey, keys[i % keys.Length], aead, "HS").ConfigureAwait(false);
+                var agent = await SimAgent.ConnectAsync(relay.AgentEndPoint, relay.PublicKey, keys[i % keys.Length], aead, "HS", dh: dh).ConfigureAwait(false);
                 await agent.HelloOk.ConfigureAwait(false);
                 agent.Close("done");
                 Interlocked.Increment(ref done);
@@ -211,7 +213,7 @@ async Task Tunnel(int megabytes)
     // Through the relay to a simulated agent (the platform AEAD on both ends): the relay's own ceiling.
     using (var key = KeyPair.Generate())
     {
-        var sim = await SimAgent.ConnectAsync(relay.AgentEndPoint, relay.PublicKey, key, aead, "TUN", [sinkPort]);
+        var sim = await SimAgent.ConnectAsync(relay.AgentEndPoint, relay.PublicKey, key, aead, "TUN", [sinkPort], dh: dh);
         await sim.HelloOk;
         var device = Vigil.Protocol.Link.DeviceIdentity.DeviceId(key.PublicKey);
         await using var tunnel = await TunnelClient.ConnectAsync(apiEndPoint, device, sinkPort, Token(device));

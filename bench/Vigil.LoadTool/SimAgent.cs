@@ -37,9 +37,13 @@ public sealed class SimAgent : LinkSession
     public int CommandsAnswered => _commandsAnswered;
     private int _commandsAnswered;
 
-    /// <summary>Dials, runs the handshake and the hello, and starts the read loop.</summary>
+    /// <summary>
+    /// Dials, runs the handshake and the hello, and starts the read loop. <paramref name="dh"/> null
+    /// means the managed X25519 (as the real agent); the load tool passes OpenSSL's so that the
+    /// generator's own handshakes take less of the CPU it shares with the relay.
+    /// </summary>
     public static async Task<SimAgent> ConnectAsync(EndPoint relay, ReadOnlyMemory<byte> relayKey, KeyPair key, INoiseAeadFactory aead,
-        string serial, IReadOnlyCollection<int>? tunnelPorts = null, CancellationToken ct = default)
+        string serial, IReadOnlyCollection<int>? tunnelPorts = null, CancellationToken ct = default, INoiseDh? dh = null)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -47,7 +51,7 @@ public sealed class SimAgent : LinkSession
             await socket.ConnectAsync(relay, ct).ConfigureAwait(false);
             var preamble = new byte[LinkPreamble.Length];
             LinkPreamble.Write(preamble);
-            var handshake = LinkHandshake.CreateInitiator(key, relayKey.Span, preamble, aead);
+            var handshake = LinkHandshake.CreateInitiator(key, relayKey.Span, preamble, aead, dh);
             var buffer = new byte[LinkFraming.MaxHandshakeLength];
             var n = handshake.WriteMessage(default, buffer.AsSpan(LinkPreamble.Length + LinkFraming.HeaderLength));
             preamble.CopyTo(buffer, 0);

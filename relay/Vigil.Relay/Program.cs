@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Vigil.Protocol.Link;
+using Vigil.Protocol.Noise;
 using Vigil.Protocol.Tunnels;
 using Vigil.Relay;
 using Vigil.Relay.Agents;
@@ -113,7 +114,10 @@ namespace Vigil.Relay
                 .ToList();
 
             builder.Services.AddSingleton(options);
-            builder.Services.AddSingleton(sp => new RelayNode(options, staticKey, tunnelKeys, new NativeChaChaPolyFactory(), sp.GetRequiredService<ILogger<RelayNode>>()));
+            // Handshakes are mostly X25519, and OpenSSL's is several times faster than the managed one.
+            var nativeDh = NativeX25519.IsSupported;
+            INoiseDh dh = nativeDh ? NativeX25519.ForStaticKey(staticKey) : ManagedX25519.Instance;
+            builder.Services.AddSingleton(sp => new RelayNode(options, staticKey, tunnelKeys, new NativeChaChaPolyFactory(), sp.GetRequiredService<ILogger<RelayNode>>(), dh));
             builder.Services.AddHostedService<HeartbeatSweeper>();
             builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default));
             builder.WebHost.ConfigureKestrel(k =>
@@ -144,6 +148,10 @@ namespace Vigil.Relay
                     session.Close("relay_stopping");
                 }
             });
+            if (!nativeDh)
+            {
+                RelayLog.ManagedDh(node.Logger);
+            }
             RelayLog.Started(node.Logger, options.NodeId, options.Listen, options.ApiListen, Convert.ToBase64String(staticKey.PublicKey));
             return app;
         }

@@ -28,4 +28,7 @@ internal static partial class RelayLog
 
     [LoggerMessage(8, LogLevel.Warning, "Made a new {What} at {Path}")]
     public static partial void MadeSecret(ILogger logger, string what, string path);
+
+    [LoggerMessage(9, LogLevel.Warning, "OpenSSL X25519 is not available (libcrypto.so.3 or .so.1.1); handshakes use the slower managed X25519")]
+    public static partial void ManagedDh(ILogger logger);
 }

@@ -7,12 +7,13 @@ namespace Vigil.Relay;
 /// <summary>Everything of one relay node that its connections, API and background loops share.</summary>
 public sealed class RelayNode
 {
-    public RelayNode(RelayOptions options, KeyPair staticKey, IReadOnlyList<byte[]> tunnelKeys, INoiseAeadFactory aead, ILogger<RelayNode> logger)
+    public RelayNode(RelayOptions options, KeyPair staticKey, IReadOnlyList<byte[]> tunnelKeys, INoiseAeadFactory aead, ILogger<RelayNode> logger, INoiseDh? dh = null)
     {
         Options = options;
         StaticKey = staticKey;
         TunnelKeys = tunnelKeys;
         Aead = aead;
+        Dh = dh ?? ManagedX25519.Instance;
         Logger = logger;
     }
 
@@ -20,6 +21,9 @@ public sealed class RelayNode
     public KeyPair StaticKey { get; }
     public IReadOnlyList<byte[]> TunnelKeys { get; }
     public INoiseAeadFactory Aead { get; }
+
+    /// <summary>The X25519 for agent handshakes: OpenSSL's when available, else the managed one.</summary>
+    public INoiseDh Dh { get; }
     public ILogger Logger { get; }
     public RelayMetrics Metrics { get; } = new();
     public SessionRegistry Registry { get; } = new();

@@ -20,6 +20,7 @@ public sealed class HandshakeState : IDisposable
     private readonly HandshakePattern _pattern;
     private readonly bool _initiator;
     private readonly SymmetricState _symmetric;
+    private readonly INoiseDh _dh;
     private readonly KeyPair? _s;
     private readonly byte[][] _psks;
     private KeyPair? _e;
@@ -41,6 +42,9 @@ public sealed class HandshakeState : IDisposable
     /// <param name="rs">The peer's static public key if known beforehand (pre-message), else empty.</param>
     /// <param name="aead">Creates the ChaChaPoly instances for every key this handshake derives.</param>
     /// <param name="psks">The 32-byte pre-shared keys, in token order, for psk patterns (§9).</param>
+    /// <param name="dh">
+    /// Generates the ephemeral key and computes every DH; null means <see cref="ManagedX25519"/>.
+    /// </param>
     public HandshakeState(
         HandshakePattern pattern,
         bool initiator,
@@ -49,7 +53,8 @@ public sealed class HandshakeState : IDisposable
         KeyPair? e,
         ReadOnlySpan<byte> rs,
         INoiseAeadFactory aead,
-        IReadOnlyList<byte[]>? psks = null)
+        IReadOnlyList<byte[]>? psks = null,
+        INoiseDh? dh = null)
     {
         ArgumentNullException.ThrowIfNull(pattern);
         ArgumentNullException.ThrowIfNull(aead);
@@ -60,6 +65,7 @@ public sealed class HandshakeState : IDisposable
 
         _pattern = pattern;
         _initiator = initiator;
+        _dh = dh ?? ManagedX25519.Instance;
         _s = s;
         _e = e;
         _rs = rs.IsEmpty ? null : rs.ToArray();
@@ -138,7 +144,7 @@ public sealed class HandshakeState : IDisposable
                     case NoiseToken.E:
                         if (_e is null)
                         {
-                            _e = KeyPair.Generate();
+                            _e = KeyPair.Generate(_dh);
                             _ownsEphemeral = true;
                         }
 
@@ -426,7 +432,15 @@ public sealed class HandshakeState : IDisposable
         Span<byte> shared = stackalloc byte[DhLength];
         try
         {
-            X25519.Dh(local.PrivateKey, remote, shared);
+            _dh.Dh(local.PrivateKey, remote, shared);
+
+            // Every INoiseDh must refuse an all-zero result; checked here too so that no
+            // implementation can let a low-order peer key through.
+            if (!shared.ContainsAnyExcept((byte)0))
+            {
+                throw new NoiseException("X25519 produced an all-zero shared secret (low-order public key).");
+            }
+
             _symmetric.MixKey(shared);
         }
         finally

@@ -20,14 +20,25 @@ public sealed class KeyPair : IDisposable
     public byte[] PublicKey { get; }
 
     /// <summary>A fresh key pair from kernel randomness, clamped as RFC 7748 §5 describes.</summary>
-    public static KeyPair Generate()
+    public static KeyPair Generate() => Generate(ManagedX25519.Instance);
+
+    /// <summary>A fresh key pair made by <paramref name="dh"/> (random, clamped private key).</summary>
+    public static KeyPair Generate(INoiseDh dh)
     {
+        ArgumentNullException.ThrowIfNull(dh);
         byte[] privateKey = new byte[KeySize];
-        SystemRandom.Fill(privateKey);
-        privateKey[0] &= 248;
-        privateKey[31] &= 127;
-        privateKey[31] |= 64;
-        return new KeyPair(privateKey, X25519.PublicKeyOf(privateKey));
+        byte[] publicKey = new byte[KeySize];
+        try
+        {
+            dh.GenerateKeyPair(privateKey, publicKey);
+        }
+        catch
+        {
+            Array.Clear(privateKey);
+            throw;
+        }
+
+        return new KeyPair(privateKey, publicKey);
     }
 
     /// <summary>

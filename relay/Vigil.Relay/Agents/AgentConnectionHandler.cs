@@ -98,7 +98,7 @@ public sealed class AgentConnectionHandler(RelayNode node) : ConnectionHandler
         {
             throw new HandshakeRefusedException(error!);
         }
-        var handshake = LinkHandshake.CreateResponder(node.StaticKey, preamble, node.Aead);
+        var handshake = LinkHandshake.CreateResponder(node.StaticKey, preamble, node.Aead, node.Dh);
         var buffer = new byte[LinkFraming.MaxHandshakeLength];
         try
         {
