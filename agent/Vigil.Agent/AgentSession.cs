@@ -27,7 +27,9 @@ internal sealed class AgentSession : LinkSession
     public Task<ControlMessage> HelloOk => _helloOk.Task;
 
     /// <summary>The camera's own address on the way out, for the operator.</summary>
-    public string? LocalAddress => (_socket.LocalEndPoint as IPEndPoint)?.Address.ToString();
+    public string? LocalAddress => _socket.LocalEndPoint is IPEndPoint ep
+        ? (ep.Address.IsIPv4MappedToIPv6 ? ep.Address.MapToIPv4() : ep.Address).ToString()
+        : null;
 
     protected override async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {

@@ -74,6 +74,7 @@ public sealed class RelayLinkTests
             Assert.That(me.GetProperty("model").GetString(), Is.EqualTo("IPC-T"));
             Assert.That(me.GetProperty("firmware").GetString(), Is.EqualTo("5.7.3"));
             Assert.That(me.GetProperty("fingerprint").GetString(), Does.Match("^([0-9a-f]{4}:){7}[0-9a-f]{4}$"));
+            Assert.That(me.GetProperty("local_address").GetString(), Is.EqualTo("127.0.0.1"), "the camera's own address, as an operator reads it");
             Assert.That(me.GetProperty("tunnel_ports").EnumerateArray().Select(p => p.GetInt32()), Is.EqualTo(new[] { _echoPort }));
         });
         var status = await File.ReadAllTextAsync(Path.Combine(_agent.StateDir, "status"));
