@@ -8,13 +8,15 @@ namespace Vigil.Protocol.Link;
 public static class StreamPump
 {
     /// <summary>Copies until <paramref name="from"/> ends, then signals the end onward (half-close).</summary>
-    public static async Task CopyAsync(Stream from, Stream to, Func<ValueTask> onEnd, int bufferSize = 32 * 1024)
+    /// <remarks>The default buffer fills one DATA frame, so a bulk transfer costs the fewest frames.</remarks>
+    public static async Task CopyAsync(Stream from, Stream to, Func<ValueTask> onEnd, int bufferSize = Mux.MuxFrame.MaxBodyLength)
     {
         var buffer = new byte[bufferSize];
         int n;
         while ((n = await from.ReadAsync(buffer).ConfigureAwait(false)) > 0)
         {
             await to.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+            await to.FlushAsync().ConfigureAwait(false);
         }
         await onEnd().ConfigureAwait(false);
     }

@@ -68,8 +68,8 @@ internal static class TunnelEndpoint
         try
         {
             await using var client = await upgrade.UpgradeAsync().ConfigureAwait(false);
-            var up = PumpAsync(client, stream, () => stream.ShutdownWriteAsync());
-            var down = PumpAsync(stream, client, () => ValueTask.CompletedTask);
+            var up = StreamPump.CopyAsync(client, stream, stream.ShutdownWriteAsync);
+            var down = StreamPump.CopyAsync(stream, client, () => ValueTask.CompletedTask);
             // The tunnel ends when the camera's side ends, or when the client's side breaks.
             var first = await Task.WhenAny(up, down).ConfigureAwait(false);
             if (first == down || !up.IsFaulted)
@@ -87,18 +87,6 @@ internal static class TunnelEndpoint
             node.Metrics.TunnelClosed();
         }
         return Results.Empty;
-    }
-
-    private static async Task PumpAsync(Stream from, Stream to, Func<ValueTask> onEnd)
-    {
-        var buffer = new byte[32 * 1024];
-        int n;
-        while ((n = await from.ReadAsync(buffer).ConfigureAwait(false)) > 0)
-        {
-            await to.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
-            await to.FlushAsync().ConfigureAwait(false);
-        }
-        await onEnd().ConfigureAwait(false);
     }
 
     private static IResult Refuse(RelayNode node, string deviceId, int port, int status, string reason, string message)
