@@ -170,20 +170,20 @@ internal sealed class AgentRunner(AgentContext context)
             var length = handshake.WriteMessage(default, message.AsSpan(LinkPreamble.Length + LinkFraming.HeaderLength));
             preamble.CopyTo(message, 0);
             LinkFraming.WriteHeader(message.AsSpan(LinkPreamble.Length), length);
-            await socket.SendAsync(message.AsMemory(0, LinkPreamble.Length + LinkFraming.HeaderLength + length), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            await SocketIo.SendAllAsync(socket, message.AsMemory(0, LinkPreamble.Length + LinkFraming.HeaderLength + length), timeout.Token).ConfigureAwait(false);
 
             int replyLength;
             try
             {
-                await ReceiveExactlyAsync(socket, message.AsMemory(0, LinkFraming.HeaderLength), timeout.Token).ConfigureAwait(false);
+                await SocketIo.ReceiveExactlyAsync(socket, message.AsMemory(0, LinkFraming.HeaderLength), timeout.Token).ConfigureAwait(false);
                 replyLength = LinkFraming.ReadHeader(message);
                 if (replyLength > LinkFraming.MaxHandshakeLength)
                 {
                     throw new IOException($"the relay's handshake reply is {replyLength} bytes, over the cap");
                 }
-                await ReceiveExactlyAsync(socket, message.AsMemory(0, replyLength), timeout.Token).ConfigureAwait(false);
+                await SocketIo.ReceiveExactlyAsync(socket, message.AsMemory(0, replyLength), timeout.Token).ConfigureAwait(false);
             }
-            catch (SocketException e)
+            catch (Exception e) when (e is SocketException or EndOfStreamException)
             {
                 // A relay that cannot read message 1 (sealed to another key) drops the connection.
                 throw new IOException($"the relay dropped the connection during the handshake ({e.Message}); is relay_key this relay's public key?");
@@ -260,19 +260,6 @@ internal sealed class AgentRunner(AgentContext context)
         TunnelPorts = _config.TunnelPorts,
         LocalAddress = session.LocalAddress,
     };
-
-    private static async Task ReceiveExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken ct)
-    {
-        while (buffer.Length > 0)
-        {
-            var n = await socket.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
-            if (n == 0)
-            {
-                throw new IOException("the relay closed the connection during the handshake (is relay_key this relay's public key?)");
-            }
-            buffer = buffer[n..];
-        }
-    }
 
     private static async Task Delay(TimeSpan delay, CancellationToken ct)
     {

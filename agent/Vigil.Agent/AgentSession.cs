@@ -31,14 +31,8 @@ internal sealed class AgentSession : LinkSession
         ? (ep.Address.IsIPv4MappedToIPv6 ? ep.Address.MapToIPv4() : ep.Address).ToString()
         : null;
 
-    protected override async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
-    {
-        while (frame.Length > 0)
-        {
-            var n = await _socket.SendAsync(frame, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            frame = frame[n..];
-        }
-    }
+    protected override ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
+        SocketIo.SendAllAsync(_socket, frame, cancellationToken);
 
     protected override void OnClosed(string reason)
     {
@@ -64,13 +58,13 @@ internal sealed class AgentSession : LinkSession
         {
             while (!IsClosed)
             {
-                await ReadExactlyAsync(buffer.AsMemory(0, LinkFraming.HeaderLength)).ConfigureAwait(false);
+                await SocketIo.ReceiveExactlyAsync(_socket, buffer.AsMemory(0, LinkFraming.HeaderLength)).ConfigureAwait(false);
                 var length = LinkFraming.ReadHeader(buffer);
                 if (length < LinkFraming.MinTransportLength)
                 {
                     throw new LinkProtocolException("short_frame");
                 }
-                await ReadExactlyAsync(buffer.AsMemory(0, length)).ConfigureAwait(false);
+                await SocketIo.ReceiveExactlyAsync(_socket, buffer.AsMemory(0, length)).ConfigureAwait(false);
                 await ProcessFrameAsync(buffer.AsMemory(0, length)).ConfigureAwait(false);
             }
         }
@@ -91,19 +85,6 @@ internal sealed class AgentSession : LinkSession
             ReleaseReader();
         }
         return CloseReason ?? "closed";
-    }
-
-    private async ValueTask ReadExactlyAsync(Memory<byte> buffer)
-    {
-        while (buffer.Length > 0)
-        {
-            var n = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
-            if (n == 0)
-            {
-                throw new EndOfStreamException();
-            }
-            buffer = buffer[n..];
-        }
     }
 
     /// <summary>
@@ -166,24 +147,13 @@ internal sealed class AgentSession : LinkSession
                 break;
             case ControlMessage.Command:
                 // The answer goes out on its own task so the read loop never waits on a full socket.
-                _ = SendResultAsync(_context.Commands.Handle(message));
+                SendControlInBackground(_context.Commands.Handle(message).ToJson());
                 break;
             default:
                 Log.Debug($"ignoring control message '{message.Type}'");
                 break;
         }
         return default;
-    }
-
-    private async Task SendResultAsync(ControlMessage result)
-    {
-        try
-        {
-            await SendControlAsync(result.ToJson()).ConfigureAwait(false);
-        }
-        catch (LinkClosedException)
-        {
-        }
     }
 
     protected override void OnStreamRequested(MuxStream stream)
@@ -267,10 +237,7 @@ internal sealed class AgentSession : LinkSession
         {
             try
             {
-                for (var sent = 0; sent < n;)
-                {
-                    sent += await to.SendAsync(buffer.AsMemory(sent, n - sent), SocketFlags.None).ConfigureAwait(false);
-                }
+                await SocketIo.SendAllAsync(to, buffer.AsMemory(0, n)).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

@@ -56,14 +56,14 @@ public sealed class SimAgent : LinkSession
             var n = handshake.WriteMessage(default, buffer.AsSpan(LinkPreamble.Length + LinkFraming.HeaderLength));
             preamble.CopyTo(buffer, 0);
             LinkFraming.WriteHeader(buffer.AsSpan(LinkPreamble.Length), n);
-            await SendAllAsync(socket, buffer.AsMemory(0, LinkPreamble.Length + LinkFraming.HeaderLength + n), ct).ConfigureAwait(false);
-            await ReceiveExactlyAsync(socket, buffer.AsMemory(0, 2), ct).ConfigureAwait(false);
+            await SocketIo.SendAllAsync(socket, buffer.AsMemory(0, LinkPreamble.Length + LinkFraming.HeaderLength + n), ct).ConfigureAwait(false);
+            await SocketIo.ReceiveExactlyAsync(socket, buffer.AsMemory(0, 2), ct).ConfigureAwait(false);
             var length = LinkFraming.ReadHeader(buffer);
             if (length > LinkFraming.MaxHandshakeLength)
             {
                 throw new IOException("handshake reply over the cap");
             }
-            await ReceiveExactlyAsync(socket, buffer.AsMemory(0, length), ct).ConfigureAwait(false);
+            await SocketIo.ReceiveExactlyAsync(socket, buffer.AsMemory(0, length), ct).ConfigureAwait(false);
             handshake.ReadMessage(buffer.AsSpan(0, length), new byte[LinkFraming.MaxHandshakeLength]);
             var (send, receive) = handshake.Split();
             handshake.Dispose();
@@ -81,7 +81,7 @@ public sealed class SimAgent : LinkSession
     }
 
     protected override async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
-        await SendAllAsync(_socket, frame, cancellationToken).ConfigureAwait(false);
+        await SocketIo.SendAllAsync(_socket, frame, cancellationToken).ConfigureAwait(false);
 
     protected override void OnClosed(string reason)
     {
@@ -96,12 +96,12 @@ public sealed class SimAgent : LinkSession
         {
             while (!IsClosed)
             {
-                await ReceiveExactlyAsync(_socket, header, default).ConfigureAwait(false);
+                await SocketIo.ReceiveExactlyAsync(_socket, header, default).ConfigureAwait(false);
                 var length = LinkFraming.ReadHeader(header);
                 var frame = ArrayPool<byte>.Shared.Rent(length);
                 try
                 {
-                    await ReceiveExactlyAsync(_socket, frame.AsMemory(0, length), default).ConfigureAwait(false);
+                    await SocketIo.ReceiveExactlyAsync(_socket, frame.AsMemory(0, length), default).ConfigureAwait(false);
                     await ProcessFrameAsync(frame.AsMemory(0, length)).ConfigureAwait(false);
                 }
                 finally
@@ -140,21 +140,10 @@ public sealed class SimAgent : LinkSession
             case ControlMessage.Command:
                 var result = new ControlMessage { Type = ControlMessage.Result, Id = message.Id, Ok = true, Body = message.Body ?? "{}"u8.ToArray() };
                 Interlocked.Increment(ref _commandsAnswered);
-                _ = AnswerAsync(result);
+                SendControlInBackground(result.ToJson());
                 break;
         }
         return default;
-    }
-
-    private async Task AnswerAsync(ControlMessage result)
-    {
-        try
-        {
-            await SendControlAsync(result.ToJson()).ConfigureAwait(false);
-        }
-        catch (LinkClosedException)
-        {
-        }
     }
 
     protected override void OnStreamRequested(MuxStream stream)
@@ -165,27 +154,5 @@ public sealed class SimAgent : LinkSession
             return;
         }
         _ = StreamPump.ServeLocalPortAsync(stream);
-    }
-
-    private static async Task SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken ct)
-    {
-        while (data.Length > 0)
-        {
-            var n = await socket.SendAsync(data, SocketFlags.None, ct).ConfigureAwait(false);
-            data = data[n..];
-        }
-    }
-
-    private static async Task ReceiveExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken ct)
-    {
-        while (buffer.Length > 0)
-        {
-            var n = await socket.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
-            if (n == 0)
-            {
-                throw new IOException("the relay closed the connection");
-            }
-            buffer = buffer[n..];
-        }
     }
 }

@@ -93,11 +93,11 @@ internal sealed class FakeRelay : IAsyncDisposable
         public static async Task<Session> AcceptAsync(Socket socket, FakeRelay relay)
         {
             var preamble = new byte[LinkPreamble.Length];
-            await ReceiveExactly(socket, preamble);
+            await SocketIo.ReceiveExactlyAsync(socket, preamble);
             var header = new byte[2];
-            await ReceiveExactly(socket, header);
+            await SocketIo.ReceiveExactlyAsync(socket, header);
             var message = new byte[LinkFraming.ReadHeader(header)];
-            await ReceiveExactly(socket, message);
+            await SocketIo.ReceiveExactlyAsync(socket, message);
             var hs = LinkHandshake.CreateResponder(relay.Key, preamble, NativeChaChaPolyFactory.Instance);
             hs.ReadMessage(message, new byte[1024]);
             var reply = new byte[1024];
@@ -117,9 +117,9 @@ internal sealed class FakeRelay : IAsyncDisposable
             {
                 while (!IsClosed)
                 {
-                    await ReceiveExactly(_socket, header);
+                    await SocketIo.ReceiveExactlyAsync(_socket, header);
                     var frame = new byte[LinkFraming.ReadHeader(header)];
-                    await ReceiveExactly(_socket, frame);
+                    await SocketIo.ReceiveExactlyAsync(_socket, frame);
                     if (_relay.Silent)
                     {
                         continue; // read and drop: the agent sees a relay that never answers
@@ -140,10 +140,7 @@ internal sealed class FakeRelay : IAsyncDisposable
 
         protected override async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
         {
-            while (frame.Length > 0)
-            {
-                frame = frame[await _socket.SendAsync(frame, SocketFlags.None, cancellationToken)..];
-            }
+            await SocketIo.SendAllAsync(_socket, frame, cancellationToken);
         }
 
         protected override void OnClosed(string reason) => _socket.Dispose();
@@ -156,19 +153,6 @@ internal sealed class FakeRelay : IAsyncDisposable
                 Hello.TrySetResult(message);
                 var ok = new ControlMessage { Type = ControlMessage.HelloOk, Node = "fake", SessionId = "s", HeartbeatIntervalMs = 500, HeartbeatTimeoutMs = 2000, State = "connected" };
                 await SendControlAsync(ok.ToJson());
-            }
-        }
-
-        private static async Task ReceiveExactly(Socket socket, Memory<byte> buffer)
-        {
-            while (buffer.Length > 0)
-            {
-                var n = await socket.ReceiveAsync(buffer, SocketFlags.None);
-                if (n == 0)
-                {
-                    throw new IOException("closed");
-                }
-                buffer = buffer[n..];
             }
         }
     }

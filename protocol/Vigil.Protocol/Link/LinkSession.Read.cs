@@ -42,17 +42,6 @@ public abstract partial class LinkSession
         }
     }
 
-    private async Task SendDetachedAsync(MuxFrameType type, byte[] body)
-    {
-        try
-        {
-            await SendFrameAsync(type, 0, body, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (LinkClosedException)
-        {
-        }
-    }
-
     private ValueTask DispatchAsync(ReadOnlyMemory<byte> plaintext)
     {
         if (!MuxFrame.TryParse(plaintext.Span, out var frame, out var error))
@@ -64,7 +53,7 @@ public abstract partial class LinkSession
             case MuxFrameType.Ping:
                 // Answered without holding up the read loop: if both ends' socket buffers are full,
                 // a reader that waits to write is how two peers deadlock.
-                _ = SendDetachedAsync(MuxFrameType.Pong, frame.Body.ToArray());
+                SendInBackground(SendFrameAsync(MuxFrameType.Pong, 0, frame.Body.ToArray(), CancellationToken.None));
                 return default;
             case MuxFrameType.Pong:
                 var sent = BinaryPrimitives.ReadInt64BigEndian(frame.Body);

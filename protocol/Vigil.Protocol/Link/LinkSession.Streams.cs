@@ -124,7 +124,7 @@ public abstract partial class LinkSession
             stream = new MuxStream(this, id, port, _options.StreamWindow, opening: false);
             if (_streams.Count >= _options.MaxStreams)
             {
-                _ = SendResetAsync(id, MuxError.TooManyStreams, "too many streams").AsTask();
+                SendInBackground(SendResetAsync(id, MuxError.TooManyStreams, "too many streams"));
                 return;
             }
             _streams.Add(id, stream);

@@ -33,6 +33,27 @@ public abstract partial class LinkSession
         return SendFrameAsync(MuxFrameType.Ping, 0, body, cancellationToken);
     }
 
+    /// <summary>
+    /// Sends without the caller waiting: for answers from a read loop (if both ends' socket buffers
+    /// are full, a reader that waits to write is how two peers deadlock) and for fire-and-forget
+    /// refusals. A link that closed meanwhile is not an error: nothing is owed to it.
+    /// </summary>
+    protected internal static void SendInBackground(ValueTask send) => _ = IgnoreClosedAsync(send);
+
+    /// <summary>Sends a control message without the caller waiting (see <see cref="SendInBackground"/>).</summary>
+    protected void SendControlInBackground(byte[] json) => SendInBackground(SendControlAsync(json));
+
+    private static async Task IgnoreClosedAsync(ValueTask send)
+    {
+        try
+        {
+            await send.ConfigureAwait(false);
+        }
+        catch (LinkClosedException)
+        {
+        }
+    }
+
     internal ValueTask SendWindowAsync(uint streamId, int increment)
     {
         var body = new byte[4];

@@ -332,18 +332,7 @@ public sealed class MuxStream : Stream
         _session.RemoveStream(this);
         if (notifyPeer && !_session.IsClosed)
         {
-            _ = IgnoreClosed(_session.SendResetAsync(Id, failure.Code, failure.Message));
-        }
-    }
-
-    private static async Task IgnoreClosed(ValueTask send)
-    {
-        try
-        {
-            await send.ConfigureAwait(false);
-        }
-        catch (LinkClosedException)
-        {
+            LinkSession.SendInBackground(_session.SendResetAsync(Id, failure.Code, failure.Message));
         }
     }
 
