@@ -160,50 +160,64 @@ internal sealed class AgentRunner(AgentContext context)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_config.ConnectTimeout);
-        var socket = await RelayDialer.ConnectAsync(relay, _config.Proxy, timeout.Token).ConfigureAwait(false);
+        var connection = await RelayDialer.ConnectAsync(relay, _config.Proxy, timeout.Token).ConfigureAwait(false);
         try
         {
-            var preamble = new byte[LinkPreamble.Length];
-            LinkPreamble.Write(preamble);
-            var handshake = LinkHandshake.CreateInitiator(context.Key, relay.PublicKey, preamble, Aead);
-            var message = new byte[LinkFraming.MaxHandshakeLength];
-            var length = handshake.WriteMessage(default, message.AsSpan(LinkPreamble.Length + LinkFraming.HeaderLength));
-            preamble.CopyTo(message, 0);
-            LinkFraming.WriteHeader(message.AsSpan(LinkPreamble.Length), length);
-            await SocketIo.SendAllAsync(socket, message.AsMemory(0, LinkPreamble.Length + LinkFraming.HeaderLength + length), timeout.Token).ConfigureAwait(false);
-
-            int replyLength;
+            // The handshake reads block: the time limit (or the agent stopping) closes the connection under them.
+            using var cancel = timeout.Token.Register(connection.Dispose);
             try
             {
-                await SocketIo.ReceiveExactlyAsync(socket, message.AsMemory(0, LinkFraming.HeaderLength), timeout.Token).ConfigureAwait(false);
-                replyLength = LinkFraming.ReadHeader(message);
-                if (replyLength > LinkFraming.MaxHandshakeLength)
-                {
-                    throw new IOException($"the relay's handshake reply is {replyLength} bytes, over the cap");
-                }
-                await SocketIo.ReceiveExactlyAsync(socket, message.AsMemory(0, replyLength), timeout.Token).ConfigureAwait(false);
+                return Handshake(connection, relay);
             }
-            catch (Exception e) when (e is SocketException or EndOfStreamException)
+            catch (Exception e) when (timeout.IsCancellationRequested && e is SocketException or IOException or ObjectDisposedException)
             {
-                // A relay that cannot read message 1 (sealed to another key) drops the connection.
-                throw new IOException($"the relay dropped the connection during the handshake ({e.Message}); is relay_key this relay's public key?");
+                throw new OperationCanceledException(timeout.Token);
             }
-            try
-            {
-                handshake.ReadMessage(message.AsSpan(0, replyLength), new byte[LinkFraming.MaxHandshakeLength]);
-            }
-            catch (NoiseException)
-            {
-                throw new IOException("the relay's handshake failed: its key is not the one pinned in the config");
-            }
-            var (send, receive) = handshake.Split();
-            return new AgentSession(socket, send, receive, context);
         }
         catch
         {
-            socket.Dispose();
+            connection.Dispose();
             throw;
         }
+    }
+
+    private AgentSession Handshake(TcpConnection connection, RelayEndpoint relay)
+    {
+        var preamble = new byte[LinkPreamble.Length];
+        LinkPreamble.Write(preamble);
+        var handshake = LinkHandshake.CreateInitiator(context.Key, relay.PublicKey, preamble, Aead);
+        var message = new byte[LinkFraming.MaxHandshakeLength];
+        var length = handshake.WriteMessage(default, message.AsSpan(LinkPreamble.Length + LinkFraming.HeaderLength));
+        preamble.CopyTo(message, 0);
+        LinkFraming.WriteHeader(message.AsSpan(LinkPreamble.Length), length);
+        connection.Send(message.AsSpan(0, LinkPreamble.Length + LinkFraming.HeaderLength + length));
+
+        int replyLength;
+        try
+        {
+            connection.ReceiveExactly(message.AsSpan(0, LinkFraming.HeaderLength));
+            replyLength = LinkFraming.ReadHeader(message);
+            if (replyLength > LinkFraming.MaxHandshakeLength)
+            {
+                throw new IOException($"the relay's handshake reply is {replyLength} bytes, over the cap");
+            }
+            connection.ReceiveExactly(message.AsSpan(0, replyLength));
+        }
+        catch (Exception e) when (e is SocketException or EndOfStreamException)
+        {
+            // A relay that cannot read message 1 (sealed to another key) drops the connection.
+            throw new IOException($"the relay dropped the connection during the handshake ({e.Message}); is relay_key this relay's public key?");
+        }
+        try
+        {
+            handshake.ReadMessage(message.AsSpan(0, replyLength), new byte[LinkFraming.MaxHandshakeLength]);
+        }
+        catch (NoiseException)
+        {
+            throw new IOException("the relay's handshake failed: its key is not the one pinned in the config");
+        }
+        var (send, receive) = handshake.Split();
+        return new AgentSession(connection, send, receive, context);
     }
 
     private async Task<string> RunSessionAsync(AgentSession session, RelayEndpoint relay, CancellationToken ct)
