@@ -16,6 +16,7 @@ internal sealed class AgentContext
         DeviceId = DeviceIdentity.DeviceId(key.PublicKey);
         Status = new AgentStatus(config.StateDir, DeviceId);
         Commands = new AgentCommands(this);
+        Media = new AgentMedia(this);
     }
 
     public AgentConfig Config { get; }
@@ -23,6 +24,10 @@ internal sealed class AgentContext
     public string DeviceId { get; }
     public AgentStatus Status { get; }
     public AgentCommands Commands { get; }
+    public AgentMedia Media { get; }
+
+    /// <summary>The relay link while one is up (stats go over it), else null.</summary>
+    public AgentSession? Session { get; set; }
 }
 
 /// <summary>
@@ -98,12 +103,7 @@ internal sealed class AgentRunner(AgentContext context)
         return $"{tenths / 10}.{tenths % 10}";
     }
 
-    /// <summary>Full jitter (AWS architecture blog, "Exponential Backoff and Jitter"): uniform in [0, min(max, min * 2^attempt)].</summary>
-    internal TimeSpan Backoff(int attempt)
-    {
-        var ceiling = Math.Min(_config.BackoffMax.TotalMilliseconds, _config.BackoffMin.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 30)));
-        return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
-    }
+    internal TimeSpan Backoff(int attempt) => Vigil.Agent.Backoff.FullJitter(attempt, _config.BackoffMin, _config.BackoffMax);
 
     private RelayEndpoint PickRelay(out TimeSpan wait)
     {
@@ -249,9 +249,11 @@ internal sealed class AgentRunner(AgentContext context)
         var timeout = helloOk.HeartbeatTimeoutMs > 0 ? TimeSpan.FromMilliseconds(helloOk.HeartbeatTimeoutMs) : _config.HeartbeatTimeout;
         Log.Info($"connected to relay {relay} (node {helloOk.Node}, device {context.DeviceId}, state {helloOk.State ?? "unknown"})");
         context.Status.Set("connected", relay.ToString(), helloOk.Node);
+        context.Session = session;
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var heartbeat = session.HeartbeatLoopAsync(interval, timeout, heartbeatStop.Token);
         var reason = await reader.ConfigureAwait(false);
+        context.Session = null;
         heartbeatStop.Cancel();
         await heartbeat.ConfigureAwait(false);
         if (!ct.IsCancellationRequested)

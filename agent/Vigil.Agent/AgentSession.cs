@@ -43,6 +43,15 @@ internal sealed class AgentSession : LinkSession
         _connection.Dispose();
     }
 
+    /// <summary>Sends the media stats (a "stats" message) without waiting; a closed link drops them.</summary>
+    public void SendStats(byte[] json)
+    {
+        if (!IsClosed)
+        {
+            SendControlInBackground(new ControlMessage { Type = ControlMessage.Stats, Body = json }.ToJson());
+        }
+    }
+
     /// <summary>Reads frames on a thread of its own until the link closes; the task gives the reason it closed.</summary>
     public Task<string> ReadLoopAsync() => BackgroundThread.Run("link-read", ReadLoop);
 

@@ -173,6 +173,13 @@ internal sealed partial class TcpConnection : IDisposable
         }
     }
 
+    /// <summary>Whether there is something to read (or the peer closed) within the time.</summary>
+    public unsafe bool Readable(int timeoutMs)
+    {
+        var poll = new PollFd { Fd = (int)_fd.DangerousGetHandle(), Events = POLLIN };
+        return Poll(&poll, 1, timeoutMs) > 0;
+    }
+
     /// <summary>Fills the buffer; throws <see cref="EndOfStreamException"/> when the peer closes first.</summary>
     public void ReceiveExactly(Span<byte> buffer)
     {
