@@ -27,16 +27,9 @@ internal sealed class MediaPipeline : IFrameSink
     private Thread? _pullThread;
     private Thread? _publishThread;
 
-    // The timeline, kept by the pulling thread: per track, the RTP timestamp that is time zero of
-    // this session, the last one seen and its extension past 32-bit wrap-around.
+    // Kept by the pulling thread.
+    private readonly MediaTimeline _timeline = new();
     private StreamInfo? _stream;
-    private long[] _base = [];
-    private long[] _extended = [];
-    private uint[] _last = [];
-    private bool[] _seen = [];
-    private long _offsetUs;
-    private long _lastUs = -1;
-    private long _lastTicks;
 
     public MediaPipeline(MediaAssignment assignment)
     {
@@ -117,37 +110,17 @@ internal sealed class MediaPipeline : IFrameSink
 
     private void OnStarted(StreamInfo stream, long[] rtpInfo)
     {
-        var n = stream.Tracks.Length;
         _stream = stream;
-        _base = rtpInfo;
-        _extended = new long[n];
-        _last = new uint[n];
-        _seen = new bool[n];
-        // A later session goes on where the last one stopped, plus the time the camera was away.
-        _offsetUs = _lastUs < 0 ? 0 : _lastUs + (Environment.TickCount64 - _lastTicks) * 1000;
+        _timeline.Start(stream, rtpInfo, Environment.TickCount64);
         Stats.Camera("playing", RtspSource.Describe(stream));
     }
 
     public void OnFrame(int track, uint rtpTimestamp, bool keyframe, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> data)
     {
-        var stream = _stream!;
-        if (!_seen[track])
-        {
-            _seen[track] = true;
-            _extended[track] = _base[track] >= 0 ? (int)(rtpTimestamp - (uint)_base[track]) : 0;
-        }
-        else
-        {
-            // The signed difference carries the timestamp over its 32-bit wrap-around (RFC 3550 section 5.1).
-            _extended[track] += (int)(rtpTimestamp - _last[track]);
-        }
-        _last[track] = rtpTimestamp;
-        var us = _offsetUs + _extended[track] * 1_000_000 / stream.Tracks[track].ClockRate;
-        var frame = new MediaFrame(stream, track, us, keyframe, prefix.Length + data.Length);
+        var us = _timeline.TimeUs(track, rtpTimestamp, Environment.TickCount64);
+        var frame = new MediaFrame(_stream!, track, us, keyframe, prefix.Length + data.Length);
         prefix.CopyTo(frame.Data);
         data.CopyTo(frame.Data.AsSpan(prefix.Length));
-        _lastUs = Math.Max(_lastUs, us);
-        _lastTicks = Environment.TickCount64;
         Stats.FrameIn(frame);
         _queue.Add(frame);
     }

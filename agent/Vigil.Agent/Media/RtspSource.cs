@@ -158,6 +158,8 @@ internal sealed class RtspSource(MediaUrl url, int maxFrameBytes)
         var nextKeepAlive = Environment.TickCount64 + keepAliveMs;
         var lastData = Environment.TickCount64;
         var buffer = connection.Buffer;
+        var garbageSeen = 0L;
+        var garbageLogged = long.MinValue;
         while (!ct.IsCancellationRequested)
         {
             var now = Environment.TickCount64;
@@ -170,6 +172,13 @@ internal sealed class RtspSource(MediaUrl url, int maxFrameBytes)
             if (now - lastData > SilenceLimitMs)
             {
                 throw new MediaException($"the camera sent no media for {SilenceLimitMs / 1000} s");
+            }
+            var garbage = connection.GarbageBytes + connection.BadFrames;
+            if (garbage != garbageSeen && now - garbageLogged >= 10_000)
+            {
+                Log.Warn($"camera: skipped {connection.GarbageBytes} bytes that were not RTSP or interleaved RTP, and {connection.BadFrames} interleaved frames that were not RTP");
+                garbageSeen = garbage;
+                garbageLogged = now;
             }
             RtspItem item;
             int channel, offset, length;

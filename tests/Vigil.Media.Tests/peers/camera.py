@@ -2,8 +2,10 @@
 """A real RTSP camera for the tests and the benchmark: GStreamer's RTSP server with x264 video,
 optionally AAC audio, optionally Digest authentication.
 
-Prints "ready <port>" once it listens, and one line per RTSP request it receives
-("request OPTIONS", "request GET_PARAMETER", ...) so that tests can see the client's keep-alives.
+Prints "ready <port>" once it listens, one line per RTSP request it receives ("request OPTIONS",
+"request GET_PARAMETER", ...) so that tests can see the client's keep-alives, and, when a stream
+with --frames ends, how many frames each encoder made ("eos video 750", "eos audio 1292"): what
+the camera sent, for the verdict on what the streamer wrote.
 """
 import argparse
 import sys
@@ -37,7 +39,7 @@ def main():
     video = (
         f"videotestsrc is-live=true pattern=ball num-buffers={a.frames} "
         f"! video/x-raw,width={a.width},height={a.height},framerate={a.fps}/1 "
-        f"! x264enc tune=zerolatency speed-preset=ultrafast bitrate={a.kbps} key-int-max={a.keyint} "
+        f"! x264enc name=venc tune=zerolatency speed-preset=ultrafast bitrate={a.kbps} key-int-max={a.keyint} "
         f"! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96"
     )
     launch = video
@@ -45,7 +47,7 @@ def main():
         buffers = int(seconds * 44100 / 1024) if seconds > 0 else -1
         launch += (
             f" audiotestsrc is-live=true wave=sine samplesperbuffer=1024 num-buffers={buffers} "
-            f"! audio/x-raw,rate=44100,channels=2 ! audioconvert ! avenc_aac ! rtpmp4gpay name=pay1 pt=97"
+            f"! audio/x-raw,rate=44100,channels=2 ! audioconvert ! avenc_aac name=aenc ! rtpmp4gpay name=pay1 pt=97"
         )
 
     server = GstRtspServer.RTSPServer()
@@ -68,6 +70,27 @@ def main():
         permissions.add_permission_for_role("viewer", "media.factory.construct", True)
         factory.set_permissions(permissions)
     server.get_mount_points().add_factory(a.path, factory)
+
+    def count(element, kind):
+        frames = [0]
+
+        def probe(_pad, info):
+            if info.type & Gst.PadProbeType.BUFFER:
+                frames[0] += 1
+            elif info.get_event().type == Gst.EventType.EOS:
+                print(f"eos {kind} {frames[0]}", flush=True)
+            return Gst.PadProbeReturn.OK
+
+        element.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER | Gst.PadProbeType.EVENT_DOWNSTREAM, probe)
+
+    def on_media(_factory, media):
+        bin_ = media.get_element()
+        for name, kind in (("venc", "video"), ("aenc", "audio")):
+            element = bin_.get_by_name(name)
+            if element is not None:
+                count(element, kind)
+
+    factory.connect("media-configure", on_media)
 
     def on_client(_server, client):
         def log(name):
