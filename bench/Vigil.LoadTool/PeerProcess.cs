@@ -21,6 +21,7 @@ public sealed class PeerProcess : IAsyncDisposable
     public string Name { get; }
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>Everything it printed so far, standard output and error together.</summary>
     public string Output

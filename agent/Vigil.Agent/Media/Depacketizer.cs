@@ -18,7 +18,8 @@ internal interface IFrameSink
 /// <summary>Turns one track's RTP packets into whole frames for an <see cref="IFrameSink"/>.</summary>
 internal abstract class Depacketizer(int track, IFrameSink sink)
 {
-    private long _lastWarning = long.MinValue;
+    // Far enough back that the first warning is logged; long.MinValue would overflow "now - last".
+    private long _lastWarning = long.MinValue / 2;
 
     protected int Track { get; } = track;
     protected IFrameSink Sink { get; } = sink;

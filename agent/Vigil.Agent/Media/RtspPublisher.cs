@@ -22,6 +22,9 @@ internal sealed class RtspPublisher(MediaUrl target) : Publisher
     private Track[] _tracks = [];
     private long _baseUs = -1;
 
+    /// <summary>The wall clock of time zero of the stream, as NTP ticks (1/2^32 s), for the sender reports.</summary>
+    private ulong _ntpBase;
+
     public override void Open(MediaFrame first, CancellationToken ct)
     {
         var stream = first.Stream;
@@ -103,8 +106,17 @@ internal sealed class RtspPublisher(MediaUrl target) : Publisher
         if (_baseUs < 0)
         {
             _baseUs = frame.TimeUs;
+            var sinceNtpEpoch = DateTime.UtcNow - new DateTime(1900, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+            _ntpBase = (ulong)(sinceNtpEpoch.Ticks / TimeSpan.TicksPerSecond) << 32 | (ulong)((sinceNtpEpoch.Ticks % TimeSpan.TicksPerSecond << 32) / TimeSpan.TicksPerSecond);
         }
-        var timestamp = track.Timestamp(frame.TimeUs - _baseUs);
+        var us = frame.TimeUs - _baseUs;
+        var timestamp = track.Timestamp(us);
+        if (Environment.TickCount64 - track.LastReport >= ReportIntervalMs)
+        {
+            // Before the track's first packet too: a receiver that maps RTP time to the wall clock
+            // (ffmpeg does) then has the mapping from the start.
+            SenderReport(track, timestamp, us);
+        }
         var format = frame.Format;
         if (format.IsVideo)
         {
@@ -133,10 +145,6 @@ internal sealed class RtspPublisher(MediaUrl target) : Publisher
         }
         track.Packets++;
         track.Octets += (uint)frame.Length;
-        if (Environment.TickCount64 - track.LastReport >= ReportIntervalMs)
-        {
-            SenderReport(track, timestamp);
-        }
         Flush();
     }
 
@@ -200,8 +208,12 @@ internal sealed class RtspPublisher(MediaUrl target) : Publisher
         return s[16..];
     }
 
-    /// <summary>RTCP sender report (RFC 3550 section 6.4.1): wall clock against RTP time, on the RTCP channel.</summary>
-    private void SenderReport(Track track, uint timestamp)
+    /// <summary>
+    /// RTCP sender report (RFC 3550 section 6.4.1) on the track's RTCP channel: the wall-clock time
+    /// of a frame (time zero's wall clock plus its time) against its RTP timestamp, the same mapping
+    /// for every track, which is what lines audio and video up at the receiver.
+    /// </summary>
+    private void SenderReport(Track track, uint timestamp, long us)
     {
         if (_outLength + 32 > _out.Length)
         {
@@ -216,9 +228,8 @@ internal sealed class RtspPublisher(MediaUrl target) : Publisher
         BinaryPrimitives.WriteUInt16BigEndian(s[6..], 6);
         BinaryPrimitives.WriteUInt32BigEndian(s[8..], track.Ssrc);
         // NTP time: seconds since 1900 and a binary fraction.
-        var now = DateTime.UtcNow - new DateTime(1900, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        BinaryPrimitives.WriteUInt32BigEndian(s[12..], (uint)(now.Ticks / TimeSpan.TicksPerSecond));
-        BinaryPrimitives.WriteUInt32BigEndian(s[16..], (uint)((now.Ticks % TimeSpan.TicksPerSecond << 32) / TimeSpan.TicksPerSecond));
+        var ntp = _ntpBase + (ulong)((us / 1_000_000 << 32) + (us % 1_000_000 << 32) / 1_000_000);
+        BinaryPrimitives.WriteUInt64BigEndian(s[12..], ntp);
         BinaryPrimitives.WriteUInt32BigEndian(s[20..], timestamp);
         BinaryPrimitives.WriteUInt32BigEndian(s[24..], track.Packets);
         BinaryPrimitives.WriteUInt32BigEndian(s[28..], track.Octets);
@@ -287,12 +298,15 @@ internal sealed class RtspPublisher(MediaUrl target) : Publisher
         public int PayloadType { get; } = format.Codec switch { MediaCodec.Pcmu => 0, MediaCodec.Pcma => 8, _ => 96 + channel / 2 };
         public uint Ssrc { get; } = (uint)Random.Shared.Next();
         public ushort Sequence { get; set; } = (ushort)Random.Shared.Next();
+
+        /// <summary>A random first timestamp (RFC 3550 section 5.1); receivers also take 0 to mean "none yet".</summary>
+        private readonly uint _offset = (uint)Random.Shared.Next(1, int.MaxValue);
         public uint Packets { get; set; }
         public uint Octets { get; set; }
         public long LastReport { get; set; }
         private readonly int _clock = format.ClockRate;
 
         /// <summary>Microseconds since the stream began, in this track's RTP clock.</summary>
-        public uint Timestamp(long us) => (uint)(Math.Max(0, us) * _clock / 1_000_000);
+        public uint Timestamp(long us) => _offset + (uint)(Math.Max(0, us) * _clock / 1_000_000);
     }
 }

@@ -159,7 +159,7 @@ internal sealed class RtspSource(MediaUrl url, int maxFrameBytes)
         var lastData = Environment.TickCount64;
         var buffer = connection.Buffer;
         var garbageSeen = 0L;
-        var garbageLogged = long.MinValue;
+        var garbageLogged = long.MinValue / 2;
         while (!ct.IsCancellationRequested)
         {
             var now = Environment.TickCount64;
