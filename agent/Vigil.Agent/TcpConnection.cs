@@ -22,6 +22,7 @@ internal sealed partial class TcpConnection : IDisposable
     private const int SOL_SOCKET = 1;
     private const int SO_ERROR = 4;
     private const int SO_KEEPALIVE = 9;
+    private const int SO_RCVTIMEO = 20;
     private const int SO_SNDTIMEO = 21;
     private const int IPPROTO_TCP = 6;
     private const int TCP_NODELAY = 1;
@@ -38,11 +39,26 @@ internal sealed partial class TcpConnection : IDisposable
     private const int SHUT_RDWR = 2;
 
     private readonly Descriptor _fd;
+    private int _receiveTimeoutMs = -1;
 
     private TcpConnection(Descriptor fd) => _fd = fd;
 
-    /// <summary>How long <see cref="Receive"/> waits for data before it throws <see cref="TimeoutException"/>; -1 waits for ever.</summary>
-    public int ReceiveTimeoutMs { get; set; } = -1;
+    /// <summary>
+    /// How long <see cref="Receive"/> waits for data before it throws <see cref="TimeoutException"/>;
+    /// -1 waits for ever. Kept in the socket (SO_RCVTIMEO), so that a read is one system call.
+    /// </summary>
+    public int ReceiveTimeoutMs
+    {
+        get => _receiveTimeoutMs;
+        set
+        {
+            if (value != _receiveTimeoutMs)
+            {
+                SetTimeout(SO_RCVTIMEO, Math.Max(0, value));
+                _receiveTimeoutMs = value;
+            }
+        }
+    }
 
     /// <summary>
     /// Connects within <paramref name="timeoutMs"/> (-1: until <paramref name="ct"/> is cancelled) with
@@ -136,13 +152,16 @@ internal sealed partial class TcpConnection : IDisposable
     public void KeepAlive() => SetOption(_fd, SOL_SOCKET, SO_KEEPALIVE, 1);
 
     /// <summary>A send that cannot go on for this long fails (a peer that stopped reading).</summary>
-    public unsafe void SetSendTimeout(int milliseconds)
+    public void SetSendTimeout(int milliseconds) => SetTimeout(SO_SNDTIMEO, milliseconds);
+
+    /// <summary>SO_RCVTIMEO or SO_SNDTIMEO; 0 waits for ever.</summary>
+    private unsafe void SetTimeout(int option, int milliseconds)
     {
-        // struct timeval: two longs.
-        var tv = stackalloc long[2];
+        // struct timeval: two longs (time_t and suseconds_t are the word size on Linux).
+        var tv = stackalloc nint[2];
         tv[0] = milliseconds / 1000;
         tv[1] = milliseconds % 1000 * 1000;
-        if (SetSockOpt(_fd, SOL_SOCKET, SO_SNDTIMEO, tv, 2 * sizeof(long)) != 0)
+        if (SetSockOpt(_fd, SOL_SOCKET, option, tv, 2 * sizeof(nint)) != 0)
         {
             throw Error(Marshal.GetLastPInvokeError());
         }
@@ -151,10 +170,6 @@ internal sealed partial class TcpConnection : IDisposable
     /// <summary>Reads what is there (at least a byte); 0 when the peer has closed its side.</summary>
     public unsafe int Receive(Span<byte> buffer)
     {
-        if (ReceiveTimeoutMs >= 0)
-        {
-            WaitFor(_fd, POLLIN, ReceiveTimeoutMs, CancellationToken.None);
-        }
         fixed (byte* p = buffer)
         {
             while (true)
@@ -165,6 +180,10 @@ internal sealed partial class TcpConnection : IDisposable
                     return (int)n;
                 }
                 var errno = Marshal.GetLastPInvokeError();
+                if (errno == EAGAIN)
+                {
+                    throw new TimeoutException();
+                }
                 if (errno != EINTR)
                 {
                     throw Error(errno);

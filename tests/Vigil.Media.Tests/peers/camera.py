@@ -32,14 +32,17 @@ def main():
     p.add_argument("--digest", default="", help="user:password; the camera then asks for Digest authentication")
     p.add_argument("--session-timeout", type=int, default=0, help="RTSP session timeout in seconds (0: the server's default)")
     p.add_argument("--shared", action="store_true", help="one encoder for every client")
+    p.add_argument("--pattern", default="ball", help="videotestsrc pattern")
+    p.add_argument("--cbr", action="store_true", help="constant bitrate with filler data (x264 nal-hrd=cbr), as many cameras send")
     a = p.parse_args()
 
     Gst.init(None)
     seconds = a.frames / a.fps if a.frames > 0 else -1
     video = (
-        f"videotestsrc is-live=true pattern=ball num-buffers={a.frames} "
+        f"videotestsrc is-live=true pattern={a.pattern} num-buffers={a.frames} "
         f"! video/x-raw,width={a.width},height={a.height},framerate={a.fps}/1 "
         f"! x264enc name=venc tune=zerolatency speed-preset=ultrafast bitrate={a.kbps} key-int-max={a.keyint} "
+        f"{'vbv-buf-capacity=1000 option-string=nal-hrd=cbr ' if a.cbr else ''}"
         f"! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96"
     )
     launch = video
