@@ -209,8 +209,8 @@ public static class MediaPeers
         }
     }
 
-    /// <summary>ffmpeg as an RTSP push target (-rtsp_flags listen), copying what it receives into an MPEG-TS file.</summary>
-    public static PeerProcess StartFfmpegRtspListen(int port, string path, string output) =>
+    /// <summary>ffmpeg as an RTSP push target (-rtsp_flags listen), copying what it receives into a file (MPEG-TS, or another container).</summary>
+    public static PeerProcess StartFfmpegRtspListen(int port, string path, string output, string container = "mpegts") =>
         PeerProcess.Start("ffmpeg", "/usr/bin/ffmpeg",
-            ["-hide_banner", "-nostdin", "-loglevel", "info", "-rtsp_flags", "listen", "-listen_timeout", "120", "-i", $"rtsp://127.0.0.1:{port}{path}", "-c", "copy", "-f", "mpegts", "-y", output]);
+            ["-hide_banner", "-nostdin", "-loglevel", "info", "-rtsp_flags", "listen", "-listen_timeout", "120", "-i", $"rtsp://127.0.0.1:{port}{path}", "-c", "copy", "-f", container, "-y", output]);
 }

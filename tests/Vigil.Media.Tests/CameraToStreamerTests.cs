@@ -61,6 +61,53 @@ public sealed class CameraToStreamerTests
     }
 
     [Test]
+    public async Task H265AndG711ThroughRtspRecordIntoFfmpeg()
+    {
+        // Neither fits classic FLV; RTSP carries them as the camera sent them. 10 s is enough here.
+        await using var run = await StreamRun.StartAsync(["--frames", "250", "--h265", "--pcmu"], Streamer.FfmpegRtspMatroska);
+        var video = MediaEnv.LastNumber(await run.Camera!.WaitForLineAsync("eos video ", TimeSpan.FromSeconds(60)));
+        await Task.Delay(1500);
+        Assert.That(await run.StopAgentAsync(), Is.EqualTo(0), run.Logs);
+        var verdict = run.Probe();
+        TestContext.Out.WriteLine($"camera sent {video} video frames; the streamer wrote {verdict}");
+        Assert.That(verdict.Codecs, Is.EqualTo("hevc,pcm_mulaw"), verdict + "\n" + run.Logs);
+        Assert.That(verdict.DecodeErrors, Is.Empty, verdict + "\n" + run.Logs);
+        Assert.That(verdict.VideoFrames, Is.InRange(video * 0.98, video * 1.02), verdict + "\n" + run.Logs);
+        Assert.That(verdict.AudioFrames, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public async Task H265IsNotForcedIntoRtmp()
+    {
+        await using var run = await StreamRun.StartAsync(["--h265"], Streamer.NginxRtmp);
+        Assert.That(await MediaEnv.WaitUntil(() => run.Agent.Output.Contains("does not go into RTMP", StringComparison.Ordinal), TimeSpan.FromSeconds(20)), Is.True, run.Logs);
+        Assert.That(run.Agent.Output, Does.Contain("nothing to publish over RTMP"));
+        Assert.That(run.Agent.HasExited, Is.False);
+        Assert.That(await MediaEnv.WaitUntil(() => run.Status("media_camera") == "playing", TimeSpan.FromSeconds(5)), Is.True, "the camera side is fine; only the streamer cannot take it\n" + run.Logs);
+    }
+
+    [Test]
+    public async Task BasicAuthenticationCamera()
+    {
+        await using var run = await StreamRun.StartAsync(["--basic", "viewer:b4sic"], Streamer.NginxRtmp, credentials: "viewer:b4sic");
+        Assert.That(await run.WaitForFramesOut(50, TimeSpan.FromSeconds(20)), Is.True, run.Logs);
+        Assert.That(run.Agent.Output + MediaEnv.Status(run.Dir), Does.Not.Contain("b4sic"));
+    }
+
+    [Test]
+    public async Task ARedirectIsFollowedWithTheCredentials()
+    {
+        var (camera, port) = await MediaEnv.StartCameraAsync("--digest", "viewer:m0ved");
+        await using var _ = camera;
+        using var redirector = new RtspRedirector($"rtsp://127.0.0.1:{port}/stream");
+        await using var run = await StreamRun.StartForAsync($"rtsp://viewer:m0ved@127.0.0.1:{redirector.Port}/old", Streamer.NginxRtmp);
+        Assert.That(await run.WaitForFramesOut(50, TimeSpan.FromSeconds(20)), Is.True, run.Logs + camera.Output);
+        Assert.That(redirector.Redirects, Is.EqualTo(1));
+        Assert.That(run.Agent.Output, Does.Contain($"302 redirect to rtsp://viewer:***@127.0.0.1:{port}/stream"));
+        Assert.That(run.Agent.Output, Does.Not.Contain("m0ved"));
+    }
+
+    [Test]
     public async Task AWrongPasswordIsAClearErrorAndTheCameraIsNotHammered()
     {
         await using var run = await StreamRun.StartAsync(["--digest", "viewer:right"], Streamer.NginxRtmp, credentials: "viewer:wrong-one");

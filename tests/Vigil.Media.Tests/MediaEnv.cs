@@ -96,15 +96,21 @@ internal static partial class MediaEnv
     /// <summary>What the streamer wrote, as ffprobe counts it and ffmpeg decodes it.</summary>
     public static Verdict Probe(string file)
     {
-        var (_, probe) = AgentProcess.RunToEnd("/usr/bin/ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=codec_type,nb_read_frames:format=duration", "-of", "default=nw=1", file]);
+        var (_, probe) = AgentProcess.RunToEnd("/usr/bin/ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=codec_name,codec_type,nb_read_frames:format=duration", "-of", "default=nw=1", file]);
         int video = 0, audio = 0;
-        string? type = null;
+        string? type = null, codec = null;
+        var codecs = new List<string>();
         double duration = 0;
         foreach (var line in probe.Split('\n'))
         {
-            if (line.StartsWith("codec_type=", StringComparison.Ordinal))
+            if (line.StartsWith("codec_name=", StringComparison.Ordinal))
+            {
+                codec = line[11..];
+            }
+            else if (line.StartsWith("codec_type=", StringComparison.Ordinal))
             {
                 type = line[11..];
+                codecs.Add(codec ?? "");
             }
             else if (line.StartsWith("nb_read_frames=", StringComparison.Ordinal) && int.TryParse(line[15..], CultureInfo.InvariantCulture, out var n))
             {
@@ -123,7 +129,7 @@ internal static partial class MediaEnv
             }
         }
         var (_, errors) = AgentProcess.RunToEnd("/usr/bin/ffmpeg", ["-hide_banner", "-nostdin", "-v", "error", "-i", file, "-f", "null", "-"]);
-        return new Verdict(video, audio, duration, errors.Trim());
+        return new Verdict(video, audio, duration, errors.Trim(), string.Join(',', codecs));
     }
 
     /// <summary>The number at the end of a line like "eos video 750".</summary>
@@ -147,7 +153,7 @@ internal static partial class MediaEnv
 }
 
 /// <summary>ffprobe's frame counts and duration, and whatever ffmpeg said while decoding every frame.</summary>
-internal sealed record Verdict(int VideoFrames, int AudioFrames, double DurationSeconds, string DecodeErrors)
+internal sealed record Verdict(int VideoFrames, int AudioFrames, double DurationSeconds, string DecodeErrors, string Codecs)
 {
-    public override string ToString() => $"{VideoFrames} video frames, {AudioFrames} audio frames, {DurationSeconds:F2} s, decode errors: {(DecodeErrors.Length == 0 ? "none" : DecodeErrors)}";
+    public override string ToString() => $"{Codecs}: {VideoFrames} video frames, {AudioFrames} audio frames, {DurationSeconds:F2} s, decode errors: {(DecodeErrors.Length == 0 ? "none" : DecodeErrors)}";
 }

@@ -32,6 +32,29 @@ public sealed class ResilienceTests
     }
 
     [Test]
+    public async Task AStalledStreamerMakesTheQueueDropToAKeyframeWithinBoundedMemory()
+    {
+        // About 24 Mbit/s of video (x264 on noise) while nginx is frozen for 8 s: more than the socket
+        // buffers and the agent's queue hold, and less than the 10 s after which a stuck send gives up.
+        await using var run = await StreamRun.StartAsync(["--pattern", "snow", "--kbps", "24000", "--keyint", "25"], Streamer.NginxRtmp);
+        Assert.That(await run.WaitForFramesOut(50, TimeSpan.FromSeconds(20)), Is.True, run.Logs);
+        _ = LoadTool.Posix.Kill(run.Target.Pid, LoadTool.Posix.SigStop);
+        await Task.Delay(8000);
+        _ = LoadTool.Posix.Kill(run.Target.Pid, LoadTool.Posix.SigCont);
+        var after = run.StatusNumber("media_frames_out");
+        Assert.That(await run.WaitForFramesOut(after + 100, TimeSpan.FromSeconds(20)), Is.True, run.Logs);
+        var peak = MediaEnv.PeakResident(run.Agent.Pid);
+        TestContext.Out.WriteLine($"agent peak resident memory: {peak / 1048576.0:F1} MiB, drops {run.StatusNumber("media_drops")}");
+        Assert.That(run.Agent.Output, Does.Contain("falling behind").And.Contain("dropping up to the next keyframe"));
+        Assert.That(run.Agent.Output.Split('\n').Count(l => l.Contains("falling behind", StringComparison.Ordinal)), Is.LessThanOrEqualTo(2), "one warning per 10 s, not one per keyframe");
+        Assert.That(run.StatusNumber("media_drops"), Is.GreaterThan(0));
+        Assert.That(peak, Is.LessThan(32L * 1024 * 1024), "the queue is bounded");
+        Assert.That(await run.StopAgentAsync(), Is.EqualTo(0));
+        var verdict = run.Probe();
+        Assert.That(verdict.DecodeErrors, Is.Empty, verdict + "\n" + run.Logs);
+    }
+
+    [Test]
     public async Task ACameraRestartDoesNotRestartThePublish()
     {
         var (camera, cameraPort) = await MediaEnv.StartCameraAsync("--audio");

@@ -7,6 +7,9 @@ internal enum Streamer
 {
     NginxRtmp,
     FfmpegRtsp,
+
+    /// <summary>ffmpeg into Matroska, which holds what MPEG-TS does not (G.711).</summary>
+    FfmpegRtspMatroska,
 }
 
 /// <summary>
@@ -26,7 +29,7 @@ internal sealed class StreamRun : IAsyncDisposable
     public int TargetPort { get; private set; }
     public PeerProcess Agent { get; private set; } = null!;
     public string HlsDir => Path.Combine(Dir, "nginx", "hls");
-    public string FfmpegOutput => Path.Combine(Dir, "received.ts");
+    public string FfmpegOutput => Path.Combine(Dir, Kind == Streamer.FfmpegRtspMatroska ? "received.mkv" : "received.ts");
 
     public string PublishUrl => Kind == Streamer.NginxRtmp
         ? $"rtmp://127.0.0.1:{TargetPort}/live/{StreamName}"
@@ -64,7 +67,7 @@ internal sealed class StreamRun : IAsyncDisposable
         else
         {
             TargetPort = port == 0 ? RelayProcess.FreePort() : port;
-            Target = MediaPeers.StartFfmpegRtspListen(TargetPort, $"/live/{StreamName}", FfmpegOutput);
+            Target = MediaPeers.StartFfmpegRtspListen(TargetPort, $"/live/{StreamName}", FfmpegOutput, Kind == Streamer.FfmpegRtspMatroska ? "matroska" : "mpegts");
             // ffmpeg prints nothing until a publisher comes: give it a moment to listen.
             await Task.Delay(500);
         }
@@ -88,7 +91,7 @@ internal sealed class StreamRun : IAsyncDisposable
     {
         await Agent.StopAsync();
         var code = Agent.HasExited ? Agent.ExitCode : -1;
-        if (Kind == Streamer.FfmpegRtsp)
+        if (Kind != Streamer.NginxRtmp)
         {
             await MediaEnv.WaitUntil(() => Target.HasExited, TimeSpan.FromSeconds(10));
         }

@@ -56,6 +56,8 @@ internal sealed class FrameQueue(int maxBytes, int maxFrames)
     private int _bytes;
     private bool _skipToKey;
     private bool _accepting;
+    private long _lastWarning = long.MinValue / 2;
+    private long _warnedDrops;
 
     /// <summary>Frames dropped because the streamer was slow or away.</summary>
     public long Drops { get; private set; }
@@ -84,9 +86,16 @@ internal sealed class FrameQueue(int maxBytes, int maxFrames)
             {
                 if (_accepting && !_skipToKey)
                 {
-                    // The streamer falls behind: cut here and start again at a keyframe.
+                    // The streamer falls behind: cut here and start again at a keyframe. Said once
+                    // per 10 s: a streamer that stays slow falls behind again at every keyframe.
                     _skipToKey = frame.Stream.HasVideo;
-                    Log.Warn($"streamer: falling behind ({_frames.Count} frames, {_bytes} bytes queued): dropping up to the next keyframe");
+                    var now = Environment.TickCount64;
+                    if (now - _lastWarning >= 10_000)
+                    {
+                        Log.Warn($"streamer: falling behind ({_frames.Count} frames, {_bytes} bytes queued): dropping up to the next keyframe ({Drops - _warnedDrops} frames dropped since the last warning)");
+                        _lastWarning = now;
+                        _warnedDrops = Drops;
+                    }
                 }
                 Drops++;
                 frame.Release();

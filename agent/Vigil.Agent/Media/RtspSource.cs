@@ -66,8 +66,8 @@ internal sealed class RtspSource(MediaUrl url, int maxFrameBytes)
                 {
                     throw new MediaException($"DESCRIBE redirected to an address that is not rtsp:// ({location})");
                 }
-                Log.Info($"camera: {describe.StatusCode} redirect to {next.Masked}");
                 target = next.User is null ? next.WithCredentialsOf(url) : next;
+                Log.Info($"camera: {describe.StatusCode} redirect to {target.Masked}");
                 Close();
                 continue;
             }

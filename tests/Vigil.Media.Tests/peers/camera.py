@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""A real RTSP camera for the tests and the benchmark: GStreamer's RTSP server with x264 video,
-optionally AAC audio, optionally Digest authentication.
+"""A real RTSP camera for the tests and the benchmark: GStreamer's RTSP server with x264 (or x265)
+video, optionally AAC (or G.711) audio, optionally Digest (or Basic) authentication.
 
 Prints "ready <port>" once it listens, one line per RTSP request it receives ("request OPTIONS",
 "request GET_PARAMETER", ...) so that tests can see the client's keep-alives, and, when a stream
@@ -29,7 +29,10 @@ def main():
     p.add_argument("--keyint", type=int, default=50)
     p.add_argument("--frames", type=int, default=-1, help="video frames to send, then end the stream (-1: for ever)")
     p.add_argument("--audio", action="store_true", help="add AAC audio (44.1 kHz stereo)")
+    p.add_argument("--pcmu", action="store_true", help="add G.711 mu-law audio (8 kHz mono) instead of AAC")
+    p.add_argument("--h265", action="store_true", help="H.265 video (x265) instead of H.264")
     p.add_argument("--digest", default="", help="user:password; the camera then asks for Digest authentication")
+    p.add_argument("--basic", default="", help="user:password; the camera then asks for Basic authentication")
     p.add_argument("--session-timeout", type=int, default=0, help="RTSP session timeout in seconds (0: the server's default)")
     p.add_argument("--shared", action="store_true", help="one encoder for every client")
     p.add_argument("--pattern", default="ball", help="videotestsrc pattern")
@@ -38,15 +41,29 @@ def main():
 
     Gst.init(None)
     seconds = a.frames / a.fps if a.frames > 0 else -1
-    video = (
+    source = (
         f"videotestsrc is-live=true pattern={a.pattern} num-buffers={a.frames} "
         f"! video/x-raw,width={a.width},height={a.height},framerate={a.fps}/1 "
-        f"! x264enc name=venc tune=zerolatency speed-preset=ultrafast bitrate={a.kbps} key-int-max={a.keyint} "
-        f"{'vbv-buf-capacity=1000 option-string=nal-hrd=cbr ' if a.cbr else ''}"
-        f"! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96"
     )
+    if a.h265:
+        video = source + (
+            f"! x265enc name=venc tune=zerolatency speed-preset=ultrafast bitrate={a.kbps} key-int-max={a.keyint} "
+            f"! rtph265pay name=pay0 pt=96"
+        )
+    else:
+        video = source + (
+            f"! x264enc name=venc tune=zerolatency speed-preset=ultrafast bitrate={a.kbps} key-int-max={a.keyint} "
+            f"{'vbv-buf-capacity=1000 option-string=nal-hrd=cbr ' if a.cbr else ''}"
+            f"! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96"
+        )
     launch = video
-    if a.audio:
+    if a.pcmu:
+        buffers = int(seconds * 8000 / 160) if seconds > 0 else -1
+        launch += (
+            f" audiotestsrc is-live=true wave=sine samplesperbuffer=160 num-buffers={buffers} "
+            f"! audio/x-raw,rate=8000,channels=1 ! audioconvert ! mulawenc name=aenc ! rtppcmupay name=pay1"
+        )
+    elif a.audio:
         buffers = int(seconds * 44100 / 1024) if seconds > 0 else -1
         launch += (
             f" audiotestsrc is-live=true wave=sine samplesperbuffer=1024 num-buffers={buffers} "
@@ -59,13 +76,17 @@ def main():
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(f"( {launch} )")
     factory.set_shared(a.shared)
-    if a.digest:
-        user, password = a.digest.split(":", 1)
+    if a.digest or a.basic:
+        user, password = (a.digest or a.basic).split(":", 1)
         auth = GstRtspServer.RTSPAuth()
-        auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
         token = GstRtspServer.RTSPToken()
         token.set_string("media.factory.role", "viewer")
-        auth.add_digest(user, password, token)
+        if a.digest:
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+            auth.add_digest(user, password, token)
+        else:
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.BASIC)
+            auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
         server.set_auth(auth)
         permissions = GstRtspServer.RTSPPermissions()
         permissions.add_role("viewer")
