@@ -22,6 +22,7 @@ internal sealed partial class TcpConnection : IDisposable
     private const int SOL_SOCKET = 1;
     private const int SO_ERROR = 4;
     private const int SO_KEEPALIVE = 9;
+    private const int SO_RCVLOWAT = 18;
     private const int SO_RCVTIMEO = 20;
     private const int SO_SNDTIMEO = 21;
     private const int IPPROTO_TCP = 6;
@@ -150,6 +151,12 @@ internal sealed partial class TcpConnection : IDisposable
 
     /// <summary>TCP keep-alive probes, so that a long-silent link through NAT is not forgotten.</summary>
     public void KeepAlive() => SetOption(_fd, SOL_SOCKET, SO_KEEPALIVE, 1);
+
+    /// <summary>
+    /// The fewest bytes a receive waits for (SO_RCVLOWAT), unless its timeout comes first: fewer
+    /// wake-ups for a stream that arrives a packet at a time.
+    /// </summary>
+    public void SetReceiveLowWater(int bytes) => SetOption(_fd, SOL_SOCKET, SO_RCVLOWAT, Math.Max(1, bytes));
 
     /// <summary>A send that cannot go on for this long fails (a peer that stopped reading).</summary>
     public void SetSendTimeout(int milliseconds) => SetTimeout(SO_SNDTIMEO, milliseconds);

@@ -18,9 +18,17 @@ internal static partial class MediaEnv
 
     public static string TempDir() => Directory.CreateTempSubdirectory("vigil-media-").FullName;
 
-    /// <summary>Removes a run's directory (HLS fragments and captures add up over a test run).</summary>
+    /// <summary>
+    /// Removes a run's directory (HLS fragments and captures add up over a test run), unless
+    /// VIGIL_TEST_KEEP is set: then what the streamer wrote stays for a look.
+    /// </summary>
     public static void Delete(string dir)
     {
+        if (Environment.GetEnvironmentVariable("VIGIL_TEST_KEEP") is { Length: > 0 })
+        {
+            TestContext.Out.WriteLine($"kept {dir}");
+            return;
+        }
         try
         {
             Directory.Delete(dir, recursive: true);
@@ -128,9 +136,30 @@ internal static partial class MediaEnv
                 double.TryParse(line[9..], NumberStyles.Float, CultureInfo.InvariantCulture, out duration);
             }
         }
-        var (_, errors) = AgentProcess.RunToEnd("/usr/bin/ffmpeg", ["-hide_banner", "-nostdin", "-v", "error", "-i", file, "-f", "null", "-"]);
+        // What the decoders say. The null muxer's own complaints are left out: it rounds each decoded
+        // frame's time to the stream's nominal frame rate, and after a reconnect (times off that grid)
+        // two frames 40 ms apart can land in one slot; the packets' own times are checked below.
+        var (_, decoding) = AgentProcess.RunToEnd("/usr/bin/ffmpeg", ["-hide_banner", "-nostdin", "-v", "error", "-i", file, "-f", "null", "-"]);
+        var errors = string.Join('\n', decoding.Split('\n').Where(l => l.Trim().Length > 0 && !l.StartsWith("[null @", StringComparison.Ordinal)));
         // MPEG-TS lists its streams again under its program: the same codecs twice.
-        return new Verdict(video, audio, duration, errors.Trim(), string.Join(',', codecs.Distinct()));
+        return new Verdict(video, audio, duration, errors, string.Join(',', codecs.Distinct()), NonIncreasingTimes(file, "v") + NonIncreasingTimes(file, "a"));
+    }
+
+    /// <summary>Packets of a stream whose decoding time does not move forward from the one before.</summary>
+    private static int NonIncreasingTimes(string file, string stream)
+    {
+        var (_, output) = AgentProcess.RunToEnd("/usr/bin/ffprobe", ["-v", "error", "-select_streams", stream, "-show_entries", "packet=dts", "-of", "csv=p=0", file]);
+        var count = 0;
+        long? previous = null;
+        foreach (var line in output.Split('\n'))
+        {
+            if (long.TryParse(line.Trim().TrimEnd(','), NumberStyles.Integer, CultureInfo.InvariantCulture, out var dts))
+            {
+                count += previous >= dts ? 1 : 0;
+                previous = dts;
+            }
+        }
+        return count;
     }
 
     /// <summary>The number at the end of a line like "eos video 750".</summary>
@@ -154,7 +183,10 @@ internal static partial class MediaEnv
 }
 
 /// <summary>ffprobe's frame counts and duration, and whatever ffmpeg said while decoding every frame.</summary>
-internal sealed record Verdict(int VideoFrames, int AudioFrames, double DurationSeconds, string DecodeErrors, string Codecs)
+internal sealed record Verdict(int VideoFrames, int AudioFrames, double DurationSeconds, string DecodeErrors, string Codecs, int NonIncreasingTimes)
 {
-    public override string ToString() => $"{Codecs}: {VideoFrames} video frames, {AudioFrames} audio frames, {DurationSeconds:F2} s, decode errors: {(DecodeErrors.Length == 0 ? "none" : DecodeErrors)}";
+    /// <summary>Decodes without an error, and every packet's time moves forward.</summary>
+    public bool Clean => DecodeErrors.Length == 0 && NonIncreasingTimes == 0;
+
+    public override string ToString() => $"{Codecs}: {VideoFrames} video frames, {AudioFrames} audio frames, {DurationSeconds:F2} s, {NonIncreasingTimes} packets whose time did not move forward, decode errors: {(DecodeErrors.Length == 0 ? "none" : DecodeErrors)}";
 }

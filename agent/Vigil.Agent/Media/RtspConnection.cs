@@ -127,6 +127,9 @@ internal sealed class RtspConnection : IDisposable
 
     public void SendRaw(ReadOnlySpan<byte> data) => _tcp.Send(data);
 
+    /// <summary>Receives wait for this many bytes (or their timeout): see <see cref="TcpConnection.SetReceiveLowWater"/>.</summary>
+    public void SetReceiveLowWater(int bytes) => _tcp.SetReceiveLowWater(bytes);
+
     /// <summary>A send that cannot go on for this long fails: a peer that stopped reading.</summary>
     public void SetSendTimeout(int milliseconds) => _tcp.SetSendTimeout(milliseconds);
 
