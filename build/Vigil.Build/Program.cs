@@ -75,7 +75,16 @@ internal static class Program
         {
             testArgs.AddRange(["--filter", filter]);
         }
-        var code = Shell.Run("dotnet", testArgs, env: new() { ["VIGIL_AGENT_AOT"] = agent }, check: false);
+        TestPostgres.Start();
+        int code;
+        try
+        {
+            code = Shell.Run("dotnet", testArgs, env: new() { ["VIGIL_AGENT_AOT"] = agent, ["VIGIL_TEST_PG"] = TestPostgres.ConnectionString }, check: false);
+        }
+        finally
+        {
+            TestPostgres.Stop();
+        }
         var (passed, failed, skipped) = TrxSummary.Read(results);
         // The plain closing line that any CI reader understands.
         Console.WriteLine($"{passed} passed, {failed} failed, {skipped} skipped");

@@ -10,6 +10,10 @@ internal static class TestPeers
     private static readonly (string Package, string Probe)[] Packages =
     [
         ("tinyproxy", "/usr/bin/tinyproxy"),
+        ("postgresql", "/usr/bin/pg_ctlcluster"),
+        ("nginx", "/usr/sbin/nginx"),
+        ("libnginx-mod-rtmp", "/usr/lib/nginx/modules/ngx_rtmp_module.so"),
+        ("wrk", "/usr/bin/wrk"),
     ];
 
     public static void Ensure()

@@ -1,0 +1,30 @@
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Vigil.Portal.Api;
+
+/// <summary>Reads a JSON request body with a size cap; a missing or empty body is a clear 400.</summary>
+public static class JsonBody
+{
+    public const long MaxBytes = 1 << 20;
+
+    public static async Task<T> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type)
+        where T : class
+    {
+        var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (limit is { IsReadOnly: false })
+        {
+            limit.MaxRequestBodySize = MaxBytes;
+        }
+        if (context.Request.ContentLength > MaxBytes)
+        {
+            throw new ApiException(StatusCodes.Status413PayloadTooLarge, $"request body too large (at most {MaxBytes} bytes)");
+        }
+        if (!context.Request.HasJsonContentType())
+        {
+            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, "expected Content-Type: application/json");
+        }
+        var value = await context.Request.ReadFromJsonAsync(type, context.RequestAborted).ConfigureAwait(false);
+        return value ?? throw ApiException.BadRequest("the body must be a JSON object, not null");
+    }
+}
