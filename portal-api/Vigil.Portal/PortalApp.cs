@@ -10,6 +10,7 @@ using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
 using Vigil.Portal.Hooks;
+using Vigil.Portal.Relays;
 
 namespace Vigil.Portal;
 
@@ -59,6 +60,11 @@ public static class PortalApp
         builder.Services.AddSingleton<AuthService>();
         builder.Services.AddSingleton<CameraAccess>();
         builder.Services.AddSingleton<PlayAuthorizer>();
+        builder.Services.AddSingleton<DeviceStore>();
+        builder.Services.AddSingleton<RelayStore>();
+        builder.Services.AddSingleton<NodeAuth>();
+        builder.Services.AddSingleton<DeviceLifecycle>();
+        builder.Services.AddHttpClient<RelayClient>(c => c.Timeout = TimeSpan.FromSeconds(70));
         builder.Services.AddHttpClient<ExternalLogin>(c => c.Timeout = ExternalLogin.Timeout + TimeSpan.FromSeconds(1));
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         builder.Services.AddOpenApi();
@@ -76,6 +82,10 @@ public static class PortalApp
         AuthEndpoints.Map(api);
         UserEndpoints.Map(api);
         CameraEndpoints.Map(api);
+        StreamerEndpoints.Map(api);
+        DeviceEndpoints.Map(api);
+        RelayEndpoints.Map(api, app);
+        SettingsEndpoints.Map(api);
         return (app, admin);
     }
 
