@@ -56,7 +56,7 @@ public sealed class PortalServer : IAsyncDisposable
     {
         var client = Anonymous();
         var response = await client.PostJsonAsync("/api/v1/auth/login", new { login, password });
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.Text);
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), () => response.Text + "\n" + Log.Text);
         client.Bearer(response.Json!["token"]!.GetValue<string>());
         return client;
     }

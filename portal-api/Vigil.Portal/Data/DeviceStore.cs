@@ -65,7 +65,7 @@ public sealed class DeviceStore(Database db)
             WHERE id = @id
             """, new { id, state });
 
-    public Task<int> BindAsync(string id, long? cameraId) =>
+    public Task<int> SetCameraAsync(string id, long? cameraId) =>
         db.ExecuteAsync("UPDATE devices SET camera_id = @cameraId WHERE id = @id", new { id, cameraId });
 
     public Task<int> SetClaimedAsync(string id, long userId) =>
