@@ -28,15 +28,19 @@ public sealed class CameraStore(Database db)
 
     /// <summary>
     /// The cameras a user may see: every one for staff; otherwise public and authorized ones, the
-    /// user's own, and those of the user's groups. Anonymous callers (userId 0, staff false) see public ones.
+    /// user's own, and those of the user's groups; a disabled one only for those who manage it. Anonymous callers (userId 0, staff false) see public ones.
     /// </summary>
     public async Task<IReadOnlyList<Camera>> ListVisibleAsync(long userId, bool staff, bool authenticated, int limit, int offset)
     {
-        await using var c = await db.OpenAsync().ConfigureAwait(false);
+        // The same rule as CameraAccess, in SQL: a disabled camera only for those who may manage it.
         var where = staff ? "" : authenticated
-            ? "WHERE c.access IN ('public', 'authorized') OR c.owner_id = @userId OR c.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId)"
-            : "WHERE c.access = 'public'";
-        return [.. await c.QueryAsync<Camera>($"{Select} {where} ORDER BY c.name LIMIT @limit OFFSET @offset", new { userId, limit, offset }).ConfigureAwait(false)];
+            ? """
+              WHERE c.owner_id = @userId
+                 OR c.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId AND can_manage = @yes)
+                 OR (c.enabled = @yes AND (c.access IN ('public', 'authorized') OR c.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId)))
+              """
+            : "WHERE c.access = 'public' AND c.enabled = @yes";
+        return await db.QueryAsync<Camera>($"{Select} {where} ORDER BY c.name LIMIT @limit OFFSET @offset", new { userId, limit, offset, yes = true }).ConfigureAwait(false);
     }
 
     public async Task<Camera?> CreateAsync(Camera camera)
