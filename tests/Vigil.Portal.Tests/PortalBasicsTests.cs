@@ -5,25 +5,12 @@ using Vigil.LoadTool;
 namespace Vigil.Portal.Tests;
 
 [TestFixtureSource(typeof(TestDatabases), nameof(TestDatabases.Both))]
-public sealed class PortalBasicsTests(string database)
+public sealed class PortalBasicsTests(string database) : PortalSuite(database)
 {
-    private PortalServer _portal = null!;
-    private PortalClient _admin = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _portal = await PortalServer.StartAsync(database);
-        _admin = await _portal.AdminAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _portal.DisposeAsync();
-
     [Test]
     public async Task TheOpenApiDocumentDescribesTheApi()
     {
-        using var anon = _portal.Anonymous();
+        using var anon = Portal.Anonymous();
         var doc = await anon.GetAsync("/api/openapi.json");
         Assert.That(doc.Status, Is.EqualTo(HttpStatusCode.OK));
         var paths = doc.Json!["paths"]!.AsObject().Select(p => p.Key).ToList();
@@ -34,16 +21,16 @@ public sealed class PortalBasicsTests(string database)
     [Test]
     public async Task BrandingIsServedToEveryoneAndSetByAdmins()
     {
-        using var anon = _portal.Anonymous();
+        using var anon = Portal.Anonymous();
         Assert.That((await anon.GetAsync("/api/v1/branding")).Json!["title"]!.GetValue<string>(), Is.EqualTo("Vigil"));
-        var set = await _admin.PutJsonAsync("/api/v1/branding", new { title = "CityCam", primary_color = "#112233", logo = "data:image/png;base64,iVBORw0KGgo=" });
+        var set = await Admin.PutJsonAsync("/api/v1/branding", new { title = "CityCam", primary_color = "#112233", logo = "data:image/png;base64,iVBORw0KGgo=" });
         Assert.That(set.Status, Is.EqualTo(HttpStatusCode.NoContent), set.Text);
         var branding = (await anon.GetAsync("/api/v1/branding")).Json!;
         Assert.That(branding["title"]!.GetValue<string>(), Is.EqualTo("CityCam"));
         Assert.That(branding["primary_color"]!.GetValue<string>(), Is.EqualTo("#112233"));
         Assert.That(branding["logo"]!.GetValue<string>(), Does.StartWith("data:image/png"));
-        Assert.That((await _admin.PutJsonAsync("/api/v1/branding", new { primary_color = "red; background:url(x)" })).Status, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That((await _admin.PutJsonAsync("/api/v1/branding", new { logo = "javascript:alert(1)" })).Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await Admin.PutJsonAsync("/api/v1/branding", new { primary_color = "red; background:url(x)" })).Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await Admin.PutJsonAsync("/api/v1/branding", new { logo = "javascript:alert(1)" })).Status, Is.EqualTo(HttpStatusCode.BadRequest));
     }
 
     [Test]
@@ -51,28 +38,28 @@ public sealed class PortalBasicsTests(string database)
     {
         var small = Fixtures.Unique("small");
         var big = Fixtures.Unique("big");
-        var created = await _admin.PostJsonAsync("/api/v1/streamers", new { name = small, kind = "flussonic", public_url = "http://s1:8080", ingest_url = "rtmp://s1/static", capacity = 1 });
+        var created = await Admin.PostJsonAsync("/api/v1/streamers", new { name = small, kind = "flussonic", public_url = "http://s1:8080", ingest_url = "rtmp://s1/static", capacity = 1 });
         Assert.That(created.Status, Is.EqualTo(HttpStatusCode.Created), created.Text);
         var key = created.Json!["hook_key"]!.GetValue<string>();
         Assert.That(created.Json!["hooks"]!["flussonic"]!.GetValue<string>(), Does.Contain($"/hooks/flussonic/{small}?key="));
-        await _admin.PostJsonAsync("/api/v1/streamers", new { name = big, kind = "mediamtx", public_url = "http://s2:8888", ingest_url = "rtsp://s2:8554", capacity = 10 });
-        var listed = await _admin.GetAsync("/api/v1/streamers");
+        await Admin.PostJsonAsync("/api/v1/streamers", new { name = big, kind = "mediamtx", public_url = "http://s2:8888", ingest_url = "rtsp://s2:8554", capacity = 10 });
+        var listed = await Admin.GetAsync("/api/v1/streamers");
         Assert.That(listed.Text, Does.Contain(small).And.Not.Contain(key).And.Not.Contain("hook_key"));
 
-        var node = await Fixtures.RelayNodeAsync(_portal, _admin, Fixtures.Unique("n"));
+        var node = await Fixtures.RelayNodeAsync(Portal, Admin, Fixtures.Unique("n"));
         var placed = new List<string>();
         for (var i = 0; i < 3; i++)
         {
             var (id, pk) = Fixtures.NewDeviceKey();
             await Fixtures.HelloAsync(node, id, pk, Fixtures.Unique("SN"));
             var camera = Fixtures.Unique("placed");
-            await Fixtures.CameraAsync(_admin, camera);
-            await _admin.PostJsonAsync($"/api/v1/devices/{id}/bind", new { camera });
-            placed.Add((await _admin.GetAsync($"/api/v1/cameras/{camera}")).Json!["streamer"]!.GetValue<string>());
+            await Fixtures.CameraAsync(Admin, camera);
+            await Admin.PostJsonAsync($"/api/v1/devices/{id}/bind", new { camera });
+            placed.Add((await Admin.GetAsync($"/api/v1/cameras/{camera}")).Json!["streamer"]!.GetValue<string>());
         }
         Assert.That(placed.Count(p => p == small), Is.LessThanOrEqualTo(1), "a full streamer takes no more");
         Assert.That(placed.Count(p => p == big), Is.GreaterThanOrEqualTo(2));
-        Assert.That((await _admin.PostJsonAsync("/api/v1/streamers", new { name = "bad-kind", kind = "wowza2", public_url = "http://x", ingest_url = "rtmp://x/a" })).Status,
+        Assert.That((await Admin.PostJsonAsync("/api/v1/streamers", new { name = "bad-kind", kind = "wowza2", public_url = "http://x", ingest_url = "rtmp://x/a" })).Status,
             Is.EqualTo(HttpStatusCode.BadRequest));
     }
 }
