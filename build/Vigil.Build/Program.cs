@@ -75,7 +75,7 @@ internal static class Program
         {
             testArgs.AddRange(["--filter", filter]);
         }
-        TestPostgres.Start();
+        var startedPostgres = TestPostgres.Start();
         int code;
         try
         {
@@ -83,7 +83,10 @@ internal static class Program
         }
         finally
         {
-            TestPostgres.Stop();
+            if (startedPostgres)
+            {
+                TestPostgres.Stop();
+            }
         }
         var (passed, failed, skipped) = TrxSummary.Read(results);
         // The plain closing line that any CI reader understands.

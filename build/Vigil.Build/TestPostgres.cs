@@ -12,7 +12,8 @@ internal static class TestPostgres
 
     private static string DataDir => Path.Combine(Paths.Artifacts, "test-postgres");
 
-    public static void Start()
+    /// <summary>Starts the server; false when it was already running (then it is left running afterwards too).</summary>
+    public static bool Start()
     {
         var bin = FindBin() ?? throw new BuildException("PostgreSQL's pg_ctl not found (apt-get install postgresql)");
         var root = Environment.UserName == "root";
@@ -33,7 +34,7 @@ internal static class TestPostgres
         }
         if (Run(root, Path.Combine(bin, "pg_ctl"), ["-D", DataDir, "status"], check: false) == 0)
         {
-            return;
+            return false;
         }
         Console.WriteLine($"starting PostgreSQL for the tests on 127.0.0.1:{Port}");
         Run(root, Path.Combine(bin, "pg_ctl"),
@@ -41,6 +42,7 @@ internal static class TestPostgres
             "-D", DataDir, "-w", "-t", "60", "-l", Path.Combine(DataDir, "server.log"), "start",
             "-o", $"-p {Port} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
         ]);
+        return true;
     }
 
     public static void Stop()

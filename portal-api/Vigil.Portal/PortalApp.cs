@@ -66,6 +66,8 @@ public static class PortalApp
         builder.Services.AddSingleton<DeviceLifecycle>();
         builder.Services.AddHttpClient<RelayClient>(c => c.Timeout = TimeSpan.FromSeconds(70));
         builder.Services.AddHttpClient<ExternalLogin>(c => c.Timeout = ExternalLogin.Timeout + TimeSpan.FromSeconds(1));
+        builder.Services.AddHttpClient(Streamers.StreamerHealth.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(3));
+        builder.Services.AddHostedService<Streamers.StreamerHealth>();
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         builder.Services.AddOpenApi();
 

@@ -18,6 +18,8 @@ public sealed class PortalOptions
     public int PlaybackTokenSeconds { get; set; } = 3 * 3600;
     /// <summary>How long a play or publish decision may be served from memory; revocations take effect within it.</summary>
     public double DecisionCacheSeconds { get; set; } = 3;
+    /// <summary>How often each streamer's API address is probed for health.</summary>
+    public int StreamerProbeSeconds { get; set; } = 10;
     /// <summary>The login of the account made at the first start.</summary>
     public string AdminLogin { get; set; } = "admin";
 

@@ -34,6 +34,36 @@ public sealed class PortalBasicsTests(string database) : PortalSuite(database)
     }
 
     [Test]
+    public async Task StreamerHealthFollowsTheirApi()
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        Microsoft.AspNetCore.Hosting.HostingAbstractionsWebHostBuilderExtensions.UseUrls(builder.WebHost, "http://127.0.0.1:0");
+        await using var api = builder.Build();
+        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapGet(api, "/", () => "flussonic");
+        await api.StartAsync();
+        var alive = Fixtures.Unique("alive");
+        var dead = Fixtures.Unique("dead");
+        await Admin.PostJsonAsync("/api/v1/streamers", new { name = alive, api_url = api.Urls.First(), public_url = "http://a", ingest_url = "rtmp://a/live" });
+        await Admin.PostJsonAsync("/api/v1/streamers", new { name = dead, api_url = $"http://127.0.0.1:{RelayProcess.FreePort()}", public_url = "http://d", ingest_url = "rtmp://d/live" });
+        async Task<string> Health(string name) =>
+            (await Admin.GetAsync("/api/v1/streamers")).Json!.AsArray().First(s => s!["name"]!.GetValue<string>() == name)!["health"]!.GetValue<string>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline && (await Health(alive) != "up" || await Health(dead) != "down"))
+        {
+            await Task.Delay(200);
+        }
+        Assert.That(await Health(alive), Is.EqualTo("up"));
+        Assert.That(await Health(dead), Is.EqualTo("down"));
+        await api.StopAsync();
+        deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline && await Health(alive) != "down")
+        {
+            await Task.Delay(200);
+        }
+        Assert.That(await Health(alive), Is.EqualTo("down"), "a streamer that stops answering is down");
+    }
+
+    [Test]
     public async Task StreamersShowTheirHookKeyOnceAndCamerasGoWhereThereIsRoom()
     {
         var small = Fixtures.Unique("small");

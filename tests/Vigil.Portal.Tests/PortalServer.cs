@@ -40,6 +40,7 @@ public sealed class PortalServer : IAsyncDisposable
             Listen = "http://127.0.0.1:0",
             Database = await TestDatabases.CreateAsync(databaseKind),
             PasswordIterations = 10_000,
+            StreamerProbeSeconds = 1,
         };
         configure?.Invoke(options);
         var log = new LogCapture();

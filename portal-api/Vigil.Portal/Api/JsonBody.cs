@@ -11,14 +11,17 @@ public static class JsonBody
     public static async Task<T> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type)
         where T : class
     {
-        var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (limit is { IsReadOnly: false })
-        {
-            limit.MaxRequestBodySize = MaxBytes;
-        }
+        // A declared length over the cap is refused before reading; Kestrel then drains the body under
+        // its server-wide limit, so the client gets the 413 instead of a reset connection. A body of
+        // no declared length is cut at the cap while it is read.
         if (context.Request.ContentLength > MaxBytes)
         {
             throw new ApiException(StatusCodes.Status413PayloadTooLarge, $"request body too large (at most {MaxBytes} bytes)");
+        }
+        var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (limit is { IsReadOnly: false } && context.Request.ContentLength is null)
+        {
+            limit.MaxRequestBodySize = MaxBytes;
         }
         if (!context.Request.HasJsonContentType())
         {
