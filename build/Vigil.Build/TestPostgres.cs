@@ -10,11 +10,17 @@ internal static class TestPostgres
     public const int Port = 55432;
     public static string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=50";
 
-    private static string DataDir => Path.Combine(Paths.Artifacts, "test-postgres");
+    /// <summary>Under /tmp, which the postgres user can always reach (a checkout under /root it cannot).</summary>
+    private static string DataDir => Path.Combine(Path.GetTempPath(), "vigil-test-postgres");
 
     /// <summary>Starts the server; false when it was already running (then it is left running afterwards too).</summary>
     public static bool Start()
     {
+        if (Listening())
+        {
+            Console.WriteLine($"using the PostgreSQL already listening on 127.0.0.1:{Port}");
+            return false;
+        }
         var bin = FindBin() ?? throw new BuildException("PostgreSQL's pg_ctl not found (apt-get install postgresql)");
         var root = Environment.UserName == "root";
         if (!File.Exists(Path.Combine(DataDir, "PG_VERSION")))
@@ -27,8 +33,6 @@ internal static class TestPostgres
             if (root)
             {
                 Shell.Run("chown", ["postgres:postgres", DataDir]);
-                // Each directory above must let postgres through.
-                Shell.Run("chmod", ["o+x", Paths.Root, Paths.Artifacts]);
             }
             Run(root, Path.Combine(bin, "initdb"), ["-D", DataDir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
         }
@@ -51,6 +55,20 @@ internal static class TestPostgres
         if (bin is not null && File.Exists(Path.Combine(DataDir, "postmaster.pid")))
         {
             Run(Environment.UserName == "root", Path.Combine(bin, "pg_ctl"), ["-D", DataDir, "-m", "fast", "stop"], check: false);
+        }
+    }
+
+    private static bool Listening()
+    {
+        try
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            tcp.Connect(System.Net.IPAddress.Loopback, Port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
         }
     }
 
