@@ -42,7 +42,7 @@ public sealed class RelayCommandTests(string database)
     }
 
     /// <summary>The NativeAOT agent that `./build.sh test` publishes; the JIT build only outside CI.</summary>
-    private static string AgentBinary()
+    internal static string AgentBinary()
     {
         var aot = Environment.GetEnvironmentVariable("VIGIL_AGENT_AOT");
         if (!string.IsNullOrEmpty(aot) && File.Exists(aot))

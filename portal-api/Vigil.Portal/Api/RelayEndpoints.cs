@@ -10,7 +10,7 @@ public sealed record RelayInput(string? NodeId, string? Endpoints, string? Publi
 public sealed record RelayRegistered(RelayNode Node, string PortalToken);
 public sealed record HelloInput(string? DeviceId, string? PublicKey, string? Serial, string? Model, string? Firmware, string? AgentVersion, string? Address);
 public sealed record HelloAnswer(string DeviceId, string State, Assignment? Assignment);
-public sealed record PresenceInput(int? Sessions, IReadOnlyList<PresenceItem>? Events);
+public sealed record PresenceInput(int? Sessions, bool? Snapshot, IReadOnlyList<PresenceItem>? Events);
 public sealed record PresenceItem(string? DeviceId, bool? Connected, string? Address);
 public sealed record PresenceAnswer(int Applied);
 
@@ -102,7 +102,7 @@ internal static class RelayEndpoints
             }
             parsed.Add(new PresenceEvent(e.DeviceId, e.Connected.Value, e.Address is { Length: <= 100 } a ? a : null));
         }
-        await devices.PresenceAsync(node.NodeId, parsed).ConfigureAwait(false);
+        await devices.PresenceAsync(node.NodeId, parsed, body.Snapshot == true).ConfigureAwait(false);
         await relays.HeartbeatAsync(node.NodeId, body.Sessions is >= 0 ? body.Sessions.Value : 0).ConfigureAwait(false);
         return Results.Json(new PresenceAnswer(parsed.Count), PortalJsonContext.Default.PresenceAnswer);
     }

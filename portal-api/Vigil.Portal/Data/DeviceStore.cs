@@ -41,11 +41,21 @@ public sealed class DeviceStore(Database db)
         return (await GetAsync(hello.DeviceId).ConfigureAwait(false))!;
     }
 
-    public async Task PresenceAsync(string relayNode, IReadOnlyList<PresenceEvent> events)
+    /// <summary>
+    /// Applies a node's batch of connects and disconnects. A snapshot (a node's first report, or its
+    /// first after a failure) starts by marking every device the node held as gone, so that links
+    /// that ended while the portal could not hear of it do not stay "connected" for ever.
+    /// </summary>
+    public async Task PresenceAsync(string relayNode, IReadOnlyList<PresenceEvent> events, bool snapshot)
     {
         var now = Clock.NowMs();
         await using var c = await db.OpenAsync().ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync().ConfigureAwait(false);
+        if (snapshot)
+        {
+            await c.ExecuteAsync("UPDATE devices SET connected = @no WHERE relay_node = @relayNode AND connected = @yes",
+                new { relayNode, yes = true, no = false }, tx).ConfigureAwait(false);
+        }
         foreach (var e in events)
         {
             // A disconnect from a node that no longer holds the device (it moved on) changes nothing.
