@@ -171,13 +171,13 @@ public sealed class AuthorizationMatrixTests(string database)
         Assert.That((await _user.PatchJsonAsync("/api/v1/cameras/c-in", new { title = "mine" })).Status, Is.EqualTo(HttpStatusCode.Forbidden), "view is not manage");
 
         await _admin.PutJsonAsync($"/api/v1/groups/g-in/members/{_userId}", new { can_manage = true });
-        Assert.That(await WaitFor(async () => (await _user.PatchJsonAsync("/api/v1/cameras/c-in", new { title = "mine" })).Status == HttpStatusCode.OK), Is.True);
+        Assert.That(await Eventually.True(async () => (await _user.PatchJsonAsync("/api/v1/cameras/c-in", new { title = "mine" })).Status == HttpStatusCode.OK), Is.True);
         Assert.That((await _user.PatchJsonAsync("/api/v1/cameras/c-in", new { access = "public" })).Status, Is.EqualTo(HttpStatusCode.Forbidden),
             "who may see a camera is for staff");
         Assert.That((await _admin.GetAsync("/api/v1/cameras/c-out")).Json!["access"]!.GetValue<string>(), Is.EqualTo("private"));
 
         await _admin.DeleteAsync($"/api/v1/groups/g-in/members/{_userId}");
-        Assert.That(await WaitFor(async () => (await _user.GetAsync("/api/v1/cameras/c-in")).Status == HttpStatusCode.NotFound), Is.True,
+        Assert.That(await Eventually.True(async () => (await _user.GetAsync("/api/v1/cameras/c-in")).Status == HttpStatusCode.NotFound), Is.True,
             "a removed right is gone within seconds");
 
         using var anon = _portal.Anonymous();
@@ -202,19 +202,5 @@ public sealed class AuthorizationMatrixTests(string database)
         Assert.That((await _admin.GetAsync($"/api/v1/users/{_userId}")).Json!["role"]!.GetValue<string>(), Is.EqualTo("user"));
         Assert.That((await _admin.GetAsync("/api/v1/branding")).Text, Does.Not.Contain("pwned"));
         Assert.That((await _admin.GetAsync("/api/v1/relays")).Text, Does.Not.Contain("op-node"));
-    }
-
-    private static async Task<bool> WaitFor(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-            await Task.Delay(200);
-        }
-        return false;
     }
 }

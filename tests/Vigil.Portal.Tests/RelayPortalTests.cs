@@ -27,13 +27,13 @@ public sealed class RelayPortalTests(string database) : PortalSuite(database)
         await using var agent = await AgentProcess.StartAsync(RelayCommandTests.AgentBinary(), relay, [], "model = IPC-HDW\n");
         var id = agent.DeviceId;
 
-        Assert.That(await Until(async () => (await Admin.GetAsync($"/api/v1/devices/{id}")).Status == HttpStatusCode.OK), Is.True, "the hello reached the portal");
+        Assert.That(await Eventually.True(async () => (await Admin.GetAsync($"/api/v1/devices/{id}")).Status == HttpStatusCode.OK), Is.True, "the hello reached the portal");
         var device = (await Admin.GetAsync($"/api/v1/devices/{id}")).Json!;
         Assert.That(device["state"]!.GetValue<string>(), Is.EqualTo("pending"));
         Assert.That(device["serial"]!.GetValue<string>(), Is.EqualTo("BENCH0001"));
         Assert.That(device["relay_node"]!.GetValue<string>(), Is.EqualTo(nodeId));
-        Assert.That(await Until(async () => (await Admin.GetAsync($"/api/v1/devices/{id}")).Json!["connected"]!.GetValue<bool>()), Is.True);
-        Assert.That(await Until(async () => (await Admin.GetAsync("/api/v1/relays")).Text.Contains("\"sessions\":1", StringComparison.Ordinal)), Is.True,
+        Assert.That(await Eventually.True(async () => (await Admin.GetAsync($"/api/v1/devices/{id}")).Json!["connected"]!.GetValue<bool>()), Is.True);
+        Assert.That(await Eventually.True(async () => (await Admin.GetAsync("/api/v1/relays")).Text.Contains("\"sessions\":1", StringComparison.Ordinal)), Is.True,
             "the node's heartbeat carries its session count");
 
         Assert.That((await Admin.PostJsonAsync($"/api/v1/devices/{id}/approve", new { })).Status, Is.EqualTo(HttpStatusCode.OK));
@@ -42,12 +42,12 @@ public sealed class RelayPortalTests(string database) : PortalSuite(database)
 
         var revokedAt = DateTime.UtcNow;
         Assert.That((await Admin.PostJsonAsync($"/api/v1/devices/{id}/revoke", new { })).Status, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(await Until(async () => !await Listed(relay, id)), Is.True, "cut off");
+        Assert.That(await Eventually.True(async () => !await Listed(relay, id)), Is.True, "cut off");
         Assert.That(DateTime.UtcNow - revokedAt, Is.LessThan(TimeSpan.FromSeconds(5)));
         // It dials again (backoff from one second) and is sent away for a long while.
         await Task.Delay(TimeSpan.FromSeconds(4));
         Assert.That(await Listed(relay, id), Is.False, "a revoked device is not held");
-        Assert.That(await Until(async () => !(await Admin.GetAsync($"/api/v1/devices/{id}")).Json!["connected"]!.GetValue<bool>()), Is.True);
+        Assert.That(await Eventually.True(async () => !(await Admin.GetAsync($"/api/v1/devices/{id}")).Json!["connected"]!.GetValue<bool>()), Is.True);
         Assert.That(await File.ReadAllTextAsync(relay.LogFile), Does.Contain("is revoked: sent away").Or.Contain("revoked"));
     }
 
@@ -65,18 +65,4 @@ public sealed class RelayPortalTests(string database) : PortalSuite(database)
     }
 
     private static async Task<bool> Listed(RelayProcess relay, string id) => (await relay.Api.GetStringAsync("/v1/sessions")).Contains(id, StringComparison.Ordinal);
-
-    private static async Task<bool> Until(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-            await Task.Delay(100);
-        }
-        return false;
-    }
 }
