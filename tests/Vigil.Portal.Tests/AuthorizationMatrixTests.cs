@@ -171,13 +171,13 @@ public sealed class AuthorizationMatrixTests(string database)
         Assert.That((await _user.PatchJsonAsync("/api/v1/cameras/c-in", new { title = "mine" })).Status, Is.EqualTo(HttpStatusCode.Forbidden), "view is not manage");
 
         await _admin.PutJsonAsync($"/api/v1/groups/g-in/members/{_userId}", new { can_manage = true });
-        Assert.That(await Eventually.True(async () => (await _user.PatchJsonAsync("/api/v1/cameras/c-in", new { title = "mine" })).Status == HttpStatusCode.OK), Is.True);
+        Assert.That(await Eventually.True(async () => (await _user.PatchJsonAsync("/api/v1/cameras/c-in", new { title = "mine" })).Status == HttpStatusCode.OK, seconds: 5), Is.True);
         Assert.That((await _user.PatchJsonAsync("/api/v1/cameras/c-in", new { access = "public" })).Status, Is.EqualTo(HttpStatusCode.Forbidden),
             "who may see a camera is for staff");
         Assert.That((await _admin.GetAsync("/api/v1/cameras/c-out")).Json!["access"]!.GetValue<string>(), Is.EqualTo("private"));
 
         await _admin.DeleteAsync($"/api/v1/groups/g-in/members/{_userId}");
-        Assert.That(await Eventually.True(async () => (await _user.GetAsync("/api/v1/cameras/c-in")).Status == HttpStatusCode.NotFound), Is.True,
+        Assert.That(await Eventually.True(async () => (await _user.GetAsync("/api/v1/cameras/c-in")).Status == HttpStatusCode.NotFound, seconds: 5), Is.True,
             "a removed right is gone within seconds");
 
         using var anon = _portal.Anonymous();
