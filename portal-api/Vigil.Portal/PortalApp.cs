@@ -68,6 +68,10 @@ public static class PortalApp
         builder.Services.AddHttpClient<ExternalLogin>(c => c.Timeout = ExternalLogin.Timeout + TimeSpan.FromSeconds(1));
         builder.Services.AddHttpClient(Streamers.StreamerHealth.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(3));
         builder.Services.AddHostedService<Streamers.StreamerHealth>();
+        if (options.EmbeddedRelay.Length > 0)
+        {
+            builder.Services.AddHostedService<EmbeddedRelay>();
+        }
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         builder.Services.AddOpenApi();
 

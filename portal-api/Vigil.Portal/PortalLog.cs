@@ -40,4 +40,7 @@ internal static partial class PortalLog
 
     [LoggerMessage(12, LogLevel.Information, "streamer {Name} is {Health}")]
     public static partial void StreamerHealth(ILogger log, string name, string health);
+
+    [LoggerMessage(13, LogLevel.Critical, "the embedded relay could not start: {Reason}")]
+    public static partial void EmbeddedRelayFailed(ILogger log, string reason);
 }

@@ -18,6 +18,12 @@ public sealed class PortalOptions
     public int PlaybackTokenSeconds { get; set; } = 3 * 3600;
     /// <summary>How long a play or publish decision may be served from memory; revocations take effect within it.</summary>
     public double DecisionCacheSeconds { get; set; } = 3;
+    /// <summary>Where the portal keeps files of its own (the embedded relay's key and token).</summary>
+    public string DataDir { get; set; } = "/var/lib/vigil-portal";
+    /// <summary>Where the embedded relay node takes agents (empty: no embedded relay; run vigil-relay nodes).</summary>
+    public string EmbeddedRelay { get; set; } = "";
+    /// <summary>The embedded relay node's API, on loopback.</summary>
+    public string EmbeddedRelayApi { get; set; } = "127.0.0.1:7480";
     /// <summary>How often each streamer's API address is probed for health.</summary>
     public int StreamerProbeSeconds { get; set; } = 10;
     /// <summary>The login of the account made at the first start.</summary>

@@ -10,8 +10,11 @@ namespace Vigil.Portal
     {
         private const string Usage = """
             usage: vigil-portal [run] [--config FILE] [--listen URL] [--database PATH|CONNSTRING] [--public-url URL]
+                                [--data-dir DIR] [--embedded-relay ADDR:PORT] [--embedded-relay-api ADDR:PORT]
               --database   a SQLite file (default /var/lib/vigil-portal/portal.db) or a PostgreSQL
                            connection string (Host=...;Database=...) or postgres:// URL
+              --embedded-relay  run a relay node in this process, taking agents on ADDR:PORT (the
+                           single-server default: vigil-portal --embedded-relay 0.0.0.0:7443)
               Every option may also come from a JSON --config file or VIGIL_PORTAL_<Option> variables.
             """;
 
@@ -20,6 +23,9 @@ namespace Vigil.Portal
             ["--listen"] = nameof(PortalOptions.Listen),
             ["--database"] = nameof(PortalOptions.Database),
             ["--public-url"] = nameof(PortalOptions.PublicUrl),
+            ["--data-dir"] = nameof(PortalOptions.DataDir),
+            ["--embedded-relay"] = nameof(PortalOptions.EmbeddedRelay),
+            ["--embedded-relay-api"] = nameof(PortalOptions.EmbeddedRelayApi),
             ["--admin-login"] = nameof(PortalOptions.AdminLogin),
             ["--password-iterations"] = nameof(PortalOptions.PasswordIterations),
         };
