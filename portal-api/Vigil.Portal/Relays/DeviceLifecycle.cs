@@ -8,8 +8,12 @@ using Vigil.Portal.Playback;
 
 namespace Vigil.Portal.Relays;
 
-/// <summary>What a device is told to do: pull its camera and publish it to this address with this token.</summary>
-public sealed record Assignment(string Camera, string Source, string Target, string Token);
+/// <summary>
+/// What a device is told to do: pull its camera (source) and publish it as this stream name to the
+/// streamer's ingest address (target), with this publish token, which the agent puts in the
+/// target's query where the streamers' hooks read it.
+/// </summary>
+public sealed record Assignment(string Name, string Source, string Target, string Token);
 
 /// <summary>
 /// A device's life after its first hello: approval, rejection, revocation, binding to a camera (and
@@ -135,7 +139,7 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
             return null;
         }
         var token = PublishToken.For(secrets, device.Id, device.PublishGeneration);
-        var target = $"{streamer.IngestUrl.TrimEnd('/')}/{camera.Name}?token={token}";
+        var target = $"{streamer.IngestUrl.TrimEnd('/')}/{camera.Name}";
         return new Assignment(camera.Name, camera.StreamUrl, target, token);
     }
 
