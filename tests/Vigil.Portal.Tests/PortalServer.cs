@@ -33,12 +33,13 @@ public sealed class PortalServer : IAsyncDisposable
     public LogCapture Log { get; }
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<PortalServer> StartAsync(string databaseKind, Action<PortalOptions>? configure = null)
+    /// <summary>Starts a portal on a new database; or, with <paramref name="sharing"/>, another instance on that one's database.</summary>
+    public static async Task<PortalServer> StartAsync(string databaseKind, Action<PortalOptions>? configure = null, PortalServer? sharing = null)
     {
         var options = new PortalOptions
         {
             Listen = "http://127.0.0.1:0",
-            Database = await TestDatabases.CreateAsync(databaseKind),
+            Database = sharing?.Options.Database ?? await TestDatabases.CreateAsync(databaseKind),
             PasswordIterations = 10_000,
             StreamerProbeSeconds = 1,
         };
@@ -47,7 +48,7 @@ public sealed class PortalServer : IAsyncDisposable
         var (app, admin) = await PortalApp.CreateAsync(options, l => l.AddProvider(log));
         await app.StartAsync();
         var address = new Uri(app.Urls.First());
-        return new PortalServer(app, options, address, admin ?? throw new InvalidOperationException("no first admin"), log);
+        return new PortalServer(app, options, address, admin ?? sharing?.Admin ?? throw new InvalidOperationException("no first admin"), log);
     }
 
     /// <summary>A client with no credentials.</summary>
