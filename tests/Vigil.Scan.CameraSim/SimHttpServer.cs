@@ -115,7 +115,7 @@ public sealed class SimHttpServer : IAsyncDisposable
         var token = Text(request, "ProfileToken") ?? "";
         string? answer = operation switch
         {
-            "GetDeviceInformation" => _templates.Shape("GetDeviceInformationResponse.xml", ("MANUFACTURER", id.Manufacturer), ("MODEL", id.Model), ("FIRMWARE", id.Firmware), ("SERIAL", id.Serial), ("HARDWARE", "1.0")),
+            "GetDeviceInformation" => _templates.Shape("GetDeviceInformationResponse.xml", ("MANUFACTURER", Escape(id.Manufacturer)), ("MODEL", Escape(id.Model)), ("FIRMWARE", Escape(id.Firmware)), ("SERIAL", Escape(id.Serial)), ("HARDWARE", "1.0")),
             "GetServices" when onvif.Flavour != "old" => _templates.Shape("GetServicesResponse.xml", ("DEVICE_HOST", deviceHost), ("MEDIA2_SERVICE", media2Service)),
             "GetCapabilities" => _templates.Shape("GetCapabilitiesResponse.xml", ("DEVICE_HOST", deviceHost)),
             "GetProfiles" when media2 => _templates.Shape("Media2-GetProfilesResponse.xml"),
@@ -192,6 +192,8 @@ public sealed class SimHttpServer : IAsyncDisposable
                 break;
         }
     }
+
+    private static string Escape(string text) => System.Security.SecurityElement.Escape(text);
 
     private static string Host(string hostAndPort) =>
         hostAndPort.StartsWith('[') ? hostAndPort[..(hostAndPort.IndexOf(']', StringComparison.Ordinal) + 1)] : hostAndPort.Split(':')[0];
