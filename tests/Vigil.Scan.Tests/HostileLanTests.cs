@@ -11,7 +11,7 @@ namespace Vigil.Scan.Tests;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class HostileLanTests
+public sealed class HostileLanTests : NetnsFixture
 {
     /// <summary>
     /// Peak resident memory allowed to the scanner. The flood sends it about 150 MB of datagrams.
@@ -20,7 +20,6 @@ public sealed class HostileLanTests
     /// </summary>
     private const long MaxPeakKiB = 150 * 1024;
 
-    private readonly List<IDisposable> _cleanup = [];
     private ScanOutput _scan = null!;
 
     [OneTimeSetUp]
@@ -56,22 +55,6 @@ public sealed class HostileLanTests
         ]));
         _scan = await NetnsProcesses.ScanAsync(s, "--json", "-v", "--user", "admin", "--password", "secret", "--timeout", "4");
         Assert.That(_scan.ExitCode, Is.EqualTo(0), _scan.Stderr);
-    }
-
-    [OneTimeTearDown]
-    public void TearDown()
-    {
-        for (var i = _cleanup.Count - 1; i >= 0; i--)
-        {
-            _cleanup[i].Dispose();
-        }
-    }
-
-    private T Keep<T>(T d)
-        where T : IDisposable
-    {
-        _cleanup.Add(d);
-        return d;
     }
 
     [Test]

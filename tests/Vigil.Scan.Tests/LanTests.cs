@@ -11,10 +11,9 @@ namespace Vigil.Scan.Tests;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class LanTests
+public sealed class LanTests : NetnsFixture
 {
     private const string DahuaEndpoint = "uuid:503b687a-b9d7-474f-a2d0-a18c8b25a464";
-    private readonly List<IDisposable> _cleanup = [];
     private bool _vlan;
     private ScanOutput _scan = null!;
     private ScanOutput _table = null!;
@@ -109,22 +108,6 @@ public sealed class LanTests
         Assert.That(_scan.ExitCode, Is.EqualTo(0), _scan.Stderr);
         TestContext.Out.WriteLine(_scan.Stderr);
         _table = await NetnsProcesses.ScanAsync(s, "--timeout", "2", "--protocols", "ws-discovery");
-    }
-
-    [OneTimeTearDown]
-    public void TearDown()
-    {
-        for (var i = _cleanup.Count - 1; i >= 0; i--)
-        {
-            _cleanup[i].Dispose();
-        }
-    }
-
-    private T Keep<T>(T d)
-        where T : IDisposable
-    {
-        _cleanup.Add(d);
-        return d;
     }
 
     private static string? Text(JsonElement e, string name) => e.GetProperty(name).GetString();
