@@ -10,6 +10,8 @@ internal static class TestPeers
     private static readonly (string Package, string Probe)[] Packages =
     [
         ("tinyproxy", "/usr/bin/tinyproxy"),
+        // The scanner's tests build network namespaces, veth pairs, a bridge and a macvlan.
+        ("iproute2", "/sbin/ip"),
     ];
 
     public static void Ensure()
