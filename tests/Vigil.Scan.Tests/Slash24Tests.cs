@@ -45,8 +45,10 @@ public sealed class Slash24Tests
         Assert.That(found.All(d => ScanOutput.Strings(d.GetProperty("protocols")).SequenceEqual(["ws-discovery", "onvif"])), Is.True);
         var duration = scan.Json.GetProperty("duration_ms").GetInt64();
         var lastFound = found.Max(d => d.GetProperty("first_seen_ms").GetInt64());
-        // The scan runs until its 3 s timeout by design; what must fit inside it is the work.
-        Assert.That(duration, Is.LessThanOrEqualTo(3100));
+        // The scan listens until its 3 s timeout by design and cancels every ONVIF question still
+        // open then: a serial in the output is an answer that came within the 3 s.
+        Assert.That(lastFound, Is.LessThan(3000));
+        Assert.That(duration, Is.LessThan(3500), "stopping at the deadline takes milliseconds, not seconds");
         TestContext.Out.WriteLine($"scan_ms: {duration}");
         TestContext.Out.WriteLine($"last_found_ms: {lastFound}");
         TestContext.Out.WriteLine($"found: {found.Count}");

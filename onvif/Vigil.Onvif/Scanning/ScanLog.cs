@@ -58,6 +58,9 @@ internal static partial class ScanLog
     [LoggerMessage(17, LogLevel.Warning, "No interface to scan on (every one is down, loopback, without multicast or without an address)")]
     public static partial void NoInterface(ILogger logger);
 
+    [LoggerMessage(19, LogLevel.Debug, "Stopping at {Milliseconds} ms: closing sockets, cancelling questions still open")]
+    public static partial void Stopping(ILogger logger, long milliseconds);
+
     [LoggerMessage(18, LogLevel.Debug, "WS-Discovery Hello from {Source} is not an ONVIF device ({Types}); ignored")]
     public static partial void NotOnvif(ILogger logger, IPAddress source, string types);
 }

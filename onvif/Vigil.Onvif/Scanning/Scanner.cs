@@ -100,6 +100,7 @@ public sealed partial class Scanner : IDisposable
         catch (OperationCanceledException)
         {
         }
+        ScanLog.Stopping(_logger, (long)_clock.Elapsed.TotalMilliseconds);
         foreach (var c in _channels)
         {
             c.Dispose();
