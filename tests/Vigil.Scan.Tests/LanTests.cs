@@ -104,7 +104,7 @@ public sealed class LanTests : NetnsFixture
             new SimDevice { Address = "fd7a:3::10", Endpoint = "urn:uuid:00000000-0000-0000-0000-0000000000c3", Wsd = "gsoap", Onvif = Onvif("dahua", "wsse", new("Uniview", "IPC-V6", "V6-0001", "6.6"), anonymousInfo: true) },
         ]));
 
-        _scan = await NetnsProcesses.ScanAsync(s, "--json", "-v", "--user", "admin", "--password", "secret", "--timeout", "3");
+        _scan = await NetnsProcesses.ScanAsync(s, "--json", "-v", "--user", "admin", "--password", "secret", "--timeout", "5");
         Assert.That(_scan.ExitCode, Is.EqualTo(0), _scan.Stderr);
         TestContext.Out.WriteLine(_scan.Stderr);
         _table = await NetnsProcesses.ScanAsync(s, "--timeout", "2", "--protocols", "ws-discovery");
