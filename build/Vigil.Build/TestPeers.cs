@@ -14,6 +14,8 @@ internal static class TestPeers
         ("nginx", "/usr/sbin/nginx"),
         ("libnginx-mod-rtmp", "/usr/lib/nginx/modules/ngx_rtmp_module.so"),
         ("wrk", "/usr/bin/wrk"),
+        // The scanner's tests build network namespaces, veth pairs, a bridge and a macvlan.
+        ("iproute2", "/sbin/ip"),
     ];
 
     public static void Ensure()
