@@ -54,6 +54,8 @@ public static class PortalApp
         builder.Services.AddSingleton<CameraStore>();
         builder.Services.AddSingleton<StreamerStore>();
         builder.Services.AddSingleton<SettingsStore>();
+        builder.Services.AddSingleton<Import.UserImport>();
+        builder.Services.AddSingleton<Import.CameraImport>();
         builder.Services.AddSingleton(hasher);
         builder.Services.AddSingleton(new LoginThrottle());
         builder.Services.AddSingleton<AuthService>();
@@ -74,6 +76,7 @@ public static class PortalApp
         });
         var api = app.MapGroup("/api/v1");
         AuthEndpoints.Map(api);
+        ImportEndpoints.Map(api);
         UserEndpoints.Map(api);
         CameraEndpoints.Map(api);
         return (app, admin);

@@ -20,7 +20,7 @@ public readonly record struct CsvRecord(int Line, string[]? Fields, string? Erro
 /// rest of it is skipped without being kept, so the next record starts where it should and the
 /// line numbers stay right.
 /// </summary>
-public sealed class CsvReader
+public sealed class CsvReader : IDisposable
 {
     public const int DefaultMaxField = 64 * 1024;
     public const int DefaultMaxRecord = 1024 * 1024;
@@ -111,6 +111,19 @@ public sealed class CsvReader
             }
             // Every byte read has been copied or skipped: nothing is left in the pipe for us.
             _input.AdvanceTo(_read.End);
+            _holding = false;
+        }
+    }
+
+    /// <summary>
+    /// Gives back a read still held, when the caller stops before the end (a bad header): the
+    /// server drains the rest of the body, and it cannot while a read is held.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_holding)
+        {
+            _input.AdvanceTo(_rest.Start, _rest.End);
             _holding = false;
         }
     }
