@@ -110,7 +110,8 @@ internal sealed class StagingTable : IAsyncDisposable
             {
                 _insert.Parameters[i + 1].Value = row.Values[i] ?? DBNull.Value;
             }
-            if (await _insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
+            // The driver does SQLite's work synchronously either way: the plain call spares a task per row.
+            if (_insert.ExecuteNonQuery() == 0)
             {
                 duplicates.Add(row);
             }
