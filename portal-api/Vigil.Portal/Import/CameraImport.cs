@@ -59,7 +59,8 @@ public sealed class CameraImport(Database db, PlayAuthorizer decisions, ILogger<
             var dvrDepth = Integer(f[4], "dvr_depth", ref error);
             var enabled = Boolean(f[5], "enabled", ref error);
             var input = new CameraInput(f[0], f[1], f[2], f[3], dvrDepth, enabled, f[6], f[7], f[8], f[9], f[10], f[11], f[12]);
-            error = Check.NameError("name", input.Name) ?? error ?? CameraEndpoints.FieldErrors(input).FirstOrDefault(e => e is not null);
+            // The name first, then the API's checks; a value that did not parse, after them.
+            error = Check.NameError("name", input.Name) ?? CameraEndpoints.FieldErrors(input).FirstOrDefault(e => e is not null) ?? error;
             if (error is not null)
             {
                 return error;

@@ -40,6 +40,11 @@ internal sealed class StagingTable : IAsyncDisposable
     {
         var table = new StagingTable(connection, dialect, "import_" + kind.What, [.. kind.Columns]);
         var columns = string.Concat(kind.Columns.Skip(1).Select(c => $", {c.Staged} {SqlType(dialect, c.Type)}"));
+        if (dialect == Dialect.Sqlite)
+        {
+            // Said, not assumed from how the library was built: the staged rows go to a file, not the heap.
+            await table.ExecuteAsync("PRAGMA temp_store = FILE", ct).ConfigureAwait(false);
+        }
         // A pooled connection may still have the table of an import that died with an error.
         await table.ExecuteAsync($"DROP TABLE IF EXISTS {table.Name}", ct).ConfigureAwait(false);
         await table.ExecuteAsync(

@@ -53,7 +53,8 @@ public sealed class UserImport(Database db, PasswordHasher hasher, AuthService a
             var isActive = Boolean(f[3], "is_active", ref error);
             var isAdmin = Boolean(f[4], "is_admin", ref error);
             var input = new UserInput(f[0], f[1], f[Password], null, isActive, f[5]);
-            error = UserEndpoints.LoginError(input.Login) ?? error ?? UserEndpoints.FieldErrors(input, creating: true).FirstOrDefault(e => e is not null);
+            // The login's own check comes first among the API's; a value that did not parse, after them.
+            error = UserEndpoints.FieldErrors(input, creating: true).FirstOrDefault(e => e is not null) ?? error;
             if (error is null && input.Login == importer && (isAdmin == false || isActive == false))
             {
                 error = "an admin cannot demote or deactivate their own account";
