@@ -45,6 +45,8 @@ public sealed class CameraImport(Database db, PlayAuthorizer decisions, ILogger<
 
     private sealed class Rows(Database db) : ImportKind
     {
+        private const int MaxCached = 10_000;
+
         // Group and streamer ids by name (null: no such one), looked up once per name and file.
         private readonly Dictionary<string, long?> _groups = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long?> _streamers = new(StringComparer.Ordinal);
@@ -102,6 +104,11 @@ public sealed class CameraImport(Database db, PlayAuthorizer decisions, ILogger<
             if (!cache.TryGetValue(name, out var id))
             {
                 id = await db.ExecuteScalarAsync<long?>($"SELECT id FROM {table} WHERE name = @name", new { name }).ConfigureAwait(false);
+                if (cache.Count >= MaxCached)
+                {
+                    // A file naming ever new groups should not grow the cache with it.
+                    cache.Clear();
+                }
                 cache[name] = id;
             }
             return id;
