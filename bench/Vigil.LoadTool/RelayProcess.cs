@@ -98,12 +98,7 @@ public sealed class RelayProcess : IAsyncDisposable
             return;
         }
         Api.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().ConfigureAwait(false);
-        }
-        _process.Dispose();
+        await ChildProcess.StopAsync(_process).ConfigureAwait(false);
         try
         {
             Directory.Delete(_dir, recursive: true);

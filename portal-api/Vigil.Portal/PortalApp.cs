@@ -55,6 +55,8 @@ public static class PortalApp
         builder.Services.AddSingleton<CameraStore>();
         builder.Services.AddSingleton<StreamerStore>();
         builder.Services.AddSingleton<SettingsStore>();
+        builder.Services.AddSingleton<Import.UserImport>();
+        builder.Services.AddSingleton<Import.CameraImport>();
         builder.Services.AddSingleton(hasher);
         builder.Services.AddSingleton(new LoginThrottle());
         builder.Services.AddSingleton<AuthService>();
@@ -86,6 +88,7 @@ public static class PortalApp
         });
         var api = app.MapGroup("/api/v1");
         AuthEndpoints.Map(api);
+        ImportEndpoints.Map(api);
         UserEndpoints.Map(api);
         CameraEndpoints.Map(api);
         StreamerEndpoints.Map(api);

@@ -43,6 +43,8 @@ public sealed class AuthorizationMatrixTests(string database)
         ("POST", "/api/v1/users", "/api/v1/users", Floor.Admin),
         ("PATCH", "/api/v1/users/{id:long}", "/api/v1/users/999999", Floor.Admin),
         ("DELETE", "/api/v1/users/{id:long}", "/api/v1/users/999999", Floor.Admin),
+        ("POST", "/api/v1/users/import", "/api/v1/users/import", Floor.Admin),
+        ("POST", "/api/v1/cameras/import", "/api/v1/cameras/import", Floor.Operator),
         ("GET", "/api/v1/groups", "/api/v1/groups", Floor.Operator),
         ("POST", "/api/v1/groups", "/api/v1/groups", Floor.Admin),
         ("DELETE", "/api/v1/groups/{name}", "/api/v1/groups/no-such-group", Floor.Admin),

@@ -9,6 +9,7 @@ namespace Vigil.Portal.Api;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(Import.ImportResult))]
 [JsonSerializable(typeof(User))]
 [JsonSerializable(typeof(IReadOnlyList<User>))]
 [JsonSerializable(typeof(Group))]

@@ -129,17 +129,19 @@ internal static class UserEndpoints
         return Results.Json(user, PortalJsonContext.Default.User);
     }
 
-    private static void Validate(UserInput body, bool creating)
-    {
-        Check.Throw(
-            creating ? LoginError(body.Login) : null,
-            Check.LengthError("email", body.Email, 254),
-            body.Email is { Length: > 0 } e && !e.Contains('@', StringComparison.Ordinal) ? "email must be an address" : null,
-            body.Password is { Length: > 0 and < 8 } ? "password must be at least 8 characters" : null,
-            Check.LengthError("password", body.Password, 1024),
-            body.Role is not null && !Roles.IsValid(body.Role) ? "role must be admin, operator or user" : null,
-            Check.LengthError("note", body.Note, 2000));
-    }
+    private static void Validate(UserInput body, bool creating) => Check.Throw(FieldErrors(body, creating));
+
+    /// <summary>What is wrong with a user's fields as written, shared by the JSON API and the CSV import.</summary>
+    internal static string?[] FieldErrors(UserInput body, bool creating) =>
+    [
+        creating ? LoginError(body.Login) : null,
+        Check.LengthError("email", body.Email, 254),
+        body.Email is { Length: > 0 } e && !e.Contains('@', StringComparison.Ordinal) ? "email must be an address" : null,
+        body.Password is { Length: > 0 and < 8 } ? "password must be at least 8 characters" : null,
+        Check.LengthError("password", body.Password, 1024),
+        body.Role is not null && !Roles.IsValid(body.Role) ? "role must be admin, operator or user" : null,
+        Check.LengthError("note", body.Note, 2000),
+    ];
 
     public static string? LoginError(string? login) =>
         string.IsNullOrWhiteSpace(login) ? "login is required"
