@@ -44,7 +44,7 @@ internal static class DeviceEndpoints
         {
             var caller = Caller.Of(ctx).RequireStaff();
             var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.BindInput);
-            return Results.Json(await life.BindAsync(id, body.Camera, caller.User!.Login, ctx.RequestAborted), PortalJsonContext.Default.Device);
+            return Results.Json(await life.BindCameraAsync(id, body.Camera, caller.User!.Login, ctx.RequestAborted), PortalJsonContext.Default.Device);
         });
         api.MapPost("/devices/claim", async (HttpContext ctx, DeviceLifecycle life) =>
         {

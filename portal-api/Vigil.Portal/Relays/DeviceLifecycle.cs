@@ -40,7 +40,8 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
         return (await devices.GetAsync(id).ConfigureAwait(false))!;
     }
 
-    public async Task<Device> BindAsync(string id, string? cameraName, string actor, CancellationToken ct)
+    /// <summary>Binds the device to a camera (not named BindAsync, which minimal APIs reserve for parameter binders).</summary>
+    public async Task<Device> BindCameraAsync(string id, string? cameraName, string actor, CancellationToken ct)
     {
         var device = await devices.GetAsync(id).ConfigureAwait(false) ?? throw ApiException.NotFound("device");
         long? cameraId = null;
@@ -60,7 +61,7 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
             }
             await PlaceAsync(camera.Id).ConfigureAwait(false);
         }
-        await devices.BindAsync(id, cameraId).ConfigureAwait(false);
+        await devices.SetCameraAsync(id, cameraId).ConfigureAwait(false);
         decisions.Invalidate();
         PortalLog.DeviceState(log, id, cameraName is { Length: > 0 } ? $"bound to {cameraName}" : "unbound", actor);
         if (device.State == DeviceStates.Approved)
@@ -111,7 +112,7 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
             }
         }
         await devices.SetClaimedAsync(device.Id, caller.UserId).ConfigureAwait(false);
-        await devices.BindAsync(device.Id, camera.Id).ConfigureAwait(false);
+        await devices.SetCameraAsync(device.Id, camera.Id).ConfigureAwait(false);
         await PlaceAsync(camera.Id).ConfigureAwait(false);
         await SetStateAsync(device.Id, DeviceStates.Approved, caller.User!.Login, ct).ConfigureAwait(false);
         return (await cameras.GetAsync(camera.Id).ConfigureAwait(false))!;
