@@ -82,6 +82,7 @@ public static class PortalApp
         AuthEndpoints.Map(api);
         UserEndpoints.Map(api);
         CameraEndpoints.Map(api);
+        PlaybackEndpoints.Map(api);
         StreamerEndpoints.Map(api);
         DeviceEndpoints.Map(api);
         RelayEndpoints.Map(api, app);
