@@ -87,6 +87,7 @@ public static class PortalApp
         DeviceEndpoints.Map(api);
         RelayEndpoints.Map(api, app);
         SettingsEndpoints.Map(api);
+        HookEndpoints.Map(app);
         return (app, admin);
     }
 
