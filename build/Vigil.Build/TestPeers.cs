@@ -14,6 +14,7 @@ internal static class TestPeers
         ("nginx", "/usr/sbin/nginx"),
         ("libnginx-mod-rtmp", "/usr/lib/nginx/modules/ngx_rtmp_module.so"),
         ("wrk", "/usr/bin/wrk"),
+        ("ffmpeg", "/usr/bin/ffmpeg"),
     ];
 
     public static void Ensure()
