@@ -71,7 +71,8 @@ public static class PortalApp
 
         var app = builder.Build();
         app.UseMiddleware<ErrorMiddleware>();
-        app.UseMiddleware<CallerMiddleware>();
+        // The streamers' hooks carry their own key, never a session: they skip finding a caller.
+        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/hooks", StringComparison.Ordinal), b => b.UseMiddleware<CallerMiddleware>());
         app.MapOpenApi("/api/openapi.json");
         app.MapGet("/healthz", async (Database database) =>
         {

@@ -28,12 +28,16 @@ internal static class FlussonicHook
 
     public static async Task PlayAsync(HookCall call)
     {
-        var query = call.Http.Request.Query;
-        var name = HookEndpoints.RequireName(query["name"].ToString(), "Flussonic");
-        var token = HookEndpoints.TokenOr(query["token"].ToString(), query["qs"].ToString());
-        var request = ArchiveOf(query["media_request"].ToString());
+        var query = call.Http.Request.QueryString.Value;
+        var name = HookEndpoints.RequireName(HookQuery.Get(query, "name"), "Flussonic");
+        var token = HookQuery.Get(query, "token");
+        if (token.Length == 0)
+        {
+            token = HookEndpoints.TokenOr(token, HookQuery.Get(query, "qs"));
+        }
+        var request = ArchiveOf(HookQuery.Get(query, "media_request"));
         var verdict = await call.Decisions.PlayAsync(name, token, request).ConfigureAwait(false);
-        HookEndpoints.Log(call.Log, Dialect, request.Archive ? HookActions.Archive : HookActions.Play, name, query["ip"].ToString(), verdict);
+        HookEndpoints.Log(call.Log, Dialect, request.Archive ? HookActions.Archive : HookActions.Play, name, HookQuery.Get(query, "ip"), verdict);
         if (!verdict.Allowed)
         {
             await HookEndpoints.DenyAsync(call.Http, verdict).ConfigureAwait(false);

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.WebUtilities;
 using Vigil.Portal.Api;
 
 namespace Vigil.Portal.Hooks;
@@ -34,7 +33,7 @@ internal static class HookEndpoints
     private static async Task AuthenticatedAsync(HttpContext ctx, PlayAuthorizer decisions, ILogger log, Func<HookCall, Task> handler)
     {
         var name = ctx.Request.RouteValues["streamer"] as string ?? "";
-        var key = ctx.Request.Query["key"].ToString();
+        var key = HookQuery.Get(ctx.Request.QueryString.Value, "key");
         if (key.Length == 0)
         {
             await ErrorMiddleware.WriteAsync(ctx, StatusCodes.Status401Unauthorized, "the hook key is missing: call the URL given when the streamer was made (?key=)").ConfigureAwait(false);
@@ -85,15 +84,11 @@ internal static class HookEndpoints
         PortalLog.HookDecision(log, dialect, action, name, address ?? "", verdict.Allowed ? "allowed" : "denied", verdict.Reason);
     }
 
-    /// <summary>The token=... of a query string that a streamer passes on whole (Flussonic's qs, MediaMTX's query, nginx-rtmp's tcurl).</summary>
+    /// <summary>The token=... of a query string, or of a URL's, that a streamer passes on whole (Flussonic's qs, MediaMTX's query, nginx-rtmp's tcurl).</summary>
     private static string? TokenInQuery(string? query)
     {
-        if (string.IsNullOrEmpty(query))
-        {
-            return null;
-        }
-        var q = query.IndexOf('?', StringComparison.Ordinal);
-        var token = QueryHelpers.ParseQuery(q >= 0 ? query[q..] : query).TryGetValue("token", out var t) ? t.ToString() : "";
+        var start = query?.IndexOf('?', StringComparison.Ordinal) ?? -1;
+        var token = HookQuery.Get(start >= 0 ? query![start..] : query, "token");
         return token.Length > 0 ? token : null;
     }
 }

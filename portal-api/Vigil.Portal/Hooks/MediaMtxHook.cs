@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.AspNetCore.WebUtilities;
 using Vigil.Portal.Api;
 
 namespace Vigil.Portal.Hooks;
@@ -63,18 +62,12 @@ internal static class MediaMtxHook
     /// <summary>The playback server's /get names its window: start (RFC 3339) and duration (seconds, maybe fractional).</summary>
     internal static StreamRequest PlaybackWindow(string? query)
     {
-        if (string.IsNullOrEmpty(query))
-        {
-            return new StreamRequest(true);
-        }
-        var q = QueryHelpers.ParseQuery(query);
-        if (!q.TryGetValue("start", out var start) ||
-            !DateTimeOffset.TryParse(start.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var from))
+        if (!DateTimeOffset.TryParse(HookQuery.Get(query, "start"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var from))
         {
             return new StreamRequest(true);
         }
         var seconds = from.ToUnixTimeSeconds();
-        return q.TryGetValue("duration", out var d) && double.TryParse(d.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var duration) && duration is > 0 and < 1e9
+        return double.TryParse(HookQuery.Get(query, "duration"), NumberStyles.Float, CultureInfo.InvariantCulture, out var duration) && duration is > 0 and < 1e9
             ? new StreamRequest(true, seconds, seconds + (long)Math.Ceiling(duration))
             : new StreamRequest(true, seconds);
     }
