@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Vigil.Portal.Auth;
@@ -45,6 +46,7 @@ public sealed class PlayAuthorizer
     private readonly DecisionCache<long, Caller> _users;
     private readonly DecisionCache<long, Device> _devices;
     private readonly DecisionCache<string, HookStreamer> _streamers;
+    private readonly ConcurrentDictionary<string, VerifiedToken> _verified = new(StringComparer.Ordinal);
 
     public PlayAuthorizer(CameraStore cameras, DeviceStore devices, UserStore users, StreamerStore streamers, CameraAccess access,
         PortalSecrets secrets, PortalOptions options)
@@ -66,6 +68,7 @@ public sealed class PlayAuthorizer
         _users.Clear();
         _devices.Clear();
         _streamers.Clear();
+        _verified.Clear();
         _access.Invalidate();
     }
 
@@ -90,7 +93,7 @@ public sealed class PlayAuthorizer
         {
             return new(HookVerdict.Deny(HookReasons.NoCamera));
         }
-        var status = PlaybackToken.Verify(_secrets.TokenKey, token, camera, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), out var claims);
+        var status = Verify(token, camera, out var claims);
         if (status != PlaybackTokenStatus.Valid)
         {
             return new(HookVerdict.Deny(HookReasons.Of(status)));
@@ -142,6 +145,33 @@ public sealed class PlayAuthorizer
             : HookVerdict.Deny(HookReasons.WrongPublishToken);
     }
 
+    /// <summary>
+    /// A player repeats its token on every request: once its signature has been checked, the token's
+    /// claims are kept by the token itself, and later calls compare a string instead of computing an
+    /// HMAC. Only tokens that verified go in, so forgeries cannot fill the memory.
+    /// </summary>
+    private PlaybackTokenStatus Verify(string token, string camera, out PlaybackClaims claims)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        if (_verified.TryGetValue(token, out var known))
+        {
+            claims = known.Claims;
+            return claims.ExpiresAt <= now ? PlaybackTokenStatus.Expired
+                : string.Equals(known.Camera, camera, StringComparison.Ordinal) ? PlaybackTokenStatus.Valid
+                : PlaybackTokenStatus.OtherCamera;
+        }
+        var status = PlaybackToken.Verify(_secrets.TokenKey, token, camera, now, out claims);
+        if (status == PlaybackTokenStatus.Valid)
+        {
+            if (_verified.Count >= DecisionCache<string, Camera>.MaxEntries)
+            {
+                _verified.Clear();
+            }
+            _verified[token] = new VerifiedToken(claims, camera);
+        }
+        return status;
+    }
+
     private async ValueTask<HookVerdict> DecidePlayAsync(string name, PlaybackClaims claims)
     {
         var camera = await _cameras.GetAsync(name).ConfigureAwait(false);
@@ -174,6 +204,8 @@ public sealed class PlayAuthorizer
         }
         return new HookVerdict(true, HookReasons.PlaybackTokenValid, claims.UserId, claims.Kind, claims.From, claims.To);
     }
+
+    private sealed record VerifiedToken(PlaybackClaims Claims, string Camera);
 
     private static bool KeyMatches(HookStreamer streamer, string key)
     {
