@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Vigil.Portal.Auth;
@@ -8,7 +9,11 @@ using Vigil.Portal.Playback;
 namespace Vigil.Portal.Hooks;
 
 /// <summary>A streamer as its hooks see it: who it is and the SHA-256 of its hook key.</summary>
-public sealed record HookStreamer(long Id, string Name, string Kind, byte[] KeyHash);
+public sealed record HookStreamer(long Id, string Name, string Kind, byte[] KeyHash)
+{
+    /// <summary>The key last seen to hash to <see cref="KeyHash"/>: the streamer sends it on every call, and comparing costs less than hashing.</summary>
+    internal string? AcceptedKey { get; set; }
+}
 
 /// <summary>
 /// What the streamer's request asks to see, as far as its dialect tells: live (or it cannot say),
@@ -213,11 +218,21 @@ public sealed class PlayAuthorizer
         {
             return false;
         }
+        if (streamer.AcceptedKey is { } accepted && accepted.Length == key.Length &&
+            CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(accepted.AsSpan()), MemoryMarshal.AsBytes(key.AsSpan())))
+        {
+            return true;
+        }
         Span<byte> utf8 = stackalloc byte[600];
         var length = Encoding.UTF8.GetBytes(key, utf8);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(utf8[..length], hash);
-        return CryptographicOperations.FixedTimeEquals(hash, streamer.KeyHash);
+        if (!CryptographicOperations.FixedTimeEquals(hash, streamer.KeyHash))
+        {
+            return false;
+        }
+        streamer.AcceptedKey = key;
+        return true;
     }
 
     private static byte[] HashBytes(string hex)
