@@ -16,6 +16,7 @@ internal static class TestPeers
         ("wrk", "/usr/bin/wrk"),
         // The scanner's tests build network namespaces, veth pairs, a bridge and a macvlan.
         ("iproute2", "/sbin/ip"),
+        ("ffmpeg", "/usr/bin/ffmpeg"),
     ];
 
     public static void Ensure()

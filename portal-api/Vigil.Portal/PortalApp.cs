@@ -79,7 +79,8 @@ public static class PortalApp
 
         var app = builder.Build();
         app.UseMiddleware<ErrorMiddleware>();
-        app.UseMiddleware<CallerMiddleware>();
+        // The streamers' hooks carry their own key, never a session: they skip finding a caller.
+        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/hooks", StringComparison.Ordinal), b => b.UseMiddleware<CallerMiddleware>());
         app.MapOpenApi("/api/openapi.json");
         app.MapGet("/healthz", async (Database database) =>
         {
@@ -91,10 +92,12 @@ public static class PortalApp
         ImportEndpoints.Map(api);
         UserEndpoints.Map(api);
         CameraEndpoints.Map(api);
+        PlaybackEndpoints.Map(api);
         StreamerEndpoints.Map(api);
         DeviceEndpoints.Map(api);
         RelayEndpoints.Map(api, app);
         SettingsEndpoints.Map(api);
+        HookEndpoints.Map(app);
         return (app, admin);
     }
 

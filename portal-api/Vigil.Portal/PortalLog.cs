@@ -35,6 +35,9 @@ internal static partial class PortalLog
     [LoggerMessage(10, LogLevel.Information, "{Dialect} hook: {Action} of '{Name}' from {Address} {Verdict}: {Reason}")]
     public static partial void HookDecision(ILogger log, string dialect, string action, string name, string address, string verdict, string reason);
 
+    [LoggerMessage(40, LogLevel.Debug, "{Dialect} hook: {Action} of '{Name}' from {Address} allowed")]
+    public static partial void HookAllowed(ILogger log, string dialect, string action, string name, string address);
+
     [LoggerMessage(11, LogLevel.Warning, "relay node {NodeId} refused a command for {DeviceId}: {Reason}")]
     public static partial void RelayCommandFailed(ILogger log, string nodeId, string deviceId, string reason);
 

@@ -17,6 +17,7 @@ namespace Vigil.Portal.Api;
 [JsonSerializable(typeof(IReadOnlyList<GroupMember>))]
 [JsonSerializable(typeof(Camera))]
 [JsonSerializable(typeof(IReadOnlyList<Camera>))]
+[JsonSerializable(typeof(Playback.PlaybackAnswer))]
 [JsonSerializable(typeof(Streamer))]
 [JsonSerializable(typeof(IReadOnlyList<Streamer>))]
 [JsonSerializable(typeof(Device))]

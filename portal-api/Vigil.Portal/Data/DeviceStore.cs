@@ -75,6 +75,8 @@ public sealed class DeviceStore(Database db)
             WHERE id = @id
             """, new { id, state });
 
+    // Not "BindAsync": minimal APIs take an instance method of that name on an injected type for a
+    // malformed parameter binder and fail every request when the endpoints are built.
     public Task<int> SetCameraAsync(string id, long? cameraId) =>
         db.ExecuteAsync("UPDATE devices SET camera_id = @cameraId WHERE id = @id", new { id, cameraId });
 

@@ -44,6 +44,7 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
         return (await devices.GetAsync(id).ConfigureAwait(false))!;
     }
 
+    /// <summary>Binds the device to a camera (not named BindAsync, which minimal APIs reserve for parameter binders).</summary>
     public async Task<Device> BindCameraAsync(string id, string? cameraName, string actor, CancellationToken ct)
     {
         var device = await devices.GetAsync(id).ConfigureAwait(false) ?? throw ApiException.NotFound("device");
