@@ -9,7 +9,7 @@ using Vigil.Protocol.Tunnels;
 using Vigil.Relay.Api;
 using Vigil.Relay.Crypto;
 
-// vigil-load bench <idle|handshakes|rtt|tunnel|agent|import> --relay-dll PATH [--agent PATH] [--portal-dll PATH --postgres CONNSTRING] [options]
+// vigil-load bench <idle|handshakes|rtt|tunnel|agent|import> --relay-dll PATH [--agent PATH] [options]
 // Each scenario starts its own relay process on loopback and prints its figures as "figure: value" lines.
 var scenario = args.Length > 1 && args[0] == "bench" ? args[1] : "help";
 string Opt(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
@@ -27,9 +27,13 @@ switch (scenario)
     case "rtt": await RoundTrip(Int("--agents", 1000), Int("--commands", 5000)); break;
     case "tunnel": await Tunnel(Int("--megabytes", 512)); break;
     case "agent": await AgentFootprint(Int("--seconds", 20)); break;
-    case "import": await ImportBench.RunAsync(Opt("--portal-dll", ""), Opt("--postgres", ""), Int("--rows", 100_000), Int("--heap-limit-mib", 0)); break;
+    case "import":
+        // The portal is built next to this tool; PostgreSQL is the one the tests use (VIGIL_TEST_PG).
+        await ImportBench.RunAsync(Opt("--portal-dll", Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll")),
+            Opt("--postgres", Environment.GetEnvironmentVariable("VIGIL_TEST_PG") ?? ""), Int("--rows", 100_000), Int("--heap-limit-mib", 0));
+        break;
     default:
-        Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|import> --relay-dll PATH [--agent PATH] [--portal-dll PATH --postgres CONNSTRING]");
+        Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|import> --relay-dll PATH [--agent PATH]");
         return 2;
 }
 return 0;

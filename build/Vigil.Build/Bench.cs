@@ -12,13 +12,14 @@ internal static class Bench
         ["handshakes"] = "Noise IK handshakes completed per second by one relay",
         ["rtt"] = "control round trip relay -> agent -> relay with 1,000 agents connected",
         ["tunnel"] = "tunnel throughput through the relay against direct loopback TCP",
-        ["agent"] = "the AOT agent's binary size and idle resident memory",
         ["import"] = "CSV import of 100,000 cameras through the portal's API, on SQLite and on PostgreSQL",
+        ["agent"] = "the AOT agent's binary size and idle resident memory",
     };
 
     public static int Run(string[] args)
     {
         var name = args.Length > 0 ? args[0] : "list";
+        using var postgres = name is "import" or "all" ? BenchPostgres.Start() : null;
         if (name == "list" || (name != "all" && !Scenarios.ContainsKey(name)))
         {
             Console.WriteLine("usage: ./build.sh bench <name> [options], names:");
@@ -29,34 +30,14 @@ internal static class Bench
             Console.WriteLine("  all         every one of them");
             return name == "list" ? 0 : 2;
         }
-        // The import benchmark runs no agent: it need not wait for the AOT publish.
-        var agent = name == "import" ? "" : AgentPublisher.Publish(AgentPublisher.HostRid);
+        var agent = AgentPublisher.Publish(AgentPublisher.HostRid);
         var output = Path.Combine(Paths.Artifacts, "bench");
         Shell.Run("dotnet", ["build", Path.Combine(Paths.Root, "bench", "Vigil.LoadTool", "Vigil.LoadTool.csproj"), "-c", "Release", "-nologo", "-v", "quiet", "-o", output]);
         var relayDll = Path.Combine(output, "vigil-relay.dll");
         foreach (var scenario in name == "all" ? Scenarios.Keys.ToArray() : [name])
         {
             Console.WriteLine($"== {scenario}: {Scenarios[scenario]} ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores)");
-            // The import benchmark's PostgreSQL: the server VIGIL_TEST_PG names, else the tests' own, started for it.
-            var postgres = scenario == "import" ? Environment.GetEnvironmentVariable("VIGIL_TEST_PG") : null;
-            var startPostgres = scenario == "import" && string.IsNullOrEmpty(postgres);
-            if (startPostgres)
-            {
-                TestPostgres.Start();
-                postgres = TestPostgres.ConnectionString;
-            }
-            string[] portal = postgres is null ? [] : ["--portal-dll", Path.Combine(output, "vigil-portal.dll"), "--postgres", postgres];
-            try
-            {
-                Shell.Run("dotnet", [Path.Combine(output, "vigil-load.dll"), "bench", scenario, "--relay-dll", relayDll, "--agent", agent, .. portal, .. args[1..]]);
-            }
-            finally
-            {
-                if (startPostgres)
-                {
-                    TestPostgres.Stop();
-                }
-            }
+            Shell.Run("dotnet", [Path.Combine(output, "vigil-load.dll"), "bench", scenario, "--relay-dll", relayDll, "--agent", agent, .. args[1..]]);
         }
         return 0;
     }
