@@ -64,6 +64,7 @@ public static class PortalApp
         builder.Services.AddSingleton<RelayStore>();
         builder.Services.AddSingleton<NodeAuth>();
         builder.Services.AddSingleton<DeviceLifecycle>();
+        builder.Services.AddSingleton<Discovery.ScanImport>();
         builder.Services.AddHttpClient<RelayClient>(c => c.Timeout = TimeSpan.FromSeconds(70));
         builder.Services.AddHttpClient<ExternalLogin>(c => c.Timeout = ExternalLogin.Timeout + TimeSpan.FromSeconds(1));
         builder.Services.AddHttpClient(Streamers.StreamerHealth.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(3));
@@ -92,6 +93,7 @@ public static class PortalApp
         DeviceEndpoints.Map(api);
         RelayEndpoints.Map(api, app);
         SettingsEndpoints.Map(api);
+        DiscoveryEndpoints.Map(api);
         return (app, admin);
     }
 
