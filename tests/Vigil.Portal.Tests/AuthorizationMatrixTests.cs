@@ -68,6 +68,7 @@ public sealed class AuthorizationMatrixTests(string database)
         ("POST", "/api/v1/devices/{id}/bind", "/api/v1/devices/no-such-device/bind", Floor.Operator),
         ("POST", "/api/v1/devices/{id}/commands", "/api/v1/devices/no-such-device/commands", Floor.Operator),
         ("POST", "/api/v1/devices/{id}/tunnel-token", "/api/v1/devices/no-such-device/tunnel-token", Floor.Operator),
+        ("POST", "/api/v1/devices/{id}/onvif", "/api/v1/devices/no-such-device/onvif", Floor.Operator),
         ("POST", "/api/v1/devices/claim", "/api/v1/devices/claim", Floor.User),
         ("POST", "/api/v1/stickers", "/api/v1/stickers", Floor.Operator),
         ("GET", "/api/v1/tunnel-key", "/api/v1/tunnel-key", Floor.Operator),
