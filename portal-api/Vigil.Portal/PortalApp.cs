@@ -66,6 +66,9 @@ public static class PortalApp
         builder.Services.AddSingleton<RelayStore>();
         builder.Services.AddSingleton<NodeAuth>();
         builder.Services.AddSingleton<DeviceLifecycle>();
+        builder.Services.AddSingleton<Discovery.ScanImport>();
+        builder.Services.AddSingleton<Discovery.AgentTunnel>();
+        builder.Services.AddSingleton<Discovery.OnvifThroughAgent>();
         builder.Services.AddHttpClient<RelayClient>(c => c.Timeout = TimeSpan.FromSeconds(70));
         builder.Services.AddHttpClient<ExternalLogin>(c => c.Timeout = ExternalLogin.Timeout + TimeSpan.FromSeconds(1));
         builder.Services.AddHttpClient(Streamers.StreamerHealth.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(3));
@@ -98,6 +101,7 @@ public static class PortalApp
         RelayEndpoints.Map(api, app);
         SettingsEndpoints.Map(api);
         HookEndpoints.Map(app);
+        DiscoveryEndpoints.Map(api);
         return (app, admin);
     }
 

@@ -43,6 +43,21 @@ public sealed class CameraStore(Database db)
         return await db.QueryAsync<Camera>($"{Select} {where} ORDER BY c.name LIMIT @limit OFFSET @offset", new { userId, limit, offset, yes = true }).ConfigureAwait(false);
     }
 
+    /// <summary>Which of these stream addresses cameras already have; asked in pieces that every database takes as parameters.</summary>
+    public async Task<HashSet<string>> ExistingStreamUrlsAsync(IReadOnlyList<string> urls)
+    {
+        // Npgsql takes a list as one array parameter; for SQLite, Dapper expands IN @chunk into one parameter per item.
+        var sql = db.Dialect == Dialect.Postgres
+            ? "SELECT stream_url FROM cameras WHERE stream_url = ANY(@chunk)"
+            : "SELECT stream_url FROM cameras WHERE stream_url IN @chunk";
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in urls.Distinct(StringComparer.Ordinal).Chunk(500))
+        {
+            found.UnionWith(await db.QueryAsync<string>(sql, new { chunk }).ConfigureAwait(false));
+        }
+        return found;
+    }
+
     public async Task<Camera?> CreateAsync(Camera camera)
     {
         camera.CreatedAt = camera.UpdatedAt = Clock.NowMs();

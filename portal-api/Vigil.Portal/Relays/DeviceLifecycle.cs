@@ -21,7 +21,7 @@ public sealed record Assignment(string Name, string Source, string Target, strin
 /// drops the cached hook decisions, so the streamers see it at once on this instance.
 /// </summary>
 public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, StreamerStore streamers, RelayStore relays, RelayClient relay,
-    PortalSecrets secrets, PlayAuthorizer decisions, LoginThrottle throttle, ILogger<DeviceLifecycle> log)
+    PortalSecrets secrets, PlayAuthorizer decisions, LoginThrottle throttle, Discovery.OnvifThroughAgent onvif, ILogger<DeviceLifecycle> log)
 {
     public async Task<Device> SetStateAsync(string id, string state, string actor, CancellationToken ct)
     {
@@ -139,9 +139,20 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
         {
             return null;
         }
+        string? source = camera.StreamUrl;
+        if (Discovery.OnvifSource.Is(source))
+        {
+            // The agent links no XML: the camera is asked here, through a tunnel, for the RTSP address
+            // to pull. Unresolved, the assignment is withheld and asked again at the next hello or binding.
+            source = await onvif.ResolveSourceAsync(device.Id, camera.Name, source).ConfigureAwait(false);
+            if (source is null)
+            {
+                return null;
+            }
+        }
         var token = PublishToken.For(secrets, device.Id, device.PublishGeneration);
         var target = $"{streamer.IngestUrl.TrimEnd('/')}/{camera.Name}";
-        return new Assignment(camera.Name, camera.StreamUrl, target, token);
+        return new Assignment(camera.Name, source, target, token);
     }
 
     /// <summary>A camera without a streamer (or on one that is down) is put on the one with the most room.</summary>
