@@ -12,7 +12,8 @@ internal static class Program
         ["test"] = ("install the test peers, publish the AOT agent through its gates, run every test", Test),
         ["demo"] = ("run the system locally and say where to look", Demo.Run),
         ["bench"] = ("run a benchmark: bench <name> (bench list names them)", Bench.Run),
-        ["publish-agent"] = ("NativeAOT vigil-agent: publish-agent [--rid RID], with the size and warning gates", PublishAgent),
+        ["publish-agent"] = ("NativeAOT vigil-agent: publish-agent [--rid RID], with the feed, warning and size gates", PublishAgent),
+        ["cross-check"] = ("each camera build: its packages on the feed, its toolchain linking and running a probe: cross-check [--rid RID]", CrossCheck.Run),
         ["help"] = ("this list", _ => Help()),
     };
 
@@ -56,7 +57,7 @@ internal static class Program
     {
         var rid = Options.Value(args, "--rid") ?? AgentPublisher.HostRid;
         var binary = AgentPublisher.Publish(rid);
-        Console.WriteLine($"vigil-agent for {rid}: {binary} ({new FileInfo(binary).Length:N0} bytes)");
+        Console.WriteLine($"vigil-agent for {rid}: {binary}");
         return 0;
     }
 
