@@ -13,6 +13,7 @@ internal static class Program
         ["demo"] = ("run the system locally and say where to look", Demo.Run),
         ["bench"] = ("run a benchmark: bench <name> (bench list names them)", Bench.Run),
         ["publish-agent"] = ("NativeAOT vigil-agent: publish-agent [--rid RID], with the feed, warning and size gates", PublishAgent),
+        ["size-report"] = ("what takes the agent's bytes, from the compiler's mstat: size-report [--rid RID]", SizeReport.Run),
         ["cross-check"] = ("each camera build: its packages on the feed, its toolchain linking and running a probe: cross-check [--rid RID]", CrossCheck.Run),
         ["help"] = ("this list", _ => Help()),
     };
