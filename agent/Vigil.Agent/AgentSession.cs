@@ -170,17 +170,23 @@ internal sealed class AgentSession : LinkSession
     /// <summary>Connects the stream to the camera's local port and copies both ways until both ends close.</summary>
     private static async Task ServeTunnelAsync(MuxStream stream)
     {
-        using var local = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Socket? socket = null;
         try
         {
+            // Inside the try: out of descriptors (EMFILE), making the socket fails, and the stream
+            // must still be refused rather than left waiting.
+            socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await local.ConnectAsync(new IPEndPoint(IPAddress.Loopback, stream.Port), cts.Token).ConfigureAwait(false);
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, stream.Port), cts.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
+            socket?.Dispose();
+            Log.Warn($"refused tunnel {stream.Id} to local port {stream.Port}: {e.Message}");
             stream.Refuse(MuxError.ConnectFailed, $"cannot connect to local port {stream.Port}");
             return;
         }
+        using var local = socket;
         Log.Info($"tunnel {stream.Id} open to local port {stream.Port}");
         try
         {
