@@ -20,6 +20,21 @@ internal sealed class AgentCommands(AgentContext context)
             case "status":
                 result.Body = Encoding.UTF8.GetBytes(context.Status.ToJson());
                 break;
+            case "assign":
+                if (AgentMedia.Parse(command.Body, out var error) is { } assignment)
+                {
+                    context.Media.Assign(assignment);
+                    result.Body = "{\"assigned\":true}"u8.ToArray();
+                }
+                else
+                {
+                    result.Ok = false;
+                    result.Error = error;
+                }
+                break;
+            case "unassign":
+                result.Body = context.Media.Unassign() ? "{\"unassigned\":true}"u8.ToArray() : "{\"unassigned\":false}"u8.ToArray();
+                break;
             default:
                 result.Ok = false;
                 result.Error = $"unknown command '{command.Name}'";

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Vigil.Agent.Media;
 using Vigil.Protocol.Link;
 
 namespace Vigil.Agent;
@@ -61,6 +62,16 @@ internal sealed class AgentConfig
     public TimeSpan StableAfter { get; set; } = TimeSpan.FromSeconds(60);
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
     public bool Verbose { get; set; }
+
+    // The media path, until the portal assigns one through the relay.
+    public string? Source { get; set; }
+    public string? Publish { get; set; }
+    public string? PublishToken { get; set; }
+    public string? PublishName { get; set; }
+    public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The assignment the config names (source and publish), or null.</summary>
+    public MediaAssignment? Media { get; private set; }
 
     public static AgentConfig Load(string path)
     {
@@ -146,6 +157,11 @@ internal sealed class AgentConfig
                 case "stable_after": config.StableAfter = Seconds(value, Where); break;
                 case "connect_timeout": config.ConnectTimeout = Seconds(value, Where); break;
                 case "verbose": config.Verbose = value is "1" or "true" or "yes"; break;
+                case "source": config.Source = value; break;
+                case "publish": config.Publish = value; break;
+                case "publish_token": config.PublishToken = value; break;
+                case "publish_name": config.PublishName = value; break;
+                case "stats_interval": config.StatsInterval = Seconds(value, Where); break;
                 default:
                     throw new ConfigException($"{source}:{n}: unknown key '{key}'");
             }
@@ -164,7 +180,24 @@ internal sealed class AgentConfig
             throw new ConfigException($"{source}: backoff_max is below backoff_min");
         }
         config.DefaultRelayKey = defaultKey;
+        config.ApplyMedia(source);
         return config;
+    }
+
+    /// <summary>Checks source and publish together (both or neither); the command line may set them after the file.</summary>
+    public void ApplyMedia(string where)
+    {
+        if (Source is null && Publish is null)
+        {
+            Media = null;
+            return;
+        }
+        if (Source is null || Publish is null)
+        {
+            throw new ConfigException($"{where}: source and publish go together (the camera's rtsp:// and the streamer's rtmp:// or rtsp://)");
+        }
+        Media = MediaAssignment.Create(PublishName, Source, Publish, PublishToken, out var error)
+            ?? throw new ConfigException($"{where}: {error}");
     }
 
     /// <summary>The key pinned for relays named only by a hint (a goaway's node list).</summary>

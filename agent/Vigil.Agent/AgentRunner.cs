@@ -16,6 +16,7 @@ internal sealed class AgentContext
         DeviceId = DeviceIdentity.DeviceId(key.PublicKey);
         Status = new AgentStatus(config.StateDir, DeviceId);
         Commands = new AgentCommands(this);
+        Media = new AgentMedia(this);
     }
 
     public AgentConfig Config { get; }
@@ -23,6 +24,10 @@ internal sealed class AgentContext
     public string DeviceId { get; }
     public AgentStatus Status { get; }
     public AgentCommands Commands { get; }
+    public AgentMedia Media { get; }
+
+    /// <summary>The relay link while one is up (stats go over it), else null.</summary>
+    public AgentSession? Session { get; set; }
 }
 
 /// <summary>
@@ -98,12 +103,7 @@ internal sealed class AgentRunner(AgentContext context)
         return $"{tenths / 10}.{tenths % 10}";
     }
 
-    /// <summary>Full jitter (AWS architecture blog, "Exponential Backoff and Jitter"): uniform in [0, min(max, min * 2^attempt)].</summary>
-    internal TimeSpan Backoff(int attempt)
-    {
-        var ceiling = Math.Min(_config.BackoffMax.TotalMilliseconds, _config.BackoffMin.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 30)));
-        return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
-    }
+    internal TimeSpan Backoff(int attempt) => Vigil.Agent.Backoff.FullJitter(attempt, _config.BackoffMin, _config.BackoffMax);
 
     private RelayEndpoint PickRelay(out TimeSpan wait)
     {
@@ -160,50 +160,64 @@ internal sealed class AgentRunner(AgentContext context)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_config.ConnectTimeout);
-        var socket = await RelayDialer.ConnectAsync(relay, _config.Proxy, timeout.Token).ConfigureAwait(false);
+        var connection = await RelayDialer.ConnectAsync(relay, _config.Proxy, timeout.Token).ConfigureAwait(false);
         try
         {
-            var preamble = new byte[LinkPreamble.Length];
-            LinkPreamble.Write(preamble);
-            var handshake = LinkHandshake.CreateInitiator(context.Key, relay.PublicKey, preamble, Aead);
-            var message = new byte[LinkFraming.MaxHandshakeLength];
-            var length = handshake.WriteMessage(default, message.AsSpan(LinkPreamble.Length + LinkFraming.HeaderLength));
-            preamble.CopyTo(message, 0);
-            LinkFraming.WriteHeader(message.AsSpan(LinkPreamble.Length), length);
-            await SocketIo.SendAllAsync(socket, message.AsMemory(0, LinkPreamble.Length + LinkFraming.HeaderLength + length), timeout.Token).ConfigureAwait(false);
-
-            int replyLength;
+            // The handshake reads block: the time limit (or the agent stopping) closes the connection under them.
+            using var cancel = timeout.Token.Register(connection.Dispose);
             try
             {
-                await SocketIo.ReceiveExactlyAsync(socket, message.AsMemory(0, LinkFraming.HeaderLength), timeout.Token).ConfigureAwait(false);
-                replyLength = LinkFraming.ReadHeader(message);
-                if (replyLength > LinkFraming.MaxHandshakeLength)
-                {
-                    throw new IOException($"the relay's handshake reply is {replyLength} bytes, over the cap");
-                }
-                await SocketIo.ReceiveExactlyAsync(socket, message.AsMemory(0, replyLength), timeout.Token).ConfigureAwait(false);
+                return Handshake(connection, relay);
             }
-            catch (Exception e) when (e is SocketException or EndOfStreamException)
+            catch (Exception e) when (timeout.IsCancellationRequested && e is SocketException or IOException or ObjectDisposedException)
             {
-                // A relay that cannot read message 1 (sealed to another key) drops the connection.
-                throw new IOException($"the relay dropped the connection during the handshake ({e.Message}); is relay_key this relay's public key?");
+                throw new OperationCanceledException(timeout.Token);
             }
-            try
-            {
-                handshake.ReadMessage(message.AsSpan(0, replyLength), new byte[LinkFraming.MaxHandshakeLength]);
-            }
-            catch (NoiseException)
-            {
-                throw new IOException("the relay's handshake failed: its key is not the one pinned in the config");
-            }
-            var (send, receive) = handshake.Split();
-            return new AgentSession(socket, send, receive, context);
         }
         catch
         {
-            socket.Dispose();
+            connection.Dispose();
             throw;
         }
+    }
+
+    private AgentSession Handshake(TcpConnection connection, RelayEndpoint relay)
+    {
+        var preamble = new byte[LinkPreamble.Length];
+        LinkPreamble.Write(preamble);
+        var handshake = LinkHandshake.CreateInitiator(context.Key, relay.PublicKey, preamble, Aead);
+        var message = new byte[LinkFraming.MaxHandshakeLength];
+        var length = handshake.WriteMessage(default, message.AsSpan(LinkPreamble.Length + LinkFraming.HeaderLength));
+        preamble.CopyTo(message, 0);
+        LinkFraming.WriteHeader(message.AsSpan(LinkPreamble.Length), length);
+        connection.Send(message.AsSpan(0, LinkPreamble.Length + LinkFraming.HeaderLength + length));
+
+        int replyLength;
+        try
+        {
+            connection.ReceiveExactly(message.AsSpan(0, LinkFraming.HeaderLength));
+            replyLength = LinkFraming.ReadHeader(message);
+            if (replyLength > LinkFraming.MaxHandshakeLength)
+            {
+                throw new IOException($"the relay's handshake reply is {replyLength} bytes, over the cap");
+            }
+            connection.ReceiveExactly(message.AsSpan(0, replyLength));
+        }
+        catch (Exception e) when (e is SocketException or EndOfStreamException)
+        {
+            // A relay that cannot read message 1 (sealed to another key) drops the connection.
+            throw new IOException($"the relay dropped the connection during the handshake ({e.Message}); is relay_key this relay's public key?");
+        }
+        try
+        {
+            handshake.ReadMessage(message.AsSpan(0, replyLength), new byte[LinkFraming.MaxHandshakeLength]);
+        }
+        catch (NoiseException)
+        {
+            throw new IOException("the relay's handshake failed: its key is not the one pinned in the config");
+        }
+        var (send, receive) = handshake.Split();
+        return new AgentSession(connection, send, receive, context);
     }
 
     private async Task<string> RunSessionAsync(AgentSession session, RelayEndpoint relay, CancellationToken ct)
@@ -235,9 +249,11 @@ internal sealed class AgentRunner(AgentContext context)
         var timeout = helloOk.HeartbeatTimeoutMs > 0 ? TimeSpan.FromMilliseconds(helloOk.HeartbeatTimeoutMs) : _config.HeartbeatTimeout;
         Log.Info($"connected to relay {relay} (node {helloOk.Node}, device {context.DeviceId}, state {helloOk.State ?? "unknown"})");
         context.Status.Set("connected", relay.ToString(), helloOk.Node);
+        context.Session = session;
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var heartbeat = session.HeartbeatLoopAsync(interval, timeout, heartbeatStop.Token);
         var reason = await reader.ConfigureAwait(false);
+        context.Session = null;
         heartbeatStop.Cancel();
         await heartbeat.ConfigureAwait(false);
         if (!ct.IsCancellationRequested)

@@ -7,17 +7,17 @@ using Vigil.Protocol.Noise;
 
 namespace Vigil.Agent;
 
-/// <summary>The agent's end of one established relay link, over one TCP socket.</summary>
+/// <summary>The agent's end of one established relay link, over one TCP connection.</summary>
 internal sealed class AgentSession : LinkSession
 {
-    private readonly Socket _socket;
+    private readonly TcpConnection _connection;
     private readonly AgentContext _context;
     private readonly TaskCompletionSource<ControlMessage> _helloOk = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public AgentSession(Socket socket, CipherState send, CipherState receive, AgentContext context)
+    public AgentSession(TcpConnection connection, CipherState send, CipherState receive, AgentContext context)
         : base(send, receive, new LinkOptions { MaxStreams = 8 }, isInitiator: true)
     {
-        _socket = socket;
+        _connection = connection;
         _context = context;
     }
 
@@ -27,45 +27,51 @@ internal sealed class AgentSession : LinkSession
     public Task<ControlMessage> HelloOk => _helloOk.Task;
 
     /// <summary>The camera's own address on the way out, for the operator.</summary>
-    public string? LocalAddress => _socket.LocalEndPoint is IPEndPoint ep
-        ? (ep.Address.IsIPv4MappedToIPv6 ? ep.Address.MapToIPv4() : ep.Address).ToString()
-        : null;
+    public string? LocalAddress => _connection.LocalAddress;
 
-    protected override ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
-        SocketIo.SendAllAsync(_socket, frame, cancellationToken);
+    /// <summary>A blocking send, under the session's write lock.</summary>
+    protected override ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        _connection.Send(frame.Span);
+        return default;
+    }
 
     protected override void OnClosed(string reason)
     {
         _helloOk.TrySetException(new LinkClosedException(reason));
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        _socket.Dispose();
+        // Wakes the reader's blocking receive; the descriptor closes once it has returned.
+        _connection.Dispose();
     }
 
-    /// <summary>Reads frames until the link closes; returns the reason it closed.</summary>
-    public async Task<string> ReadLoopAsync()
+    /// <summary>Sends the media stats (a "stats" message) without waiting; a closed link drops them.</summary>
+    public void SendStats(byte[] json)
+    {
+        if (!IsClosed)
+        {
+            SendControlInBackground(new ControlMessage { Type = ControlMessage.Stats, Body = json }.ToJson());
+        }
+    }
+
+    /// <summary>Reads frames on a thread of its own until the link closes; the task gives the reason it closed.</summary>
+    public Task<string> ReadLoopAsync() => BackgroundThread.Run("link-read", ReadLoop);
+
+    private string ReadLoop()
     {
         var buffer = new byte[LinkFraming.MaxFrameLength];
         try
         {
             while (!IsClosed)
             {
-                await SocketIo.ReceiveExactlyAsync(_socket, buffer.AsMemory(0, LinkFraming.HeaderLength)).ConfigureAwait(false);
+                _connection.ReceiveExactly(buffer.AsSpan(0, LinkFraming.HeaderLength));
                 var length = LinkFraming.ReadHeader(buffer);
                 if (length < LinkFraming.MinTransportLength)
                 {
                     throw new LinkProtocolException("short_frame");
                 }
-                await SocketIo.ReceiveExactlyAsync(_socket, buffer.AsMemory(0, length)).ConfigureAwait(false);
-                await ProcessFrameAsync(buffer.AsMemory(0, length)).ConfigureAwait(false);
+                _connection.ReceiveExactly(buffer.AsSpan(0, length));
+                // The agent's handlers complete at once (answers go out in the background), so this
+                // does not hold the thread.
+                ProcessFrameAsync(buffer.AsMemory(0, length)).AsTask().GetAwaiter().GetResult();
             }
         }
         catch (LinkProtocolException e)
@@ -170,28 +176,24 @@ internal sealed class AgentSession : LinkSession
     /// <summary>Connects the stream to the camera's local port and copies both ways until both ends close.</summary>
     private static async Task ServeTunnelAsync(MuxStream stream)
     {
-        Socket? socket = null;
+        TcpConnection local;
         try
         {
-            // Inside the try: out of descriptors (EMFILE), making the socket fails, and the stream
-            // must still be refused rather than left waiting.
-            socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, stream.Port), cts.Token).ConfigureAwait(false);
+            local = TcpConnection.Connect(IPAddress.Loopback, stream.Port, 5000, CancellationToken.None);
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        catch (SocketException e)
         {
-            socket?.Dispose();
+            // Out of descriptors (EMFILE) or nothing listening: the stream is refused, never left waiting.
             Log.Warn($"refused tunnel {stream.Id} to local port {stream.Port}: {e.Message}");
             stream.Refuse(MuxError.ConnectFailed, $"cannot connect to local port {stream.Port}");
             return;
         }
-        using var local = socket;
+        using var owned = local;
         Log.Info($"tunnel {stream.Id} open to local port {stream.Port}");
         try
         {
             await stream.AcceptAsync().ConfigureAwait(false);
-            var up = PumpUpAsync(local, stream);
+            var up = BackgroundThread.Run("tunnel-up", () => PumpUp(local, stream));
             var down = PumpDownAsync(stream, local);
             await Task.WhenAll(up, down).ConfigureAwait(false);
         }
@@ -206,12 +208,11 @@ internal sealed class AgentSession : LinkSession
         }
     }
 
-    // The pumps use the socket directly rather than through a NetworkStream, which only added its own
-    // code to the binary. Socket failures are wrapped as NetworkStream wrapped them, so the tunnel's
-    // end is logged the same way.
+    // Failures of the local connection are wrapped as NetworkStream wrapped them, so that the
+    // tunnel's end is logged the same way.
 
-    /// <summary>Camera to relay: local socket into the stream, then half-close the stream.</summary>
-    private static async Task PumpUpAsync(Socket from, MuxStream to)
+    /// <summary>Camera to relay, on a thread of its own: the local connection into the stream, then half-close the stream.</summary>
+    private static bool PumpUp(TcpConnection from, MuxStream to)
     {
         var buffer = new byte[16 * 1024];
         while (true)
@@ -219,7 +220,7 @@ internal sealed class AgentSession : LinkSession
             int n;
             try
             {
-                n = await from.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                n = from.Receive(buffer);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -229,13 +230,14 @@ internal sealed class AgentSession : LinkSession
             {
                 break;
             }
-            await to.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+            to.Write(buffer, 0, n);
         }
-        await to.ShutdownWriteAsync().ConfigureAwait(false);
+        to.ShutdownWriteAsync().AsTask().GetAwaiter().GetResult();
+        return true;
     }
 
-    /// <summary>Relay to camera: the stream into the local socket, then half-close the socket.</summary>
-    private static async Task PumpDownAsync(MuxStream from, Socket to)
+    /// <summary>Relay to camera: the stream into the local connection, then half-close it.</summary>
+    private static async Task PumpDownAsync(MuxStream from, TcpConnection to)
     {
         var buffer = new byte[16 * 1024];
         int n;
@@ -243,13 +245,13 @@ internal sealed class AgentSession : LinkSession
         {
             try
             {
-                await SocketIo.SendAllAsync(to, buffer.AsMemory(0, n)).ConfigureAwait(false);
+                to.Send(buffer.AsSpan(0, n));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 throw new IOException($"net_io_writefailure, {e.Message}", e);
             }
         }
-        to.Shutdown(SocketShutdown.Send);
+        to.ShutdownSend();
     }
 }

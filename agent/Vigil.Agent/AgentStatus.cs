@@ -21,6 +21,9 @@ internal sealed class AgentStatus(string stateDir, string deviceId)
     public string? LastError { get; private set; }
     public int Reconnects { get; private set; }
 
+    private string? _mediaText;
+    private byte[]? _mediaJson;
+
     public void Set(string state, string? relay = null, string? node = null, string? error = null)
     {
         lock (_gate)
@@ -34,19 +37,35 @@ internal sealed class AgentStatus(string stateDir, string deviceId)
             Node = state == "connected" ? node : null;
             LastError = error ?? LastError;
             Since = DateTime.UtcNow;
-            try
-            {
-                AtomicFile.Write(Path.Combine(stateDir, FileName), Encoding.UTF8.GetBytes(ToText()));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                Log.Warn($"cannot write the status file: {e.Message}");
-            }
+            WriteFile();
+        }
+    }
+
+    /// <summary>The media path's stats ("media_..." lines, and an object in the JSON); null when nothing streams.</summary>
+    public void SetMedia(string? text, byte[]? json)
+    {
+        lock (_gate)
+        {
+            _mediaText = text;
+            _mediaJson = json;
+            WriteFile();
+        }
+    }
+
+    private void WriteFile()
+    {
+        try
+        {
+            AtomicFile.Write(Path.Combine(stateDir, FileName), Encoding.UTF8.GetBytes(ToText()));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.Warn($"cannot write the status file: {e.Message}");
         }
     }
 
     private string ToText() =>
-        $"device_id={DeviceId}\nstate={State}\nrelay={Relay}\nnode={Node}\nsince={IsoTime.Format(Since, milliseconds: false)}\nreconnects={Reconnects}\nlast_error={LastError}\n";
+        $"device_id={DeviceId}\nstate={State}\nrelay={Relay}\nnode={Node}\nsince={IsoTime.Format(Since, milliseconds: false)}\nreconnects={Reconnects}\nlast_error={LastError}\n{_mediaText}";
 
     public string ToJson()
     {
@@ -62,6 +81,11 @@ internal sealed class AgentStatus(string stateDir, string deviceId)
                 w.WriteString("since", IsoTime.Format(Since, milliseconds: false));
                 w.WriteNumber("reconnects", Reconnects);
                 w.WriteString("agent_version", AgentInfo.Version);
+                if (_mediaJson is not null)
+                {
+                    w.WritePropertyName("media");
+                    w.WriteRawValue(_mediaJson, skipInputValidation: true);
+                }
                 w.WriteEndObject();
             }
             return Encoding.UTF8.GetString(buffer.WrittenSpan);

@@ -27,10 +27,13 @@ internal static partial class HostResolver
             return [literal];
         }
         // getaddrinfo blocks and cannot be interrupted: stop waiting on cancellation, let it finish alone.
-        return await Task.Run(() => Resolve(host), ct).WaitAsync(ct).ConfigureAwait(false);
+        return await Task.Run(() => Lookup(host), ct).WaitAsync(ct).ConfigureAwait(false);
     }
 
-    private static unsafe IPAddress[] Resolve(string host)
+    /// <summary>The host's addresses, blocking: for the media threads, which have nothing else to do meanwhile.</summary>
+    public static IPAddress[] Resolve(string host) => IPAddress.TryParse(host, out var literal) ? [literal] : Lookup(host);
+
+    private static unsafe IPAddress[] Lookup(string host)
     {
         var hints = new AddrInfo { Family = 0 /* AF_UNSPEC */, SockType = SOCK_STREAM };
         AddrInfo* list = null;

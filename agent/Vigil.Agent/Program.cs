@@ -9,8 +9,9 @@ namespace Vigil.Agent
     internal static class AgentProgram
     {
         private const string Usage = """
-            usage: vigil-agent <command> [--config FILE] [--state-dir DIR]
-              run       connect to the relays and serve (the default)
+            usage: vigil-agent <command> [--config FILE] [--state-dir DIR] [--source URL --publish URL]
+              run       connect to the relays and serve (the default); with a source and a
+                        publish target, stream the camera to the streamer as well
               id        print this device's id and key fingerprint (makes the key on first use)
               status    print what the running agent is doing
               version   print the agent's version
@@ -20,7 +21,7 @@ namespace Vigil.Agent
         public static async Task<int> MainAsync(string[] args)
         {
             var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
-            string? configPath = null, stateDir = null;
+            string? configPath = null, stateDir = null, source = null, publish = null;
             for (var i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--config" && i + 1 < args.Length)
@@ -30,6 +31,14 @@ namespace Vigil.Agent
                 else if (args[i] == "--state-dir" && i + 1 < args.Length)
                 {
                     stateDir = args[++i];
+                }
+                else if (args[i] == "--source" && i + 1 < args.Length)
+                {
+                    source = args[++i];
+                }
+                else if (args[i] == "--publish" && i + 1 < args.Length)
+                {
+                    publish = args[++i];
                 }
                 else if (args[i] is "-h" or "--help" or "help")
                 {
@@ -49,7 +58,11 @@ namespace Vigil.Agent
                     case "id":
                         return PrintId(stateDir ?? LoadConfig(configPath).StateDir);
                     case "run":
-                        return await RunAsync(LoadConfig(configPath), stateDir).ConfigureAwait(false);
+                        var config = LoadConfig(configPath);
+                        config.Source = source ?? config.Source;
+                        config.Publish = publish ?? config.Publish;
+                        config.ApplyMedia("the command line");
+                        return await RunAsync(config, stateDir).ConfigureAwait(false);
                     default:
                         StdIo.ErrLine($"vigil-agent: unknown command '{command}'");
                         StdIo.ErrLine(Usage);
@@ -85,13 +98,17 @@ namespace Vigil.Agent
                 config.StateDir = stateDir;
             }
             Log.Verbose = config.Verbose;
-            if (config.Relays.Count == 0)
+            if (config.Relays.Count == 0 && config.Media is null)
             {
                 throw new ConfigException("no relay in the config (add relay = host:port)");
             }
             var key = AgentKeyStore.LoadOrCreate(config.StateDir, out var created);
             var context = new AgentContext(config, key);
             Log.Info($"vigil-agent {AgentInfo.Version}, device {context.DeviceId}{(created ? " (new identity)" : "")}, {config.Relays.Count} relay(s)");
+            if (config.Media is { } media)
+            {
+                context.Media.Assign(media);
+            }
 
             using var stop = new CancellationTokenSource();
             void OnSignal(PosixSignalContext signal)
@@ -104,7 +121,17 @@ namespace Vigil.Agent
             }
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            await new AgentRunner(context).RunAsync(stop.Token).ConfigureAwait(false);
+            if (config.Relays.Count > 0)
+            {
+                await new AgentRunner(context).RunAsync(stop.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                // No relay: the media path alone, until a signal.
+                Log.Info("no relay configured: streaming only");
+                stop.Token.WaitHandle.WaitOne();
+            }
+            context.Media.Unassign();
             Log.Info("stopped");
             return 0;
         }

@@ -10,62 +10,36 @@ internal static class RelayDialer
     /// <summary>The proxy's answer head is read up to this many bytes: a proxy is on the network too.</summary>
     private const int MaxProxyResponse = 8192;
 
-    public static async Task<Socket> ConnectAsync(RelayEndpoint relay, ProxyEndpoint? proxy, CancellationToken ct)
+    public static async Task<TcpConnection> ConnectAsync(RelayEndpoint relay, ProxyEndpoint? proxy, CancellationToken ct)
     {
         var (host, port) = proxy is null ? (relay.Host, relay.Port) : (proxy.Host, proxy.Port);
-        var socket = await ConnectAnyAsync(await HostResolver.ResolveAsync(host, ct).ConfigureAwait(false), port, ct).ConfigureAwait(false);
+        var connection = await TcpConnection.ConnectAnyAsync(await HostResolver.ResolveAsync(host, ct).ConfigureAwait(false), port, ct).ConfigureAwait(false);
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            connection.KeepAlive();
             if (proxy is not null)
             {
-                await ProxyConnectAsync(socket, relay, proxy, ct).ConfigureAwait(false);
+                // The proxy's answer is read with blocking calls: a cancellation closes the connection under them.
+                using var cancel = ct.Register(connection.Dispose);
+                try
+                {
+                    ProxyConnect(connection, relay, proxy);
+                }
+                catch (Exception e) when (ct.IsCancellationRequested && e is SocketException or IOException or ObjectDisposedException)
+                {
+                    throw new OperationCanceledException(ct);
+                }
             }
-            return socket;
+            return connection;
         }
         catch
         {
-            socket.Dispose();
+            connection.Dispose();
             throw;
         }
     }
 
-    /// <summary>
-    /// Tries the addresses in the resolver's order and returns the first connected socket, as
-    /// Socket.ConnectAsync(host, port) does: a dual-mode socket where the kernel has IPv6, so that
-    /// IPv4 peers keep showing as IPv4-mapped addresses; the last failure if none connects.
-    /// </summary>
-    private static async Task<Socket> ConnectAnyAsync(IPAddress[] addresses, int port, CancellationToken ct)
-    {
-        Exception? last = null;
-        foreach (var address in addresses)
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            if (address.AddressFamily == AddressFamily.InterNetworkV6 && socket.AddressFamily != AddressFamily.InterNetworkV6)
-            {
-                socket.Dispose();
-                continue;
-            }
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(address, port), ct).ConfigureAwait(false);
-                return socket;
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                last = e;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
-        throw last ?? new SocketException((int)SocketError.AddressFamilyNotSupported);
-    }
-
-    private static async Task ProxyConnectAsync(Socket socket, RelayEndpoint relay, ProxyEndpoint proxy, CancellationToken ct)
+    private static void ProxyConnect(TcpConnection connection, RelayEndpoint relay, ProxyEndpoint proxy)
     {
         var target = relay.ToString();
         var request = new StringBuilder()
@@ -76,10 +50,10 @@ internal static class RelayDialer
             request.Append("Proxy-Authorization: Basic ").Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(proxy.UserInfo))).Append("\r\n");
         }
         request.Append("\r\n");
-        await socket.SendAsync(Encoding.ASCII.GetBytes(request.ToString()), SocketFlags.None, ct).ConfigureAwait(false);
+        connection.Send(Encoding.ASCII.GetBytes(request.ToString()));
 
         // Read the answer a byte at a time up to the blank line: the relay's bytes follow it and must
-        // stay in the socket for the handshake.
+        // stay in the connection for the handshake.
         var head = new byte[MaxProxyResponse];
         var length = 0;
         while (true)
@@ -88,7 +62,7 @@ internal static class RelayDialer
             {
                 throw new IOException($"the proxy {proxy} sent an answer head over {MaxProxyResponse} bytes");
             }
-            var n = await socket.ReceiveAsync(head.AsMemory(length, 1), SocketFlags.None, ct).ConfigureAwait(false);
+            var n = connection.Receive(head.AsSpan(length, 1));
             if (n == 0)
             {
                 throw new IOException($"the proxy {proxy} closed the connection during CONNECT");

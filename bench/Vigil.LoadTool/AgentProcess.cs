@@ -38,6 +38,45 @@ public sealed class AgentProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The agent to test: the NativeAOT binary that `./build.sh test` publishes (VIGIL_AGENT_AOT), or
+    /// artifacts/agent/linux-x64/vigil-agent under the repository root; only outside CI, with neither
+    /// there, the JIT build next to the tests (<paramref name="jitFallback"/>).
+    /// </summary>
+    public static string Locate(string repositoryRoot, string jitFallback)
+    {
+        var aot = Environment.GetEnvironmentVariable("VIGIL_AGENT_AOT");
+        if (!string.IsNullOrEmpty(aot) && File.Exists(aot))
+        {
+            return aot;
+        }
+        var published = Path.Combine(repositoryRoot, "artifacts", "agent", "linux-x64", "vigil-agent");
+        if (File.Exists(published))
+        {
+            return published;
+        }
+        if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 })
+        {
+            throw new InvalidOperationException("CI runs the NativeAOT agent: run ./build.sh test, which publishes it");
+        }
+        return jitFallback;
+    }
+
+    /// <summary>Runs a program to its end; its exit code, and its standard output and error together.</summary>
+    public static (int Code, string Output) RunToEnd(string file, IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        var err = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output + err.Result);
+    }
+
     /// <summary>Writes a config for one relay and starts the agent; waits until the relay lists it.</summary>
     public static async Task<AgentProcess> StartAsync(string binary, RelayProcess relay, IReadOnlyCollection<int> tunnelPorts, string? extraConfig = null)
     {

@@ -9,7 +9,7 @@ using Vigil.Protocol.Tunnels;
 using Vigil.Relay.Api;
 using Vigil.Relay.Crypto;
 
-// vigil-load bench <idle|handshakes|rtt|tunnel|agent|import> --relay-dll PATH [--agent PATH] [options]
+// vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media> --relay-dll PATH [--agent PATH] [options]
 // vigil-load bench hooks --portal-dll PATH [options]; vigil-load serve-bare --listen URL (the hook bench's floor)
 // Each scenario starts its own server processes on loopback and prints its figures as "figure: value" lines.
 if (args is ["serve-bare", "--listen", var bareListen])
@@ -33,6 +33,7 @@ switch (scenario)
     case "rtt": await RoundTrip(Int("--agents", 1000), Int("--commands", 5000)); break;
     case "tunnel": await Tunnel(Int("--megabytes", 512)); break;
     case "agent": await AgentFootprint(Int("--seconds", 20)); break;
+    case "media": await MediaBench.RunAsync(agentBinary, Int("--seconds", 60), Int("--kbps", 4000), Figure); break;
     case "import":
         // PostgreSQL is the one the tests use (VIGIL_TEST_PG).
         await ImportBench.RunAsync(Opt("--portal-dll", Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll")),
@@ -43,7 +44,7 @@ switch (scenario)
             Int("--connections", 64), Int("--threads", 2), Int("--rounds", 2));
         break;
     default:
-        Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|import> --relay-dll PATH [--agent PATH] | bench hooks --portal-dll PATH");
+        Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media> --relay-dll PATH [--agent PATH] | bench hooks --portal-dll PATH");
         return 2;
 }
 return 0;

@@ -3,7 +3,7 @@ namespace Vigil.Build;
 /// <summary>
 /// `./build.sh bench NAME`: the system benchmarks whose figures go to docs/performance.md. Each runs
 /// real processes on loopback: a vigil-relay, simulated agents of the load tool, the AOT agent, a
-/// vigil-portal under wrk.
+/// vigil-portal under wrk; for media, a GStreamer camera, nginx-rtmp and ffmpeg (the test peers).
 /// </summary>
 internal static class Bench
 {
@@ -17,6 +17,7 @@ internal static class Bench
         ["agent"] = "the AOT agent's binary size and idle resident memory",
         ["scan"] = "vigil-scan over a /24 of 254 simulated cameras by unicast (network namespaces, root)",
         ["hooks"] = "play-authorization decisions per second of the portal's Flussonic hook, against a bare Kestrel",
+        ["media"] = "the AOT agent against ffmpeg -c copy, RTSP 1080p 4 Mbit/s into RTMP for 60 s: CPU and memory",
     };
 
     public static int Run(string[] args)
@@ -32,6 +33,10 @@ internal static class Bench
             }
             Console.WriteLine("  all         every one of them");
             return name == "list" ? 0 : 2;
+        }
+        if (name is "media" or "all")
+        {
+            TestPeers.Ensure();
         }
         var scenarios = name == "all" ? Scenarios.Keys.ToArray() : [name];
         var others = scenarios.Where(s => s != "scan").ToArray();

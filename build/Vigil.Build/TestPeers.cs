@@ -8,17 +8,25 @@ internal static class TestPeers
     [
         ("tinyproxy", "/usr/bin/tinyproxy"),
         ("postgresql", "/usr/bin/pg_ctlcluster"),
-        ("nginx", "/usr/sbin/nginx"),
-        ("libnginx-mod-rtmp", "/usr/lib/nginx/modules/ngx_rtmp_module.so"),
         ("wrk", "/usr/bin/wrk"),
         // The scanner's tests build network namespaces, veth pairs, a bridge and a macvlan.
         ("iproute2", "/sbin/ip"),
-        ("ffmpeg", "/usr/bin/ffmpeg"),
         // Firmware tests: a busybox root like a camera's, the clock at 1970, low limits, read-only mounts.
         ("busybox-static", "/bin/busybox"),
         ("faketime", "/usr/bin/faketime"),
         ("util-linux", "/usr/bin/setpriv"),
         ("systemd", "/usr/bin/systemd-analyze"),
+        // The camera: GStreamer's RTSP server from Python, x264 and AAC encoders, RTP payloaders.
+        ("python3-gi", "/usr/lib/python3/dist-packages/gi/__init__.py"),
+        ("gir1.2-gst-rtsp-server-1.0", "/usr/share/doc/gir1.2-gst-rtsp-server-1.0/copyright"),
+        ("gstreamer1.0-plugins-base", "/usr/share/doc/gstreamer1.0-plugins-base/copyright"),
+        ("gstreamer1.0-plugins-good", "/usr/share/doc/gstreamer1.0-plugins-good/copyright"),
+        ("gstreamer1.0-plugins-ugly", "/usr/share/doc/gstreamer1.0-plugins-ugly/copyright"),
+        ("gstreamer1.0-libav", "/usr/share/doc/gstreamer1.0-libav/copyright"),
+        // The streamers: nginx-rtmp writing HLS, ffmpeg taking an RTSP push; ffprobe for the verdict.
+        ("nginx", "/usr/sbin/nginx"),
+        ("libnginx-mod-rtmp", "/usr/lib/nginx/modules/ngx_rtmp_module.so"),
+        ("ffmpeg", "/usr/bin/ffprobe"),
     ];
 
     public static void Ensure() => Apt.Ensure(Packages.Concat(Toolchains.HostPackages()), "the tests");

@@ -16,27 +16,7 @@ internal static class TestEnv
     /// The agent under test: the NativeAOT binary that `./build.sh test` publishes (VIGIL_AGENT_AOT),
     /// or artifacts/agent/linux-x64/vigil-agent. Only outside CI, with neither present, the JIT build.
     /// </summary>
-    public static string Agent
-    {
-        get
-        {
-            var aot = Environment.GetEnvironmentVariable("VIGIL_AGENT_AOT");
-            if (!string.IsNullOrEmpty(aot) && File.Exists(aot))
-            {
-                return aot;
-            }
-            var published = Path.Combine(Root, "artifacts", "agent", "linux-x64", "vigil-agent");
-            if (File.Exists(published))
-            {
-                return published;
-            }
-            if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 })
-            {
-                Assert.Fail("CI runs the NativeAOT agent: run ./build.sh test, which publishes it");
-            }
-            return Path.Combine(AppContext.BaseDirectory, "vigil-agent.dll");
-        }
-    }
+    public static string Agent => AgentProcess.Locate(Root, Path.Combine(AppContext.BaseDirectory, "vigil-agent.dll"));
 
     public static bool AgentIsAot => !Agent.EndsWith(".dll", StringComparison.Ordinal);
 

@@ -16,6 +16,9 @@ public sealed class ControlMessage
     public const string Result = "result";
     public const string GoAway = "goaway";
 
+    /// <summary>The agent's media stats, every stats interval (the body, under "stats").</summary>
+    public const string Stats = "stats";
+
     private const int MaxStrings = 64;
 
     public string Type { get; set; } = "";
@@ -43,7 +46,7 @@ public sealed class ControlMessage
     // cmd and result
     public string? Name { get; set; }
 
-    /// <summary>A command's arguments or a result's value, as raw JSON (an object, array or scalar).</summary>
+    /// <summary>A command's arguments, a result's value or the stats, as raw JSON (an object, array or scalar).</summary>
     public byte[]? Body { get; set; }
     public bool Ok { get; set; }
     public string? Error { get; set; }
@@ -104,7 +107,7 @@ public sealed class ControlMessage
         WriteOptional(w, "error"u8, Error);
         if (Body is not null)
         {
-            w.WritePropertyName(Type == Result ? "result"u8 : "args"u8);
+            w.WritePropertyName(Type == Result ? "result"u8 : Type == Stats ? "stats"u8 : "args"u8);
             w.WriteRawValue(Body, skipInputValidation: false);
         }
         if (RetryAfterSeconds != 0)
@@ -190,7 +193,7 @@ public sealed class ControlMessage
                 case "name": m.Name = String(ref r); break;
                 case "ok": m.Ok = r.GetBoolean(); break;
                 case "error": m.Error = String(ref r); break;
-                case "args" or "result": m.Body = Raw(ref r, json); break;
+                case "args" or "result" or "stats": m.Body = Raw(ref r, json); break;
                 case "retry_after": m.RetryAfterSeconds = r.GetInt32(); break;
                 case "nodes": m.Nodes = Strings(ref r); break;
                 case "reason": m.Reason = String(ref r); break;

@@ -36,6 +36,11 @@ public sealed class RelaySession : LinkSession
     public DateTimeOffset ConnectedAt { get; }
     public string? RemoteAddress => _connection.RemoteEndPoint?.ToString();
 
+    /// <summary>The agent's latest media stats (a JSON object, its "stats" message), or null.</summary>
+    public byte[]? MediaStats { get; private set; }
+
+    public DateTimeOffset? MediaStatsAt { get; private set; }
+
     /// <summary>What the agent said of itself; null until its hello arrives.</summary>
     public ControlMessage? Hello { get; private set; }
 
@@ -153,6 +158,14 @@ public sealed class RelaySession : LinkSession
                 break;
             case ControlMessage.Hello:
                 throw new LinkProtocolException("second_hello");
+            case ControlMessage.Stats:
+                // Kept as the agent sent it (the control message's size cap bounds it), only if an object.
+                if (message.Body is [(byte)'{', ..] body)
+                {
+                    MediaStats = body;
+                    MediaStatsAt = DateTimeOffset.UtcNow;
+                }
+                break;
             default:
                 // Newer agents may send kinds this relay does not know yet.
                 break;

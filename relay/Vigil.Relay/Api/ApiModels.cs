@@ -19,7 +19,9 @@ public sealed record SessionInfo(
     int Streams,
     long BytesReceived,
     long BytesSent,
-    IReadOnlyList<int> TunnelPorts);
+    IReadOnlyList<int> TunnelPorts,
+    JsonElement? Media,
+    DateTimeOffset? MediaAt);
 
 public sealed record CommandRequest(string? Name, JsonElement? Args, int? TimeoutMs);
 

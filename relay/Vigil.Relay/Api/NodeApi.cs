@@ -128,7 +128,23 @@ public static class NodeApi
         s.StreamCount,
         s.BytesReceived,
         s.BytesSent,
-        s.Hello?.TunnelPorts ?? []);
+        s.Hello?.TunnelPorts ?? [],
+        s.MediaStats is { } stats ? ParseStats(stats) : null,
+        s.MediaStatsAt);
+
+    /// <summary>The agent's stats as an element that outlives its document (which goes back to the pool).</summary>
+    private static JsonElement? ParseStats(byte[] json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private static async Task<T?> ReadJsonAsync<T>(HttpRequest request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken ct)
     {

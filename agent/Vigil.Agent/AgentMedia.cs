@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Vigil.Agent.Media;
+
+namespace Vigil.Agent;
+
+/// <summary>
+/// The agent's media path as the rest of the agent sees it: at most one assignment at a time,
+/// started from the config or by the relay's "assign" command and stopped by "unassign"; its stats
+/// go into the status file and, while a relay link is up, over it as "stats" messages.
+/// </summary>
+internal sealed class AgentMedia(AgentContext context)
+{
+    private readonly object _gate = new();
+    private MediaPipeline? _pipeline;
+    private Timer? _timer;
+
+    public MediaAssignment? Current
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pipeline?.Stats.Assignment;
+            }
+        }
+    }
+
+    /// <summary>Starts streaming this assignment, in place of any other.</summary>
+    public void Assign(MediaAssignment assignment)
+    {
+        lock (_gate)
+        {
+            _pipeline?.Stop();
+            _pipeline = new MediaPipeline(assignment);
+            _pipeline.Start();
+            var interval = context.Config.StatsInterval;
+            _timer ??= new Timer(_ => Report(), null, interval, interval);
+        }
+        Report();
+    }
+
+    /// <summary>Stops streaming; false when nothing was assigned.</summary>
+    public bool Unassign()
+    {
+        lock (_gate)
+        {
+            if (_pipeline is null)
+            {
+                return false;
+            }
+            _pipeline.Stop();
+            _pipeline = null;
+            _timer?.Dispose();
+            _timer = null;
+        }
+        context.Status.SetMedia(null, null);
+        return true;
+    }
+
+    /// <summary>Takes the rates and reports them: status file, and the relay when connected.</summary>
+    private void Report()
+    {
+        MediaStats stats;
+        lock (_gate)
+        {
+            if (_pipeline is null)
+            {
+                return;
+            }
+            stats = _pipeline.Stats;
+        }
+        stats.Sample();
+        var json = stats.ToJson();
+        context.Status.SetMedia(stats.ToText(), json);
+        context.Session?.SendStats(json);
+    }
+
+    /// <summary>The "assign" command's args: {"source":..., "target":..., "name":..., "token":...}.</summary>
+    public static MediaAssignment? Parse(byte[]? args, out string error)
+    {
+        string? source = null, target = null, name = null, token = null;
+        try
+        {
+            var r = new Utf8JsonReader(args ?? [], new JsonReaderOptions { MaxDepth = 4 });
+            if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
+            {
+                error = "assign takes an object: {\"source\": ..., \"target\": ..., \"name\": ..., \"token\": ...}";
+                return null;
+            }
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                var key = r.GetString();
+                r.Read();
+                var value = r.TokenType == JsonTokenType.String ? r.GetString() : null;
+                switch (key)
+                {
+                    case "source": source = value; break;
+                    case "target": target = value; break;
+                    case "name": name = value; break;
+                    case "token": token = value; break;
+                    default: r.Skip(); break;
+                }
+            }
+        }
+        catch (JsonException e)
+        {
+            error = $"assign: {e.Message}";
+            return null;
+        }
+        return MediaAssignment.Create(name, source, target, token, out error);
+    }
+}

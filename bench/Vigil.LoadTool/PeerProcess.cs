@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Vigil.LoadTool;
+
+/// <summary>
+/// A real program the media tests and benchmarks talk to (a GStreamer camera, nginx, ffmpeg), run as
+/// its own process with its output kept line by line, so that a test can wait for what it prints.
+/// </summary>
+public sealed class PeerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+
+    private PeerProcess(string name, Process process)
+    {
+        Name = name;
+        _process = process;
+    }
+
+    public string Name { get; }
+    public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Everything it printed so far, standard output and error together.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return string.Join('\n', _lines);
+            }
+        }
+    }
+
+    /// <summary>The lines it printed so far that start with a prefix.</summary>
+    public List<string> Lines(string prefix)
+    {
+        lock (_lines)
+        {
+            return _lines.Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        }
+    }
+
+    public static PeerProcess Start(string name, string file, IEnumerable<string> args, string? workingDirectory = null)
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        var peer = new PeerProcess(name, process);
+        process.OutputDataReceived += (_, e) => peer.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => peer.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return peer;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_lines)
+            {
+                _lines.Add(line);
+            }
+        }
+    }
+
+    /// <summary>Waits for a line that starts with the prefix; returns it, or throws with the output so far.</summary>
+    public async Task<string> WaitForLineAsync(string prefix, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            lock (_lines)
+            {
+                var line = _lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+                if (line is not null)
+                {
+                    return line;
+                }
+            }
+            if (DateTime.UtcNow > deadline || _process.HasExited)
+            {
+                await Task.Delay(200).ConfigureAwait(false); // the last lines of a process that exited
+                throw new TimeoutException($"{Name} printed no line starting with '{prefix}'{(_process.HasExited ? $" (it exited with {_process.ExitCode})" : "")}; its output:\n{Output}");
+            }
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>SIGTERM (or another signal), then waits for the exit; kills it if it does not go.</summary>
+    public async Task StopAsync(int signal = Posix.SigTerm, TimeSpan? timeout = null)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        _ = Posix.Kill(_process.Id, signal);
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+        _process.Dispose();
+    }
+
+    public override string ToString() => $"{Name} (pid {_process.Id})";
+}
+
+/// <summary>The media peers: where their programs are, and how each one is started and made ready.</summary>
+public static class MediaPeers
+{
+    public const string Python = "/usr/bin/python3";
+    public const string NginxRtmpModule = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
+
+    /// <summary>The GStreamer camera script, found from the repository root above a directory.</summary>
+    public static string CameraScript(string from)
+    {
+        var dir = from;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "Agent.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+        return Path.Combine(dir ?? throw new InvalidOperationException("cannot find the repository root"), "tests", "Vigil.Media.Tests", "peers", "camera.py");
+    }
+
+    /// <summary>Starts the GStreamer camera (camera.py options) on a free port; returns it once it listens.</summary>
+    public static async Task<(PeerProcess Camera, int Port)> StartCameraAsync(string script, params string[] options)
+    {
+        var camera = PeerProcess.Start("camera", Python, [script, .. options]);
+        var ready = await camera.WaitForLineAsync("ready ", TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        return (camera, int.Parse(ready[6..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// nginx with the RTMP module, its own config in <paramref name="dir"/>: one "live" application
+    /// that writes HLS (2 s fragments, all kept) to dir/hls. Returns once it accepts connections.
+    /// </summary>
+    public static async Task<(PeerProcess Nginx, int Port)> StartNginxRtmpAsync(string dir, int port = 0)
+    {
+        port = port == 0 ? RelayProcess.FreePort() : port;
+        Directory.CreateDirectory(Path.Combine(dir, "hls"));
+        var conf = new StringBuilder()
+            .AppendLine("daemon off;")
+            .AppendLine("master_process off;")
+            .AppendLine("worker_processes 1;")
+            .AppendLine($"pid {dir}/nginx.pid;")
+            .AppendLine($"error_log {dir}/error.log info;")
+            .AppendLine($"load_module {NginxRtmpModule};")
+            .AppendLine("events { worker_connections 64; }")
+            .AppendLine("rtmp {")
+            .AppendLine("  server {")
+            .AppendLine($"    listen 127.0.0.1:{port};")
+            .AppendLine("    chunk_size 4096;")
+            .AppendLine("    ping 10s;")
+            .AppendLine("    application live {")
+            .AppendLine("      live on;")
+            .AppendLine("      record off;")
+            .AppendLine("      hls on;")
+            .AppendLine($"      hls_path {dir}/hls;")
+            .AppendLine("      hls_fragment 2s;")
+            .AppendLine("      hls_playlist_length 3600s;")
+            .AppendLine("      hls_cleanup off;")
+            .AppendLine("    }")
+            .AppendLine("  }")
+            .AppendLine("}");
+        var confPath = Path.Combine(dir, "nginx.conf");
+        await File.WriteAllTextAsync(confPath, conf.ToString()).ConfigureAwait(false);
+        var nginx = PeerProcess.Start("nginx", "/usr/sbin/nginx", ["-p", dir, "-c", confPath, "-e", Path.Combine(dir, "error.log")], dir);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync(System.Net.IPAddress.Loopback, port).ConfigureAwait(false);
+                return (nginx, port);
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline && !nginx.HasExited)
+            {
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>ffmpeg as an RTSP push target (-rtsp_flags listen), copying what it receives into a file (MPEG-TS, or another container).</summary>
+    public static PeerProcess StartFfmpegRtspListen(int port, string path, string output, string container = "mpegts") =>
+        PeerProcess.Start("ffmpeg", "/usr/bin/ffmpeg",
+            ["-hide_banner", "-nostdin", "-loglevel", "info", "-rtsp_flags", "listen", "-listen_timeout", "120", "-i", $"rtsp://127.0.0.1:{port}{path}", "-c", "copy", "-f", container, "-y", output]);
+}

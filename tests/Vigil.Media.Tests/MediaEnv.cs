@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Vigil.LoadTool;
+
+namespace Vigil.Media.Tests;
+
+/// <summary>Where the programs under test are, and the helpers every real-peer fixture uses.</summary>
+internal static partial class MediaEnv
+{
+    public static readonly string Root = FindRoot();
+
+    public static string CameraScript => MediaPeers.CameraScript(Root);
+
+    public static string RelayDll => Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll");
+
+    /// <summary>The agent under test, found as <see cref="AgentProcess.Locate"/> says: the AOT binary in CI.</summary>
+    public static string Agent => AgentProcess.Locate(Root, Path.Combine(AppContext.BaseDirectory, "vigil-agent.dll"));
+
+    public static string TempDir() => Directory.CreateTempSubdirectory("vigil-media-").FullName;
+
+    /// <summary>Removes a run's directory (HLS fragments and captures add up over a test run).</summary>
+    public static void Delete(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public static Task<(PeerProcess Camera, int Port)> StartCameraAsync(params string[] options) =>
+        MediaPeers.StartCameraAsync(CameraScript, ["--port", "0", .. options]);
+
+    /// <summary>Starts `vigil-agent run` on a config written to dir/agent.conf (state in dir/state).</summary>
+    public static PeerProcess StartAgent(string dir, string config)
+    {
+        var path = Path.Combine(dir, "agent.conf");
+        File.WriteAllText(path, $"state_dir = {Path.Combine(dir, "state")}\n{config}");
+        var agent = Agent;
+        return agent.EndsWith(".dll", StringComparison.Ordinal)
+            ? PeerProcess.Start("agent", "dotnet", [agent, "run", "--config", path])
+            : PeerProcess.Start("agent", agent, ["run", "--config", path]);
+    }
+
+    /// <summary>The agent's status file as `vigil-agent status` prints it.</summary>
+    public static string Status(string dir)
+    {
+        var path = Path.Combine(dir, "state", "status");
+        try
+        {
+            return File.Exists(path) ? File.ReadAllText(path) : "";
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>One "key=value" of the status file, or null.</summary>
+    public static string? StatusValue(string dir, string key) =>
+        Status(dir).Split('\n').FirstOrDefault(l => l.StartsWith(key + "=", StringComparison.Ordinal))?[(key.Length + 1)..];
+
+    public static long StatusNumber(string dir, string key) =>
+        long.TryParse(StatusValue(dir, key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : -1;
+
+    public static async Task<bool> WaitUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (condition())
+            {
+                return true;
+            }
+            await Task.Delay(100);
+        }
+        return condition();
+    }
+
+    /// <summary>nginx-rtmp's HLS fragments of a stream, in playlist order, as one MPEG-TS file.</summary>
+    public static string JoinHls(string hlsDir, string stream)
+    {
+        var playlist = File.ReadAllLines(Path.Combine(hlsDir, stream + ".m3u8"));
+        var output = Path.Combine(hlsDir, stream + "-all.ts");
+        using var all = File.Create(output);
+        foreach (var line in playlist.Where(l => l.EndsWith(".ts", StringComparison.Ordinal)))
+        {
+            using var fragment = File.OpenRead(Path.Combine(hlsDir, line));
+            fragment.CopyTo(all);
+        }
+        return output;
+    }
+
+    /// <summary>What the streamer wrote, as ffprobe counts it and ffmpeg decodes it.</summary>
+    public static Verdict Probe(string file)
+    {
+        var (_, probe) = AgentProcess.RunToEnd("/usr/bin/ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=codec_name,codec_type,nb_read_frames:format=duration", "-of", "default=nw=1", file]);
+        int video = 0, audio = 0;
+        string? type = null, codec = null;
+        var codecs = new List<string>();
+        double duration = 0;
+        foreach (var line in probe.Split('\n'))
+        {
+            if (line.StartsWith("codec_name=", StringComparison.Ordinal))
+            {
+                codec = line[11..];
+            }
+            else if (line.StartsWith("codec_type=", StringComparison.Ordinal))
+            {
+                type = line[11..];
+                codecs.Add(codec ?? "");
+            }
+            else if (line.StartsWith("nb_read_frames=", StringComparison.Ordinal) && int.TryParse(line[15..], CultureInfo.InvariantCulture, out var n))
+            {
+                if (type == "video")
+                {
+                    video = n;
+                }
+                else if (type == "audio")
+                {
+                    audio = n;
+                }
+            }
+            else if (line.StartsWith("duration=", StringComparison.Ordinal))
+            {
+                double.TryParse(line[9..], NumberStyles.Float, CultureInfo.InvariantCulture, out duration);
+            }
+        }
+        var (_, errors) = AgentProcess.RunToEnd("/usr/bin/ffmpeg", ["-hide_banner", "-nostdin", "-v", "error", "-i", file, "-f", "null", "-"]);
+        return new Verdict(video, audio, duration, errors.Trim(), string.Join(',', codecs));
+    }
+
+    /// <summary>The number at the end of a line like "eos video 750".</summary>
+    public static int LastNumber(string line) => int.Parse(TrailingNumber().Match(line).Value, CultureInfo.InvariantCulture);
+
+    /// <summary>Peak resident memory of a process (VmHWM), in bytes.</summary>
+    public static long PeakResident(int pid) => ProcStatus.PeakResidentBytes(pid);
+
+    [GeneratedRegex(@"\d+$")]
+    private static partial Regex TrailingNumber();
+
+    private static string FindRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "Agent.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+        return dir ?? throw new InvalidOperationException("cannot find the repository root");
+    }
+}
+
+/// <summary>ffprobe's frame counts and duration, and whatever ffmpeg said while decoding every frame.</summary>
+internal sealed record Verdict(int VideoFrames, int AudioFrames, double DurationSeconds, string DecodeErrors, string Codecs)
+{
+    public override string ToString() => $"{Codecs}: {VideoFrames} video frames, {AudioFrames} audio frames, {DurationSeconds:F2} s, decode errors: {(DecodeErrors.Length == 0 ? "none" : DecodeErrors)}";
+}

@@ -1,0 +1,120 @@
+using Vigil.LoadTool;
+
+namespace Vigil.Media.Tests;
+
+/// <summary>Where a run publishes: nginx-rtmp (HLS out) or ffmpeg listening for an RTSP push.</summary>
+internal enum Streamer
+{
+    NginxRtmp,
+    FfmpegRtsp,
+
+    /// <summary>ffmpeg into Matroska, which holds what MPEG-TS does not (G.711).</summary>
+    FfmpegRtspMatroska,
+}
+
+/// <summary>
+/// One camera-to-streamer run with real processes: a camera (the GStreamer one, or any RTSP URL),
+/// a streamer, and the agent under test between them, in a directory of its own.
+/// </summary>
+internal sealed class StreamRun : IAsyncDisposable
+{
+    public const string StreamName = "cam";
+
+    private StreamRun(string dir, Streamer streamer) => (Dir, Kind) = (dir, streamer);
+
+    public string Dir { get; }
+    public Streamer Kind { get; }
+    public PeerProcess? Camera { get; private set; }
+    public PeerProcess Target { get; private set; } = null!;
+    public int TargetPort { get; private set; }
+    public PeerProcess Agent { get; private set; } = null!;
+    public string HlsDir => Path.Combine(Dir, "nginx", "hls");
+    public string FfmpegOutput => Path.Combine(Dir, Kind == Streamer.FfmpegRtspMatroska ? "received.mkv" : "received.ts");
+
+    public string PublishUrl => Kind == Streamer.NginxRtmp
+        ? $"rtmp://127.0.0.1:{TargetPort}/live/{StreamName}"
+        : $"rtsp://127.0.0.1:{TargetPort}/live/{StreamName}";
+
+    /// <summary>Starts the GStreamer camera with these options, the streamer, then the agent.</summary>
+    public static async Task<StreamRun> StartAsync(string[] cameraOptions, Streamer streamer, string? credentials = null, string extraConfig = "")
+    {
+        var run = new StreamRun(MediaEnv.TempDir(), streamer);
+        var (camera, port) = await MediaEnv.StartCameraAsync(cameraOptions);
+        run.Camera = camera;
+        await run.StartStreamerAsync();
+        var userInfo = credentials is null ? "" : credentials + "@";
+        run.StartAgent($"rtsp://{userInfo}127.0.0.1:{port}/stream", extraConfig);
+        return run;
+    }
+
+    /// <summary>The streamer and the agent for a camera that is already there.</summary>
+    public static async Task<StreamRun> StartForAsync(string source, Streamer streamer, string extraConfig = "")
+    {
+        var run = new StreamRun(MediaEnv.TempDir(), streamer);
+        await run.StartStreamerAsync();
+        run.StartAgent(source, extraConfig);
+        return run;
+    }
+
+    public async Task StartStreamerAsync(int port = 0)
+    {
+        if (Kind == Streamer.NginxRtmp)
+        {
+            var dir = Path.Combine(Dir, "nginx");
+            Directory.CreateDirectory(dir);
+            (Target, TargetPort) = await MediaPeers.StartNginxRtmpAsync(dir, port);
+        }
+        else
+        {
+            TargetPort = port == 0 ? RelayProcess.FreePort() : port;
+            Target = MediaPeers.StartFfmpegRtspListen(TargetPort, $"/live/{StreamName}", FfmpegOutput, Kind == Streamer.FfmpegRtspMatroska ? "matroska" : "mpegts");
+            // ffmpeg prints nothing until a publisher comes: give it a moment to listen.
+            await Task.Delay(500);
+        }
+    }
+
+    private void StartAgent(string source, string extraConfig) =>
+        Agent = MediaEnv.StartAgent(Dir, $"source = {source}\npublish = {PublishUrl}\nstats_interval = 1\nverbose = 1\n{extraConfig}");
+
+    public string? Status(string key) => MediaEnv.StatusValue(Dir, key);
+
+    public long StatusNumber(string key) => MediaEnv.StatusNumber(Dir, key);
+
+    /// <summary>Waits until the agent has published this many frames; false on time-out.</summary>
+    public Task<bool> WaitForFramesOut(long frames, TimeSpan timeout) => MediaEnv.WaitUntil(() => StatusNumber("media_frames_out") >= frames, timeout);
+
+    /// <summary>
+    /// Stops the agent (SIGTERM, which must end it with 0) and lets the streamer finish what it
+    /// writes: nginx closes the last HLS fragment when the publisher goes, ffmpeg ends its file.
+    /// </summary>
+    public async Task<int> StopAgentAsync()
+    {
+        await Agent.StopAsync();
+        var code = Agent.HasExited ? Agent.ExitCode : -1;
+        if (Kind != Streamer.NginxRtmp)
+        {
+            await MediaEnv.WaitUntil(() => Target.HasExited, TimeSpan.FromSeconds(10));
+        }
+        else
+        {
+            await Task.Delay(1000);
+        }
+        return code;
+    }
+
+    /// <summary>What the streamer wrote, probed.</summary>
+    public Verdict Probe() => MediaEnv.Probe(Kind == Streamer.NginxRtmp ? MediaEnv.JoinHls(HlsDir, StreamName) : FfmpegOutput);
+
+    public string Logs => $"agent:\n{Agent.Output}\n\ncamera:\n{Camera?.Output}\n\nstreamer:\n{Target.Output}\n\nstatus:\n{MediaEnv.Status(Dir)}";
+
+    public async ValueTask DisposeAsync()
+    {
+        await Agent.DisposeAsync();
+        if (Camera is not null)
+        {
+            await Camera.DisposeAsync();
+        }
+        await Target.DisposeAsync();
+        MediaEnv.Delete(Dir);
+    }
+}
