@@ -37,10 +37,10 @@ public readonly record struct HookVerdict(bool Allowed, string Reason, long User
 /// device is approved, and the token is that device's current publish token.
 ///
 /// The inputs (cameras, users, bound devices, streamers' keys; memberships inside CameraAccess) are
-/// kept in memory for PortalOptions.DecisionCacheSeconds, so a decision from warm caches touches no
-/// database, takes no lock and allocates nothing. Another instance's change is seen when the entry
-/// expires (3 s by default, so a revocation holds everywhere within 5 s); this instance's own changes
-/// call <see cref="Invalidate"/> and hold at once.
+/// kept in memory, never older than PortalOptions.DecisionCacheSeconds, so a decision from warm
+/// caches touches no database, takes no lock and allocates nothing. Another instance's change is seen
+/// within that time (3 s by default, so a revocation holds everywhere within 5 s); this instance's
+/// own changes call <see cref="Invalidate"/> and hold at once.
 /// </summary>
 public sealed class PlayAuthorizer
 {
