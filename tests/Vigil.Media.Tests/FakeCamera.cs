@@ -45,9 +45,9 @@ internal sealed class Capture
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < length)
         {
-            if (connection.Next(1000, out var channel, out var offset, out var count, out _) == RtspItem.Interleaved && channel is 0 or 2)
+            if (connection.Next(1000, out var channel, out var payload, out _) == RtspItem.Interleaved && channel is 0 or 2)
             {
-                packets.Add((channel, connection.Buffer.AsSpan(offset, count).ToArray()));
+                packets.Add((channel, payload.ToArray()));
             }
         }
         return new Capture(Encoding.UTF8.GetString(describe.Body), packets);

@@ -129,7 +129,8 @@ internal static partial class MediaEnv
             }
         }
         var (_, errors) = AgentProcess.RunToEnd("/usr/bin/ffmpeg", ["-hide_banner", "-nostdin", "-v", "error", "-i", file, "-f", "null", "-"]);
-        return new Verdict(video, audio, duration, errors.Trim(), string.Join(',', codecs));
+        // MPEG-TS lists its streams again under its program: the same codecs twice.
+        return new Verdict(video, audio, duration, errors.Trim(), string.Join(',', codecs.Distinct()));
     }
 
     /// <summary>The number at the end of a line like "eos video 750".</summary>

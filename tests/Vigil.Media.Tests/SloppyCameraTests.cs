@@ -97,7 +97,9 @@ public sealed class SloppyCameraTests
         var (run, camera, _, status) = await Stream(Fault.GarbageInterleaved);
         await using var _ = run;
         Assert.That(run.Agent.Output, Does.Contain("bytes that were not RTSP or interleaved RTP"));
-        Decodes(run, camera.FramesSent, 0.5);
+        // A '$' in the garbage announces a length that would swallow real frames: the agent checks
+        // channel, payload type and SSRC, and reads on from the byte after it instead.
+        Decodes(run, camera.FramesSent, 0.8);
     }
 
     [Test]

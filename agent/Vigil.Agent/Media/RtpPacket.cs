@@ -5,8 +5,9 @@ namespace Vigil.Agent.Media;
 /// <summary>One RTP packet (RFC 3550 section 5.1), read over the bytes it came in.</summary>
 internal readonly ref struct RtpPacket
 {
-    public RtpPacket(ushort sequence, uint timestamp, bool marker, int payloadType, ReadOnlySpan<byte> payload)
+    public RtpPacket(ushort sequence, uint timestamp, bool marker, int payloadType, uint ssrc, ReadOnlySpan<byte> payload)
     {
+        Ssrc = ssrc;
         Sequence = sequence;
         Timestamp = timestamp;
         Marker = marker;
@@ -18,6 +19,7 @@ internal readonly ref struct RtpPacket
     public uint Timestamp { get; }
     public bool Marker { get; }
     public int PayloadType { get; }
+    public uint Ssrc { get; }
     public ReadOnlySpan<byte> Payload { get; }
 
     /// <summary>
@@ -54,6 +56,7 @@ internal readonly ref struct RtpPacket
             BinaryPrimitives.ReadUInt32BigEndian(data[4..]),
             (data[1] & 0x80) != 0,
             data[1] & 0x7F,
+            BinaryPrimitives.ReadUInt32BigEndian(data[8..]),
             data[offset..end]);
         return true;
     }

@@ -18,12 +18,24 @@ internal sealed class RtspConnection : IDisposable
     /// <summary>Bytes of garbage in a row after which the peer is not speaking RTSP at all.</summary>
     private const int MaxGarbageRun = 1024 * 1024;
 
+    /// <summary>Interleaved bytes kept while a response is awaited, at most.</summary>
+    private const int MaxEarlyBytes = 1024 * 1024;
+
     private readonly TcpConnection _tcp;
     private readonly byte[] _buffer = new byte[RtspParser.MaxItemBytes + 16 * 1024];
     private int _start;
     private int _end;
     private int _cseq;
     private int _garbageRun;
+
+    // Frames that came before the response being waited for: a server may start streaming before
+    // it answers PLAY (GStreamer does for a shared stream); they are handed out first afterwards.
+    private readonly Queue<byte[]> _early = new();
+    private int _earlyBytes;
+    private byte[]? _current;
+
+    /// <summary>Where the last interleaved frame read off the wire began, for <see cref="Reject"/>; -1 for none.</summary>
+    private int _lastFrame = -1;
 
     private RtspConnection(TcpConnection tcp, MediaUrl url)
     {
@@ -130,7 +142,16 @@ internal sealed class RtspConnection : IDisposable
             RtspMessage? message;
             try
             {
-                if (Next(left, out _, out _, out _, out message) != RtspItem.Message)
+                var item = Read(left, out var channel, out var payload, out message);
+                if (item == RtspItem.Interleaved && _earlyBytes + payload.Length <= MaxEarlyBytes)
+                {
+                    var frame = new byte[1 + payload.Length];
+                    frame[0] = (byte)channel;
+                    payload.CopyTo(frame.AsSpan(1));
+                    _early.Enqueue(frame);
+                    _earlyBytes += frame.Length;
+                }
+                if (item != RtspItem.Message)
                 {
                     continue;
                 }
@@ -155,10 +176,24 @@ internal sealed class RtspConnection : IDisposable
         _tcp.Send(Encoding.UTF8.GetBytes($"RTSP/1.0 200 OK\r\nCSeq: {request.CSeq}\r\n\r\n"));
 
     /// <summary>
-    /// The next interleaved frame or message, waiting at most <paramref name="timeoutMs"/> for bytes
-    /// (TimeoutException). A frame is <see cref="Buffer"/>[offset..offset+length], valid until the next call.
+    /// The next interleaved frame (its channel and payload, valid until the next call) or message,
+    /// waiting at most <paramref name="timeoutMs"/> for bytes (TimeoutException).
     /// </summary>
-    public RtspItem Next(int timeoutMs, out int channel, out int offset, out int length, out RtspMessage? message)
+    public RtspItem Next(int timeoutMs, out int channel, out ReadOnlySpan<byte> payload, out RtspMessage? message)
+    {
+        if (_early.TryDequeue(out _current))
+        {
+            _earlyBytes -= _current.Length;
+            _lastFrame = -1;
+            channel = _current[0];
+            payload = _current.AsSpan(1);
+            message = null;
+            return RtspItem.Interleaved;
+        }
+        return Read(timeoutMs, out channel, out payload, out message);
+    }
+
+    private RtspItem Read(int timeoutMs, out int channel, out ReadOnlySpan<byte> payload, out RtspMessage? message)
     {
         while (true)
         {
@@ -166,22 +201,22 @@ internal sealed class RtspConnection : IDisposable
             switch (item)
             {
                 case RtspItem.Interleaved:
-                    offset = _start + 4;
-                    length = consumed - 4;
-                    if (length < 4 || _buffer[offset] >> 6 != 2)
+                    payload = _buffer.AsSpan(_start + 4, consumed - 4);
+                    if (payload.Length < 4 || payload[0] >> 6 != 2)
                     {
                         // Not RTP or RTCP (both version 2): a '$' inside garbage. Resynchronize past it.
                         BadFrames++;
                         Skip(1);
                         continue;
                     }
+                    _lastFrame = _start;
                     _start += consumed;
                     _garbageRun = 0;
                     return item;
                 case RtspItem.Message:
                     _start += consumed;
                     _garbageRun = 0;
-                    offset = length = 0;
+                    payload = default;
                     return item;
                 case RtspItem.Garbage:
                     Skip(consumed);
@@ -191,7 +226,21 @@ internal sealed class RtspConnection : IDisposable
         }
     }
 
-    public byte[] Buffer => _buffer;
+    /// <summary>
+    /// The caller found the last frame is not one of its streams (a '$' in garbage with a length
+    /// that would swallow real frames): read again from the byte after its '$'.
+    /// </summary>
+    public void Reject()
+    {
+        if (_lastFrame >= 0)
+        {
+            BadFrames++;
+            _garbageRun += _start - _lastFrame;
+            _start = _lastFrame;
+            _lastFrame = -1;
+            Skip(1);
+        }
+    }
 
     private void Skip(int count)
     {

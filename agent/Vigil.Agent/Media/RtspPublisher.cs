@@ -256,7 +256,7 @@ internal sealed class RtspPublisher(MediaUrl target) : Publisher
             RtspMessage? message;
             try
             {
-                item = connection.Next(50, out _, out _, out _, out message);
+                item = connection.Next(50, out _, out _, out message);
             }
             catch (TimeoutException)
             {

@@ -157,8 +157,10 @@ internal sealed class RtspSource(MediaUrl url, int maxFrameBytes)
         var keepAliveMs = Math.Max(1000, timeout * 1000 / 2);
         var nextKeepAlive = Environment.TickCount64 + keepAliveMs;
         var lastData = Environment.TickCount64;
-        var buffer = connection.Buffer;
         var garbageSeen = 0L;
+        var sources = new long[tracks.Count];
+        var mismatches = new int[tracks.Count];
+        Array.Fill(sources, -1);
         var garbageLogged = long.MinValue / 2;
         while (!ct.IsCancellationRequested)
         {
@@ -181,11 +183,12 @@ internal sealed class RtspSource(MediaUrl url, int maxFrameBytes)
                 garbageLogged = now;
             }
             RtspItem item;
-            int channel, offset, length;
+            int channel;
+            ReadOnlySpan<byte> payload;
             RtspMessage? message;
             try
             {
-                item = connection.Next(500, out channel, out offset, out length, out message);
+                item = connection.Next(500, out channel, out payload, out message);
             }
             catch (TimeoutException)
             {
@@ -200,9 +203,20 @@ internal sealed class RtspSource(MediaUrl url, int maxFrameBytes)
                 continue;
             }
             var track = Array.IndexOf(channels, channel);
-            if (track < 0 || !RtpPacket.TryParse(buffer.AsSpan(offset, length), out var packet))
+            if (track < 0)
             {
-                continue; // RTCP, or a channel nobody set up
+                // RTCP (sender reports: payload types 200 to 204) on a track's second channel is
+                // expected and ignored; anything else here is garbage that began with a '$'.
+                if (Array.IndexOf(channels, channel - 1) < 0 || payload[1] is < 200 or > 204)
+                {
+                    connection.Reject();
+                }
+                continue;
+            }
+            if (!RtpPacket.TryParse(payload, out var packet) || !SameSource(sources, mismatches, track, (long)packet.PayloadType << 32 | packet.Ssrc))
+            {
+                connection.Reject();
+                continue;
             }
             lastData = now;
             depacketizers[track].Push(packet);
@@ -215,6 +229,27 @@ internal sealed class RtspSource(MediaUrl url, int maxFrameBytes)
         {
             // Closing anyway: a camera that cannot hear TEARDOWN ends the session at its timeout.
         }
+    }
+
+    /// <summary>
+    /// Whether a packet comes from the track's source: the payload type and SSRC (RFC 3550 section
+    /// 5.1) of the track's first packet, which tells real packets from garbage that looks like them.
+    /// A camera that changes either for good is followed after a few dozen packets.
+    /// </summary>
+    private static bool SameSource(long[] sources, int[] mismatches, int track, long source)
+    {
+        if (sources[track] == source)
+        {
+            mismatches[track] = 0;
+            return true;
+        }
+        if (sources[track] < 0 || ++mismatches[track] > 32)
+        {
+            sources[track] = source;
+            mismatches[track] = 0;
+            return true;
+        }
+        return false;
     }
 
     internal static string Describe(StreamInfo info)
