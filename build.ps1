@@ -1,6 +1,6 @@
 #!/usr/bin/env pwsh
 # Thin bootstrapper: every target lives in the C# build program (build/Vigil.Build).
-# Usage: ./build.ps1 [build|test|demo|bench NAME|publish-agent [--rid RID]|help]
+# Usage: ./build.ps1 [build|test|demo|bench NAME|publish-agent [--rid RID]|package-agent [--rid RID]|size-report|cross-check|help]
 $ErrorActionPreference = 'Stop'
 Set-Location $PSScriptRoot
 if (-not (Get-Command dotnet -ErrorAction SilentlyContinue)) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Thin bootstrapper: every target lives in the C# build program (build/Vigil.Build).
-# Usage: ./build.sh [build|test|demo|bench NAME|publish-agent [--rid RID]|help]
+# Usage: ./build.sh [build|test|demo|bench NAME|publish-agent [--rid RID]|package-agent [--rid RID]|size-report|cross-check|help]
 set -euo pipefail
 cd "$(dirname "$0")"
 if ! command -v dotnet >/dev/null 2>&1; then

@@ -181,8 +181,10 @@ internal sealed class AgentSession : LinkSession
         {
             local = TcpConnection.Connect(IPAddress.Loopback, stream.Port, 5000, CancellationToken.None);
         }
-        catch (SocketException)
+        catch (SocketException e)
         {
+            // Out of descriptors (EMFILE) or nothing listening: the stream is refused, never left waiting.
+            Log.Warn($"refused tunnel {stream.Id} to local port {stream.Port}: {e.Message}");
             stream.Refuse(MuxError.ConnectFailed, $"cannot connect to local port {stream.Port}");
             return;
         }

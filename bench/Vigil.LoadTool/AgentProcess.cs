@@ -122,8 +122,19 @@ public sealed class AgentProcess : IAsyncDisposable
         {
             psi.ArgumentList.Add(a);
         }
-        var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {binary}");
-        var agent = new AgentProcess(process, Path.Combine(dir, "state"), configPath);
+        return Launch(psi, Path.Combine(dir, "state"), configPath);
+    }
+
+    /// <summary>
+    /// Starts an agent through a command of the caller's (a wrapper such as prlimit, or chroot
+    /// into a root), keeping its log. The wrapper must exec the agent, so that signals reach it.
+    /// </summary>
+    public static AgentProcess Launch(ProcessStartInfo psi, string stateDir, string configPath)
+    {
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {psi.FileName}");
+        var agent = new AgentProcess(process, stateDir, configPath);
         process.OutputDataReceived += (_, e) => agent.Append(e.Data);
         process.ErrorDataReceived += (_, e) => agent.Append(e.Data);
         process.BeginOutputReadLine();

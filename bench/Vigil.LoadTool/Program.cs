@@ -9,8 +9,14 @@ using Vigil.Protocol.Tunnels;
 using Vigil.Relay.Api;
 using Vigil.Relay.Crypto;
 
-// vigil-load bench <idle|handshakes|rtt|tunnel|agent|media> --relay-dll PATH [--agent PATH] [options]
-// Each scenario starts its own relay process on loopback and prints its figures as "figure: value" lines.
+// vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media> --relay-dll PATH [--agent PATH] [options]
+// vigil-load bench hooks --portal-dll PATH [options]; vigil-load serve-bare --listen URL (the hook bench's floor)
+// Each scenario starts its own server processes on loopback and prints its figures as "figure: value" lines.
+if (args is ["serve-bare", "--listen", var bareListen])
+{
+    await BareKestrel.RunAsync(bareListen);
+    return 0;
+}
 var scenario = args.Length > 1 && args[0] == "bench" ? args[1] : "help";
 string Opt(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 int Int(string name, int fallback) => int.Parse(Opt(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
@@ -28,8 +34,17 @@ switch (scenario)
     case "tunnel": await Tunnel(Int("--megabytes", 512)); break;
     case "agent": await AgentFootprint(Int("--seconds", 20)); break;
     case "media": await MediaBench.RunAsync(agentBinary, Int("--seconds", 60), Int("--kbps", 4000), Figure); break;
+    case "import":
+        // PostgreSQL is the one the tests use (VIGIL_TEST_PG).
+        await ImportBench.RunAsync(Opt("--portal-dll", Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll")),
+            Opt("--postgres", Environment.GetEnvironmentVariable("VIGIL_TEST_PG") ?? ""), Int("--rows", 100_000), Int("--heap-limit-mib", 0));
+        break;
+    case "hooks":
+        await HookBench.RunAsync(Opt("--portal-dll", ""), Int("--cameras", 2000), Int("--users", 200), Int("--seconds", 15),
+            Int("--connections", 64), Int("--threads", 2), Int("--rounds", 2));
+        break;
     default:
-        Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|media> --relay-dll PATH [--agent PATH]");
+        Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media> --relay-dll PATH [--agent PATH] | bench hooks --portal-dll PATH");
         return 2;
 }
 return 0;

@@ -26,11 +26,12 @@ public sealed class RelayProcess : IAsyncDisposable
     public string LogFile => Path.Combine(_dir, "relay.log");
     public byte[] PublicKey { get; private set; } = [];
 
-    public static async Task<RelayProcess> StartAsync(string relayDll, IEnumerable<string> extraArgs, string? dir = null)
+    /// <summary>Starts a relay on fresh ports (or the given API port, for a node registered ahead of its start).</summary>
+    public static async Task<RelayProcess> StartAsync(string relayDll, IEnumerable<string> extraArgs, string? dir = null, int? apiPort = null)
     {
         dir ??= Directory.CreateTempSubdirectory("vigil-relay-").FullName;
         var agentPort = FreePort();
-        var apiPort = FreePort();
+        apiPort ??= FreePort();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in (string[])[relayDll, "--listen", $"127.0.0.1:{agentPort}", "--api-listen", $"127.0.0.1:{apiPort}",
                      "--key-file", Path.Combine(dir, "relay.key"), "--api-token-file", Path.Combine(dir, "api.token"), "--node-id", $"relay-{agentPort}"])
@@ -48,7 +49,7 @@ public sealed class RelayProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var relay = new RelayProcess(process, dir, agentPort, apiPort);
+        var relay = new RelayProcess(process, dir, agentPort, apiPort.Value);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
@@ -97,12 +98,7 @@ public sealed class RelayProcess : IAsyncDisposable
             return;
         }
         Api.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().ConfigureAwait(false);
-        }
-        _process.Dispose();
+        await ChildProcess.StopAsync(_process).ConfigureAwait(false);
         try
         {
             Directory.Delete(_dir, recursive: true);

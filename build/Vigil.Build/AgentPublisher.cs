@@ -1,10 +1,13 @@
 using System.Runtime.InteropServices;
-using System.Text.RegularExpressions;
 
 namespace Vigil.Build;
 
-/// <summary>Publishes the NativeAOT agent and holds it to its gates: no trim or AOT warning, and a size budget.</summary>
-internal static partial class AgentPublisher
+/// <summary>
+/// Publishes the NativeAOT agent for one camera build and holds it to its gates: the feeds hold
+/// the target's NativeAOT packages (else a message naming them), no trim or AOT warning, the size
+/// budget for linux-x64, and the binary runs (natively, or under qemu-user).
+/// </summary>
+internal static class AgentPublisher
 {
     /// <summary>The stripped linux-x64 agent must stay within this many bytes.</summary>
     public const long SizeBudgetBytes = 2 * 1024 * 1024;
@@ -17,25 +20,28 @@ internal static partial class AgentPublisher
         var a => throw new BuildException($"no agent build for a {a} host"),
     };
 
-    public static string Publish(string rid)
+    public static string AgentProject => Path.Combine(Paths.Root, "agent", "Vigil.Agent", "Vigil.Agent.csproj");
+
+    /// <summary>Publishes to artifacts/agent/RID and returns the binary's path.</summary>
+    public static string Publish(string rid, params string[] extraProperties)
     {
+        var target = CrossTarget.Find(rid);
+        Console.WriteLine($"checking the feeds for the NativeAOT packages of {rid}");
+        NuGetFeeds.EnsureAotPackages(target);
+        Toolchains.Ensure(target);
         var output = Path.Combine(Paths.Artifacts, "agent", rid);
         Console.WriteLine($"publishing vigil-agent (NativeAOT, {rid}) to {output}");
         var (code, log) = Shell.Capture("dotnet",
         [
-            "publish", Path.Combine(Paths.Root, "agent", "Vigil.Agent", "Vigil.Agent.csproj"),
-            "-c", "Release", "-r", rid, "-o", output, "-nologo", "-clp:NoSummary",
+            "publish", AgentProject, "-c", "Release", "-r", rid, "-o", output, "-nologo", "-clp:NoSummary",
+            .. Toolchains.LinkProperties(target), .. extraProperties,
         ]);
-        var warnings = log.Split('\n').Where(l => WarningLine().IsMatch(l)).Distinct().ToList();
         if (code != 0)
         {
             Console.Error.WriteLine(log);
-            if (log.Contains("NU1101", StringComparison.Ordinal) || log.Contains("NU1102", StringComparison.Ordinal))
-            {
-                throw new BuildException($"the NativeAOT packages for {rid} are not on the configured feeds (see the restore errors above)");
-            }
             throw new BuildException($"publishing vigil-agent for {rid} failed");
         }
+        var warnings = WarningGate.Find(log);
         if (warnings.Count > 0)
         {
             Console.Error.WriteLine(string.Join('\n', warnings));
@@ -47,10 +53,20 @@ internal static partial class AgentPublisher
         {
             throw new BuildException($"vigil-agent is {size:N0} bytes, over its budget of {SizeBudgetBytes:N0}");
         }
-        Console.WriteLine($"vigil-agent {rid}: {size:N0} bytes (budget {SizeBudgetBytes:N0}), no warnings");
+        var version = RunVersion(target, binary);
+        var budget = rid == "linux-x64" ? $"budget {SizeBudgetBytes:N0}" : "the budget is set for linux-x64";
+        Console.WriteLine($"vigil-agent {rid}: {size:N0} bytes ({budget}), no warnings; runs{(target.Qemu is null ? "" : $" under {target.Qemu}")}: {version}");
         return binary;
     }
 
-    [GeneratedRegex(@"warning (IL|CS|CA|NU|NETSDK)\d+", RegexOptions.CultureInvariant)]
-    private static partial Regex WarningLine();
+    /// <summary>Runs `vigil-agent version` for the target and returns what it printed: the binary must at least start.</summary>
+    public static string RunVersion(CrossTarget target, string binary)
+    {
+        var (code, output) = Toolchains.Run(target, binary, "version");
+        if (code != 0 || !output.StartsWith("vigil-agent ", StringComparison.Ordinal))
+        {
+            throw new BuildException($"the {target.Rid} binary does not run: `vigil-agent version` exited {code}:\n{output}");
+        }
+        return output.Trim();
+    }
 }

@@ -12,7 +12,10 @@ internal static class Program
         ["test"] = ("install the test peers, publish the AOT agent through its gates, run every test", Test),
         ["demo"] = ("run the system locally and say where to look", Demo.Run),
         ["bench"] = ("run a benchmark: bench <name> (bench list names them)", Bench.Run),
-        ["publish-agent"] = ("NativeAOT vigil-agent: publish-agent [--rid RID], with the size and warning gates", PublishAgent),
+        ["publish-agent"] = ("NativeAOT vigil-agent: publish-agent [--rid RID], with the feed, warning and size gates", PublishAgent),
+        ["package-agent"] = ("the installer's tar.gz: package-agent [--rid RID] -> artifacts/packages", AgentPackage.Run),
+        ["size-report"] = ("what takes the agent's bytes, from the compiler's mstat: size-report [--rid RID]", SizeReport.Run),
+        ["cross-check"] = ("each camera build: its packages on the feed, its toolchain linking and running a probe: cross-check [--rid RID]", CrossCheck.Run),
         ["help"] = ("this list", _ => Help()),
     };
 
@@ -56,14 +59,16 @@ internal static class Program
     {
         var rid = Options.Value(args, "--rid") ?? AgentPublisher.HostRid;
         var binary = AgentPublisher.Publish(rid);
-        Console.WriteLine($"vigil-agent for {rid}: {binary} ({new FileInfo(binary).Length:N0} bytes)");
+        Console.WriteLine($"vigil-agent for {rid}: {binary}");
         return 0;
     }
 
     private static int Test(string[] args)
     {
         TestPeers.Ensure();
-        var agent = AgentPublisher.Publish(AgentPublisher.HostRid);
+        // The package publishes the agent through its gates; the tests install the package and run the binary.
+        var package = AgentPackage.Make(AgentPublisher.HostRid);
+        var agent = Path.Combine(Paths.Artifacts, "agent", AgentPublisher.HostRid, "vigil-agent");
         var results = Path.Combine(Paths.Artifacts, "test-results");
         if (Directory.Exists(results))
         {
@@ -75,7 +80,19 @@ internal static class Program
         {
             testArgs.AddRange(["--filter", filter]);
         }
-        var code = Shell.Run("dotnet", testArgs, env: new() { ["VIGIL_AGENT_AOT"] = agent }, check: false);
+        var startedPostgres = TestPostgres.Start();
+        int code;
+        try
+        {
+            code = Shell.Run("dotnet", testArgs, env: new() { ["VIGIL_AGENT_AOT"] = agent, ["VIGIL_AGENT_PACKAGE"] = package, ["VIGIL_TEST_PG"] = TestPostgres.ConnectionString }, check: false);
+        }
+        finally
+        {
+            if (startedPostgres)
+            {
+                TestPostgres.Stop();
+            }
+        }
         var (passed, failed, skipped) = TrxSummary.Read(results);
         // The plain closing line that any CI reader understands.
         Console.WriteLine($"{passed} passed, {failed} failed, {skipped} skipped");

@@ -1,15 +1,21 @@
 namespace Vigil.Build;
 
-/// <summary>
-/// The real programs the tests talk to. A fresh machine has none of them: as root they are
-/// installed with apt-get; otherwise the target says what to install.
-/// </summary>
+/// <summary>The real programs the tests talk to or run the agent under.</summary>
 internal static class TestPeers
 {
     /// <summary>Debian package and a file it installs, to tell whether it is there.</summary>
     private static readonly (string Package, string Probe)[] Packages =
     [
         ("tinyproxy", "/usr/bin/tinyproxy"),
+        ("postgresql", "/usr/bin/pg_ctlcluster"),
+        ("wrk", "/usr/bin/wrk"),
+        // The scanner's tests build network namespaces, veth pairs, a bridge and a macvlan.
+        ("iproute2", "/sbin/ip"),
+        // Firmware tests: a busybox root like a camera's, the clock at 1970, low limits, read-only mounts.
+        ("busybox-static", "/bin/busybox"),
+        ("faketime", "/usr/bin/faketime"),
+        ("util-linux", "/usr/bin/setpriv"),
+        ("systemd", "/usr/bin/systemd-analyze"),
         // The camera: GStreamer's RTSP server from Python, x264 and AAC encoders, RTP payloaders.
         ("python3-gi", "/usr/lib/python3/dist-packages/gi/__init__.py"),
         ("gir1.2-gst-rtsp-server-1.0", "/usr/share/doc/gir1.2-gst-rtsp-server-1.0/copyright"),
@@ -23,20 +29,5 @@ internal static class TestPeers
         ("ffmpeg", "/usr/bin/ffprobe"),
     ];
 
-    public static void Ensure()
-    {
-        var missing = Packages.Where(p => !File.Exists(p.Probe)).Select(p => p.Package).ToList();
-        if (missing.Count == 0)
-        {
-            return;
-        }
-        if (Environment.UserName != "root" || !Shell.Exists("apt-get"))
-        {
-            throw new BuildException($"the tests need these Debian packages: {string.Join(' ', missing)} (sudo apt-get install {string.Join(' ', missing)})");
-        }
-        Console.WriteLine($"installing test peers: {string.Join(' ', missing)}");
-        var env = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
-        Shell.Run("apt-get", ["update", "-qq"], env);
-        Shell.Run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", .. missing], env);
-    }
+    public static void Ensure() => Apt.Ensure(Packages.Concat(Toolchains.HostPackages()), "the tests");
 }

@@ -22,6 +22,7 @@ namespace Vigil.Relay
         private const string Usage = """
             usage: vigil-relay [run] [--config FILE] [--listen ADDR:PORT] [--api-listen ADDR:PORT] [--node-id ID]
                                [--key-file FILE] [--api-token-file FILE]
+                               [--portal-url URL --portal-token-file FILE]
                    vigil-relay pubkey --key-file FILE        print the relay's public key (for agent configs)
                    vigil-relay tunnel-keygen --out FILE      make an Ed25519 key for signing tunnel tokens
                    vigil-relay tunnel-token --signing-key FILE --device ID --port N [--ttl SECONDS] [--subject WHO]
@@ -38,6 +39,8 @@ namespace Vigil.Relay
             ["--heartbeat-timeout"] = nameof(RelayOptions.HeartbeatTimeoutSeconds),
             ["--handshake-timeout"] = nameof(RelayOptions.HandshakeTimeoutSeconds),
             ["--tunnel-key"] = nameof(RelayOptions.TunnelTrustedKeys) + ":0",
+            ["--portal-url"] = nameof(RelayOptions.PortalUrl),
+            ["--portal-token-file"] = nameof(RelayOptions.PortalTokenFile),
         };
 
         public static async Task<int> MainAsync(string[] args)
@@ -119,6 +122,12 @@ namespace Vigil.Relay
             INoiseDh dh = nativeDh ? NativeX25519.ForStaticKey(staticKey) : ManagedX25519.Instance;
             builder.Services.AddSingleton(sp => new RelayNode(options, staticKey, tunnelKeys, new NativeChaChaPolyFactory(), sp.GetRequiredService<ILogger<RelayNode>>(), dh));
             builder.Services.AddHostedService<HeartbeatSweeper>();
+            if (options.PortalUrl.Length > 0)
+            {
+                var portalToken = options.PortalToken.Length > 0 ? options.PortalToken : File.ReadAllText(options.PortalTokenFile).Trim();
+                builder.Services.AddSingleton(sp => new Vigil.Relay.Portal.PortalLink(sp.GetRequiredService<RelayNode>(), options.PortalUrl, portalToken));
+                builder.Services.AddHostedService(sp => sp.GetRequiredService<Vigil.Relay.Portal.PortalLink>());
+            }
             builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default));
             builder.WebHost.ConfigureKestrel(k =>
             {
@@ -130,6 +139,7 @@ namespace Vigil.Relay
 
             var app = builder.Build();
             var node = app.Services.GetRequiredService<RelayNode>();
+            node.Registry.Observer = app.Services.GetService<Vigil.Relay.Portal.PortalLink>();
             app.MapNodeApi(node, apiToken);
             if (keyCreated)
             {

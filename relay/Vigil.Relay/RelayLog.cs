@@ -31,4 +31,16 @@ internal static partial class RelayLog
 
     [LoggerMessage(9, LogLevel.Warning, "OpenSSL X25519 is not available (libcrypto.so.3 or .so.1.1); handshakes use the slower managed X25519")]
     public static partial void ManagedDh(ILogger logger);
+
+    [LoggerMessage(10, LogLevel.Warning, "The portal is unreachable: {Reason}")]
+    public static partial void PortalUnreachable(ILogger logger, string reason);
+
+    [LoggerMessage(11, LogLevel.Warning, "The portal refused the hello of {DeviceId} with {Status}")]
+    public static partial void PortalRefused(ILogger logger, string deviceId, int status);
+
+    [LoggerMessage(12, LogLevel.Information, "Device {DeviceId} is {State}: sent away")]
+    public static partial void DeviceRefused(ILogger logger, string deviceId, string state);
+
+    [LoggerMessage(13, LogLevel.Warning, "Device {DeviceId} did not take its assignment: {Reason}")]
+    public static partial void AssignmentRefused(ILogger logger, string deviceId, string reason);
 }

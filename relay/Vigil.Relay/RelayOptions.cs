@@ -26,6 +26,15 @@ public sealed class RelayOptions
     /// <summary>Ed25519 public keys (base64) whose tunnel tokens this relay honours: the portal's.</summary>
     public List<string> TunnelTrustedKeys { get; set; } = [];
 
+    /// <summary>The portal this node reports to (hello, presence); empty for a node that stands alone.</summary>
+    public string PortalUrl { get; set; } = "";
+
+    /// <summary>A file holding the token the portal gave this node at its registration (vr_...).</summary>
+    public string PortalTokenFile { get; set; } = "";
+
+    /// <summary>The token itself, for an embedded node (the portal passes it in memory).</summary>
+    public string PortalToken { get; set; } = "";
+
     public double HeartbeatIntervalSeconds { get; set; } = 20;
     public double HeartbeatTimeoutSeconds { get; set; } = 60;
 
@@ -53,6 +62,14 @@ public sealed class RelayOptions
         }
         ParseEndpoint(Listen);
         ParseEndpoint(ApiListen);
+        if (PortalUrl.Length > 0 && !Uri.TryCreate(PortalUrl, UriKind.Absolute, out _))
+        {
+            throw new InvalidOperationException($"PortalUrl '{PortalUrl}' is not an absolute URL");
+        }
+        if (PortalUrl.Length > 0 && PortalToken.Length == 0 && PortalTokenFile.Length == 0)
+        {
+            throw new InvalidOperationException("PortalUrl needs PortalTokenFile (the token the portal gave this node)");
+        }
     }
 
     public static IPEndPoint ParseEndpoint(string text) =>

@@ -10,6 +10,9 @@ public sealed class SessionRegistry
 {
     private readonly ConcurrentDictionary<string, RelaySession> _sessions = new(StringComparer.Ordinal);
 
+    /// <summary>Told of every session that becomes, or stops being, a device's current one (the portal link).</summary>
+    public ISessionObserver? Observer { get; set; }
+
     public int Count => _sessions.Count;
 
     public IEnumerable<RelaySession> All => _sessions.Values;
@@ -28,9 +31,22 @@ public sealed class SessionRegistry
         {
             previous.Close("replaced");
         }
+        Observer?.Registered(session);
     }
 
     /// <summary>Removes the session only if it is still the device's current one.</summary>
-    public void Remove(RelaySession session) =>
-        _sessions.TryRemove(new KeyValuePair<string, RelaySession>(session.DeviceId, session));
+    public void Remove(RelaySession session)
+    {
+        // A replaced session is no longer the current one: its end says nothing of the device.
+        if (_sessions.TryRemove(new KeyValuePair<string, RelaySession>(session.DeviceId, session)))
+        {
+            Observer?.Removed(session);
+        }
+    }
+}
+
+public interface ISessionObserver
+{
+    void Registered(RelaySession session);
+    void Removed(RelaySession session);
 }

@@ -41,4 +41,7 @@ public sealed record ErrorResponse(string Error);
 [JsonSerializable(typeof(DrainRequest))]
 [JsonSerializable(typeof(DrainResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(Portal.PortalHello))]
+[JsonSerializable(typeof(Portal.PortalHelloAnswer))]
+[JsonSerializable(typeof(Portal.PortalPresence))]
 public sealed partial class RelayJsonContext : JsonSerializerContext;

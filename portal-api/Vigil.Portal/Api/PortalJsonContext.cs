@@ -1,0 +1,54 @@
+using System.Text.Json.Serialization;
+using Vigil.Portal.Auth;
+using Vigil.Portal.Data;
+
+namespace Vigil.Portal.Api;
+
+/// <summary>Every type the API reads or writes, serialized without reflection; snake_case like Watcher's API.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(Import.ImportResult))]
+[JsonSerializable(typeof(User))]
+[JsonSerializable(typeof(IReadOnlyList<User>))]
+[JsonSerializable(typeof(Group))]
+[JsonSerializable(typeof(IReadOnlyList<Group>))]
+[JsonSerializable(typeof(IReadOnlyList<GroupMember>))]
+[JsonSerializable(typeof(Camera))]
+[JsonSerializable(typeof(IReadOnlyList<Camera>))]
+[JsonSerializable(typeof(Playback.PlaybackAnswer))]
+[JsonSerializable(typeof(Streamer))]
+[JsonSerializable(typeof(IReadOnlyList<Streamer>))]
+[JsonSerializable(typeof(Device))]
+[JsonSerializable(typeof(IReadOnlyList<Device>))]
+[JsonSerializable(typeof(RelayNode))]
+[JsonSerializable(typeof(IReadOnlyList<RelayNode>))]
+[JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(LoginResponse))]
+[JsonSerializable(typeof(ApiKeyRequest))]
+[JsonSerializable(typeof(ApiKeyCreated))]
+[JsonSerializable(typeof(IReadOnlyList<AuthService.ApiKeyInfo>))]
+[JsonSerializable(typeof(UserInput))]
+[JsonSerializable(typeof(GroupInput))]
+[JsonSerializable(typeof(MemberInput))]
+[JsonSerializable(typeof(CameraInput))]
+[JsonSerializable(typeof(StreamerInput))]
+[JsonSerializable(typeof(StreamerCreated))]
+[JsonSerializable(typeof(BindInput))]
+[JsonSerializable(typeof(ClaimInput))]
+[JsonSerializable(typeof(StickerInput))]
+[JsonSerializable(typeof(CommandInput))]
+[JsonSerializable(typeof(TunnelTokenInput))]
+[JsonSerializable(typeof(TunnelTokenIssued))]
+[JsonSerializable(typeof(RelayInput))]
+[JsonSerializable(typeof(RelayRegistered))]
+[JsonSerializable(typeof(HelloInput))]
+[JsonSerializable(typeof(HelloAnswer))]
+[JsonSerializable(typeof(PresenceInput))]
+[JsonSerializable(typeof(PresenceAnswer))]
+[JsonSerializable(typeof(Branding))]
+[JsonSerializable(typeof(BrandingInput))]
+[JsonSerializable(typeof(AuthSettings))]
+[JsonSerializable(typeof(Relays.Assignment))]
+public sealed partial class PortalJsonContext : JsonSerializerContext;

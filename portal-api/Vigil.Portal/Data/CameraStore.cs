@@ -1,0 +1,107 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Vigil.Portal.Data;
+
+/// <summary>Cameras, read with the names of their group, owner and streamer.</summary>
+public sealed class CameraStore(Database db)
+{
+    internal const string Select = """
+        SELECT c.id, c.name, c.title, c.stream_url, c.substream_url, c.dvr_depth, c.enabled, c.access, c.group_id, g.name AS "group",
+               c.owner_id, u.login AS owner, c.agent_serial, c.coordinates, c.postal_address, c.comment, c.streamer_id, s.name AS streamer,
+               c.created_at, c.updated_at
+        FROM cameras c
+        LEFT JOIN groups g ON g.id = c.group_id
+        LEFT JOIN users u ON u.id = c.owner_id
+        LEFT JOIN streamers s ON s.id = c.streamer_id
+        """;
+
+    public async Task<Camera?> GetAsync(string name)
+    {
+        return await db.QuerySingleOrDefaultAsync<Camera>($"{Select} WHERE c.name = @name", new { name }).ConfigureAwait(false);
+    }
+
+    public async Task<Camera?> GetAsync(long id)
+    {
+        return await db.QuerySingleOrDefaultAsync<Camera>($"{Select} WHERE c.id = @id", new { id }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The cameras a user may see: every one for staff; otherwise public and authorized ones, the
+    /// user's own, and those of the user's groups; a disabled one only for those who manage it. Anonymous callers (userId 0, staff false) see public ones.
+    /// </summary>
+    public async Task<IReadOnlyList<Camera>> ListVisibleAsync(long userId, bool staff, bool authenticated, int limit, int offset)
+    {
+        // The same rule as CameraAccess, in SQL: a disabled camera only for those who may manage it.
+        var where = staff ? "" : authenticated
+            ? """
+              WHERE c.owner_id = @userId
+                 OR c.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId AND can_manage = @yes)
+                 OR (c.enabled = @yes AND (c.access IN ('public', 'authorized') OR c.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId)))
+              """
+            : "WHERE c.access = 'public' AND c.enabled = @yes";
+        return await db.QueryAsync<Camera>($"{Select} {where} ORDER BY c.name LIMIT @limit OFFSET @offset", new { userId, limit, offset, yes = true }).ConfigureAwait(false);
+    }
+
+    /// <summary>Which of these stream addresses cameras already have; asked in pieces that every database takes as parameters.</summary>
+    public async Task<HashSet<string>> ExistingStreamUrlsAsync(IReadOnlyList<string> urls)
+    {
+        // Npgsql takes a list as one array parameter; for SQLite, Dapper expands IN @chunk into one parameter per item.
+        var sql = db.Dialect == Dialect.Postgres
+            ? "SELECT stream_url FROM cameras WHERE stream_url = ANY(@chunk)"
+            : "SELECT stream_url FROM cameras WHERE stream_url IN @chunk";
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in urls.Distinct(StringComparer.Ordinal).Chunk(500))
+        {
+            found.UnionWith(await db.QueryAsync<string>(sql, new { chunk }).ConfigureAwait(false));
+        }
+        return found;
+    }
+
+    public async Task<Camera?> CreateAsync(Camera camera)
+    {
+        camera.CreatedAt = camera.UpdatedAt = Clock.NowMs();
+        await using var c = await db.OpenAsync().ConfigureAwait(false);
+        var id = await c.ExecuteScalarAsync<long?>("""
+            INSERT INTO cameras (name, title, stream_url, substream_url, dvr_depth, enabled, access, group_id, owner_id, agent_serial,
+                coordinates, postal_address, comment, streamer_id, created_at, updated_at)
+            VALUES (@Name, @Title, @StreamUrl, @SubstreamUrl, @DvrDepth, @Enabled, @Access, @GroupId, @OwnerId, @AgentSerial,
+                @Coordinates, @PostalAddress, @Comment, @StreamerId, @CreatedAt, @UpdatedAt)
+            ON CONFLICT (name) DO NOTHING RETURNING id
+            """, camera).ConfigureAwait(false);
+        if (id is null)
+        {
+            return null;
+        }
+        camera.Id = id.Value;
+        return camera;
+    }
+
+    public async Task UpdateAsync(Camera camera, DbConnection? connection = null)
+    {
+        camera.UpdatedAt = Clock.NowMs();
+        var c = connection ?? await db.OpenAsync().ConfigureAwait(false);
+        try
+        {
+            await c.ExecuteAsync("""
+                UPDATE cameras SET title = @Title, stream_url = @StreamUrl, substream_url = @SubstreamUrl, dvr_depth = @DvrDepth,
+                    enabled = @Enabled, access = @Access, group_id = @GroupId, owner_id = @OwnerId, agent_serial = @AgentSerial,
+                    coordinates = @Coordinates, postal_address = @PostalAddress, comment = @Comment, streamer_id = @StreamerId,
+                    updated_at = @UpdatedAt
+                WHERE id = @Id
+                """, camera).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (connection is null)
+            {
+                await c.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task<bool> DeleteAsync(long id)
+    {
+        return await db.ExecuteAsync("DELETE FROM cameras WHERE id = @id", new { id }).ConfigureAwait(false) > 0;
+    }
+}

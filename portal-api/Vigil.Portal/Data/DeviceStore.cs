@@ -1,0 +1,95 @@
+using Dapper;
+
+namespace Vigil.Portal.Data;
+
+/// <summary>What a relay reports when an agent says hello.</summary>
+public sealed record DeviceHello(string DeviceId, string PublicKey, string Fingerprint, string Serial, string Model, string Firmware,
+    string AgentVersion, string Address, string RelayNode);
+
+/// <summary>A connect or disconnect seen by a relay.</summary>
+public sealed record PresenceEvent(string DeviceId, bool Connected, string? Address);
+
+/// <summary>Devices (agents), their approval, binding, presence, and the stickers they are claimed with.</summary>
+public sealed class DeviceStore(Database db)
+{
+    private const string Select = """
+        SELECT d.id, d.public_key, d.fingerprint, d.serial, d.model, d.firmware, d.agent_version, d.state, d.camera_id, c.name AS camera,
+               d.first_seen, d.last_seen, d.address, d.relay_node, d.connected, d.publish_generation, d.claimed_by
+        FROM devices d LEFT JOIN cameras c ON c.id = d.camera_id
+        """;
+
+    public Task<Device?> GetAsync(string id) => db.QuerySingleOrDefaultAsync<Device>($"{Select} WHERE d.id = @id", new { id });
+
+    public Task<Device?> BoundToAsync(long cameraId) =>
+        db.QuerySingleOrDefaultAsync<Device>($"{Select} WHERE d.camera_id = @cameraId ORDER BY d.last_seen DESC LIMIT 1", new { cameraId });
+
+    public Task<IReadOnlyList<Device>> ListAsync(string? state, int limit, int offset) =>
+        db.QueryAsync<Device>($"{Select} {(state is null ? "" : "WHERE d.state = @state")} ORDER BY d.first_seen DESC, d.id LIMIT @limit OFFSET @offset",
+            new { state, limit, offset });
+
+    /// <summary>Records a hello: a new device is pending; a known one gets its facts and presence refreshed.</summary>
+    public async Task<Device> HelloAsync(DeviceHello hello)
+    {
+        var now = Clock.NowMs();
+        await db.ExecuteAsync("""
+            INSERT INTO devices (id, public_key, fingerprint, serial, model, firmware, agent_version, state, first_seen, last_seen, address, relay_node, connected)
+            VALUES (@DeviceId, @PublicKey, @Fingerprint, @Serial, @Model, @Firmware, @AgentVersion, 'pending', @now, @now, @Address, @RelayNode, @yes)
+            ON CONFLICT (id) DO UPDATE SET serial = excluded.serial, model = excluded.model, firmware = excluded.firmware,
+                agent_version = excluded.agent_version, last_seen = excluded.last_seen, address = excluded.address,
+                relay_node = excluded.relay_node, connected = excluded.connected
+            """, new { hello.DeviceId, hello.PublicKey, hello.Fingerprint, hello.Serial, hello.Model, hello.Firmware, hello.AgentVersion, hello.Address, hello.RelayNode, now, yes = true }).ConfigureAwait(false);
+        return (await GetAsync(hello.DeviceId).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// Applies a node's batch of connects and disconnects. A snapshot (a node's first report, or its
+    /// first after a failure) starts by marking every device the node held as gone, so that links
+    /// that ended while the portal could not hear of it do not stay "connected" for ever.
+    /// </summary>
+    public async Task PresenceAsync(string relayNode, IReadOnlyList<PresenceEvent> events, bool snapshot)
+    {
+        var now = Clock.NowMs();
+        await using var c = await db.OpenAsync().ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync().ConfigureAwait(false);
+        if (snapshot)
+        {
+            await c.ExecuteAsync("UPDATE devices SET connected = @no WHERE relay_node = @relayNode AND connected = @yes",
+                new { relayNode, yes = true, no = false }, tx).ConfigureAwait(false);
+        }
+        foreach (var e in events)
+        {
+            // A disconnect from a node that no longer holds the device (it moved on) changes nothing.
+            await c.ExecuteAsync(e.Connected
+                ? "UPDATE devices SET connected = @yes, relay_node = @relayNode, last_seen = @now, address = COALESCE(@Address, address) WHERE id = @DeviceId"
+                : "UPDATE devices SET connected = @no, last_seen = @now WHERE id = @DeviceId AND relay_node = @relayNode",
+                new { e.DeviceId, e.Address, relayNode, now, yes = true, no = false }, tx).ConfigureAwait(false);
+        }
+        await tx.CommitAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Moves a device to a state; leaving "approved" moves its publish generation on, so old publish tokens die.</summary>
+    public Task<int> SetStateAsync(string id, string state) =>
+        db.ExecuteAsync("""
+            UPDATE devices SET state = @state,
+                publish_generation = CASE WHEN state = 'approved' AND @state <> 'approved' THEN publish_generation + 1 ELSE publish_generation END
+            WHERE id = @id
+            """, new { id, state });
+
+    // Not "BindAsync": minimal APIs take an instance method of that name on an injected type for a
+    // malformed parameter binder and fail every request when the endpoints are built.
+    public Task<int> SetCameraAsync(string id, long? cameraId) =>
+        db.ExecuteAsync("UPDATE devices SET camera_id = @cameraId WHERE id = @id", new { id, cameraId });
+
+    public Task<int> SetClaimedAsync(string id, long userId) =>
+        db.ExecuteAsync("UPDATE devices SET claimed_by = @userId WHERE id = @id", new { id, userId });
+
+    public Task<IReadOnlyList<Device>> WithSerialAsync(string serial) =>
+        db.QueryAsync<Device>($"{Select} WHERE d.serial = @serial ORDER BY d.last_seen DESC", new { serial });
+
+    public Task<string?> StickerPinHashAsync(string serial) =>
+        db.QuerySingleOrDefaultAsync<string>("SELECT pin_hash FROM stickers WHERE serial = @serial", new { serial });
+
+    public Task<int> SetStickerAsync(string serial, string pinHash) =>
+        db.ExecuteAsync("INSERT INTO stickers (serial, pin_hash, created_at) VALUES (@serial, @pinHash, @now) ON CONFLICT (serial) DO UPDATE SET pin_hash = excluded.pin_hash",
+            new { serial, pinHash, now = Clock.NowMs() });
+}

@@ -1,0 +1,149 @@
+using System.Text.Json.Serialization;
+
+namespace Vigil.Portal.Data;
+
+public static class Roles
+{
+    public const string Admin = "admin";
+    public const string Operator = "operator";
+    public const string User = "user";
+
+    public static bool IsValid(string? role) => role is Admin or Operator or User;
+}
+
+public sealed class User
+{
+    public long Id { get; set; }
+    public string Login { get; set; } = "";
+    public string Email { get; set; } = "";
+    [JsonIgnore]
+    public string? PasswordHash { get; set; }
+    public string Role { get; set; } = Roles.User;
+    public bool IsActive { get; set; } = true;
+    public string Note { get; set; } = "";
+    public long CreatedAt { get; set; }
+    public long UpdatedAt { get; set; }
+}
+
+public sealed class Group
+{
+    public long Id { get; set; }
+    public string Name { get; set; } = "";
+    public string Title { get; set; } = "";
+}
+
+public sealed class GroupMember
+{
+    public long GroupId { get; set; }
+    public long UserId { get; set; }
+    public string Login { get; set; } = "";
+    public bool CanDvr { get; set; }
+    public bool CanPtz { get; set; }
+    public bool CanManage { get; set; }
+}
+
+public static class CameraAccessLevels
+{
+    public const string Private = "private";
+    public const string Authorized = "authorized";
+    public const string Public = "public";
+
+    public static bool IsValid(string? access) => access is Private or Authorized or Public;
+}
+
+public sealed class Camera
+{
+    public long Id { get; set; }
+    public string Name { get; set; } = "";
+    public string Title { get; set; } = "";
+    public string StreamUrl { get; set; } = "";
+    public string SubstreamUrl { get; set; } = "";
+    /// <summary>Archive depth in days, as Watcher counts it.</summary>
+    public int DvrDepth { get; set; }
+    public bool Enabled { get; set; } = true;
+    public string Access { get; set; } = CameraAccessLevels.Private;
+    [JsonIgnore]
+    public long? GroupId { get; set; }
+    /// <summary>The group's name (the API speaks names, the database ids).</summary>
+    public string? Group { get; set; }
+    [JsonIgnore]
+    public long? OwnerId { get; set; }
+    public string? Owner { get; set; }
+    public string AgentSerial { get; set; } = "";
+    public string Coordinates { get; set; } = "";
+    public string PostalAddress { get; set; } = "";
+    public string Comment { get; set; } = "";
+    [JsonIgnore]
+    public long? StreamerId { get; set; }
+    public string? Streamer { get; set; }
+    public long CreatedAt { get; set; }
+    public long UpdatedAt { get; set; }
+}
+
+public static class DeviceStates
+{
+    public const string Pending = "pending";
+    public const string Approved = "approved";
+    public const string Rejected = "rejected";
+    public const string Revoked = "revoked";
+}
+
+public sealed class Device
+{
+    public string Id { get; set; } = "";
+    public string PublicKey { get; set; } = "";
+    public string Fingerprint { get; set; } = "";
+    public string Serial { get; set; } = "";
+    public string Model { get; set; } = "";
+    public string Firmware { get; set; } = "";
+    public string AgentVersion { get; set; } = "";
+    public string State { get; set; } = DeviceStates.Pending;
+    [JsonIgnore]
+    public long? CameraId { get; set; }
+    public string? Camera { get; set; }
+    public long FirstSeen { get; set; }
+    public long LastSeen { get; set; }
+    public string Address { get; set; } = "";
+    public string? RelayNode { get; set; }
+    public bool Connected { get; set; }
+    [JsonIgnore]
+    public int PublishGeneration { get; set; }
+    [JsonIgnore]
+    public long? ClaimedBy { get; set; }
+}
+
+public static class StreamerKinds
+{
+    public static bool IsValid(string? kind) => kind is "flussonic" or "mediamtx" or "nginx-rtmp" or "generic";
+}
+
+public sealed class Streamer
+{
+    public long Id { get; set; }
+    public string Name { get; set; } = "";
+    public string Kind { get; set; } = "generic";
+    public string ApiUrl { get; set; } = "";
+    public string PublicUrl { get; set; } = "";
+    public string IngestUrl { get; set; } = "";
+    public int Capacity { get; set; }
+    public string Health { get; set; } = "unknown";
+    public long? HealthAt { get; set; }
+    [JsonIgnore]
+    public string HookKeyHash { get; set; } = "";
+    /// <summary>Cameras placed on it (filled by queries that count them).</summary>
+    public int Cameras { get; set; }
+}
+
+public sealed class RelayNode
+{
+    public string NodeId { get; set; } = "";
+    public string Endpoints { get; set; } = "";
+    public string PublicKey { get; set; } = "";
+    public string ApiUrl { get; set; } = "";
+    [JsonIgnore]
+    public string ApiToken { get; set; } = "";
+    [JsonIgnore]
+    public string PortalTokenHash { get; set; } = "";
+    public long? LastHeartbeat { get; set; }
+    public int Sessions { get; set; }
+}

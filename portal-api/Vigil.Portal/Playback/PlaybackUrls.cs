@@ -1,0 +1,48 @@
+using System.Globalization;
+using Vigil.Portal.Data;
+
+namespace Vigil.Portal.Playback;
+
+public sealed record LivePlayback(string Hls, string Mpegts);
+
+/// <summary>The archive from <see cref="From"/> for <see cref="Duration"/> seconds; a URL is null where the streamer has no such form.</summary>
+public sealed record ArchivePlayback(long From, long Duration, string? Hls, string? Mpegts, string? Mp4, string? Timeshift);
+
+public sealed record PlaybackAnswer(string Camera, string Streamer, LivePlayback Live, ArchivePlayback? Archive, long ExpiresAt);
+
+/// <summary>
+/// Where a viewer finds a camera on its streamer. Live is the same everywhere (NAME/index.m3u8 and
+/// NAME/mpegts). The archive follows the streamer: Flussonic's own DVR URLs; MediaMTX's playback server
+/// (/get, which public_url must reach); nginx-rtmp and generic streamers get Flussonic's names, the
+/// de facto convention of camera archives, for whatever serves their recordings over HTTP.
+/// </summary>
+public static class PlaybackUrls
+{
+    public static LivePlayback Live(Streamer streamer, string camera, string token)
+    {
+        var root = Root(streamer, camera);
+        return new LivePlayback($"{root}/index.m3u8?token={token}", $"{root}/mpegts?token={token}");
+    }
+
+    public static ArchivePlayback Archive(Streamer streamer, string camera, long from, long duration, string token)
+    {
+        var range = string.Create(CultureInfo.InvariantCulture, $"{from}-{duration}");
+        if (streamer.Kind == "mediamtx")
+        {
+            var start = Uri.EscapeDataString(DateTimeOffset.FromUnixTimeSeconds(from).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            var get = string.Create(CultureInfo.InvariantCulture, $"{PublicUrl(streamer)}/get?path={camera}&start={start}&duration={duration}");
+            return new ArchivePlayback(from, duration, null, null, $"{get}&format=mp4&token={token}", null);
+        }
+        var root = Root(streamer, camera);
+        return new ArchivePlayback(from, duration,
+            $"{root}/index-{range}.m3u8?token={token}",
+            $"{root}/archive-{range}.ts?token={token}",
+            $"{root}/archive-{range}.mp4?token={token}",
+            string.Create(CultureInfo.InvariantCulture, $"{root}/timeshift_abs-{from}.m3u8?token={token}"));
+    }
+
+    // Camera names hold only letters, digits, '-', '_' and '.', and tokens are base64url: nothing to escape.
+    private static string Root(Streamer streamer, string camera) => $"{PublicUrl(streamer)}/{camera}";
+
+    private static string PublicUrl(Streamer streamer) => streamer.PublicUrl.TrimEnd('/');
+}

@@ -1,0 +1,33 @@
+namespace Vigil.Portal;
+
+/// <summary>
+/// How a portal runs. From a JSON file (--config), then VIGIL_PORTAL_* environment variables, then
+/// the command line (see Program.cs for the switches).
+/// </summary>
+public sealed class PortalOptions
+{
+    /// <summary>Where the API listens.</summary>
+    public string Listen { get; set; } = "http://127.0.0.1:8080";
+    /// <summary>A SQLite file path (the default), or a PostgreSQL connection string or postgres:// URL.</summary>
+    public string Database { get; set; } = "/var/lib/vigil-portal/portal.db";
+    /// <summary>How the portal is reached from outside, for links it hands out (hooks, docs).</summary>
+    public string PublicUrl { get; set; } = "";
+    public int SessionLifetimeHours { get; set; } = 24 * 7;
+    public int PasswordIterations { get; set; } = Auth.PasswordHasher.DefaultIterations;
+    /// <summary>Lifetime of a playback token handed to a viewer.</summary>
+    public int PlaybackTokenSeconds { get; set; } = 3 * 3600;
+    /// <summary>How long a play or publish decision may be served from memory; revocations take effect within it.</summary>
+    public double DecisionCacheSeconds { get; set; } = 3;
+    /// <summary>Where the portal keeps files of its own (the embedded relay's key and token).</summary>
+    public string DataDir { get; set; } = "/var/lib/vigil-portal";
+    /// <summary>Where the embedded relay node takes agents (empty: no embedded relay; run vigil-relay nodes).</summary>
+    public string EmbeddedRelay { get; set; } = "";
+    /// <summary>The embedded relay node's API, on loopback.</summary>
+    public string EmbeddedRelayApi { get; set; } = "127.0.0.1:7480";
+    /// <summary>How often each streamer's API address is probed for health.</summary>
+    public int StreamerProbeSeconds { get; set; } = 10;
+    /// <summary>The login of the account made at the first start.</summary>
+    public string AdminLogin { get; set; } = "admin";
+
+    public TimeSpan SessionLifetime => TimeSpan.FromHours(SessionLifetimeHours);
+}

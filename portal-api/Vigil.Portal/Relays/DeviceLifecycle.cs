@@ -1,0 +1,234 @@
+using System.Text;
+using System.Text.Json;
+using Vigil.Portal.Api;
+using Vigil.Portal.Auth;
+using Vigil.Portal.Data;
+using Vigil.Portal.Hooks;
+using Vigil.Portal.Playback;
+
+namespace Vigil.Portal.Relays;
+
+/// <summary>
+/// What a device is told to do: pull its camera (source) and publish it as this stream name to the
+/// streamer's ingest address (target), with this publish token, which the agent puts in the
+/// target's query where the streamers' hooks read it.
+/// </summary>
+public sealed record Assignment(string Name, string Source, string Target, string Token);
+
+/// <summary>
+/// A device's life after its first hello: approval, rejection, revocation, binding to a camera (and
+/// so to a streamer), claiming by an end user, and the assignment the agent is sent. Every change
+/// drops the cached hook decisions, so the streamers see it at once on this instance.
+/// </summary>
+public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, StreamerStore streamers, RelayStore relays, RelayClient relay,
+    PortalSecrets secrets, PlayAuthorizer decisions, LoginThrottle throttle, Discovery.OnvifThroughAgent onvif, ILogger<DeviceLifecycle> log)
+{
+    public async Task<Device> SetStateAsync(string id, string state, string actor, CancellationToken ct)
+    {
+        var device = await devices.GetAsync(id).ConfigureAwait(false) ?? throw ApiException.NotFound("device");
+        await devices.SetStateAsync(id, state).ConfigureAwait(false);
+        decisions.Invalidate();
+        PortalLog.DeviceState(log, id, state, actor);
+        if (state == DeviceStates.Approved)
+        {
+            if (device.CameraId is { } cameraId)
+            {
+                await PlaceAsync(cameraId).ConfigureAwait(false);
+            }
+            await PushAssignmentAsync(id, ct).ConfigureAwait(false);
+        }
+        else if (device.State == DeviceStates.Approved || state == DeviceStates.Revoked)
+        {
+            await DisconnectAsync(device, ct).ConfigureAwait(false);
+        }
+        return (await devices.GetAsync(id).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Binds the device to a camera (not named BindAsync, which minimal APIs reserve for parameter binders).</summary>
+    public async Task<Device> BindCameraAsync(string id, string? cameraName, string actor, CancellationToken ct)
+    {
+        var device = await devices.GetAsync(id).ConfigureAwait(false) ?? throw ApiException.NotFound("device");
+        long? cameraId = null;
+        if (!string.IsNullOrEmpty(cameraName))
+        {
+            var camera = await cameras.GetAsync(cameraName).ConfigureAwait(false) ?? throw ApiException.BadRequest($"no camera '{cameraName}'");
+            var holder = await devices.BoundToAsync(camera.Id).ConfigureAwait(false);
+            if (holder is not null && holder.Id != id)
+            {
+                throw ApiException.Conflict($"camera '{cameraName}' is bound to device {holder.Id}");
+            }
+            cameraId = camera.Id;
+            if (device.Serial.Length > 0 && camera.AgentSerial != device.Serial)
+            {
+                camera.AgentSerial = device.Serial;
+                await cameras.UpdateAsync(camera).ConfigureAwait(false);
+            }
+            await PlaceAsync(camera.Id).ConfigureAwait(false);
+        }
+        await devices.SetCameraAsync(id, cameraId).ConfigureAwait(false);
+        decisions.Invalidate();
+        PortalLog.DeviceState(log, id, cameraName is { Length: > 0 } ? $"bound to {cameraName}" : "unbound", actor);
+        if (device.State == DeviceStates.Approved)
+        {
+            await PushAssignmentAsync(id, ct).ConfigureAwait(false);
+        }
+        return (await devices.GetAsync(id).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// An end user proves possession with the sticker's serial and PIN: the device that said hello
+    /// with that serial is approved, and a private camera owned by the user is made and bound to it.
+    /// Attempts are throttled like logins, so a PIN cannot be guessed by brute force.
+    /// </summary>
+    public async Task<Camera> ClaimAsync(Caller caller, string serial, string pin, string address, CancellationToken ct)
+    {
+        var key = "claim:" + serial;
+        if (throttle.RetryAfter(key, address) is > 0 and var wait)
+        {
+            throw new ApiException(StatusCodes.Status429TooManyRequests, $"too many wrong PINs; try again in {wait} s");
+        }
+        var pinHash = await devices.StickerPinHashAsync(serial).ConfigureAwait(false);
+        if (pinHash is null || !PasswordHasher.Verify(pin, pinHash))
+        {
+            throttle.Failed(key, address);
+            throw ApiException.Forbidden("wrong serial or PIN");
+        }
+        var device = (await devices.WithSerialAsync(serial).ConfigureAwait(false)).FirstOrDefault()
+            ?? throw ApiException.Conflict("this camera has not come online yet: power it on, wait a minute, and try again");
+        if (device.ClaimedBy is { } owner && owner != caller.UserId)
+        {
+            throw ApiException.Conflict("this camera is claimed by another account");
+        }
+        if (device.State is DeviceStates.Revoked or DeviceStates.Rejected)
+        {
+            throw ApiException.Conflict($"this camera was {device.State} by the operator");
+        }
+        throttle.Succeeded(key);
+        var camera = device.CameraId is { } cid ? await cameras.GetAsync(cid).ConfigureAwait(false) : null;
+        if (camera is null)
+        {
+            var name = CameraNameFor(serial);
+            camera = await cameras.CreateAsync(new Camera { Name = name, Title = $"{device.Model} {serial}".Trim(), AgentSerial = serial, OwnerId = caller.UserId })
+                .ConfigureAwait(false) ?? await cameras.GetAsync(name).ConfigureAwait(false) ?? throw ApiException.Conflict($"camera '{name}' exists");
+            if (camera.OwnerId != caller.UserId)
+            {
+                throw ApiException.Conflict($"camera '{name}' exists and belongs to someone else");
+            }
+        }
+        await devices.SetClaimedAsync(device.Id, caller.UserId).ConfigureAwait(false);
+        await devices.SetCameraAsync(device.Id, camera.Id).ConfigureAwait(false);
+        await PlaceAsync(camera.Id).ConfigureAwait(false);
+        await SetStateAsync(device.Id, DeviceStates.Approved, caller.User!.Login, ct).ConfigureAwait(false);
+        return (await cameras.GetAsync(camera.Id).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The assignment of an approved device bound to an enabled camera on a streamer, else null.</summary>
+    public async Task<Assignment?> AssignmentAsync(Device device)
+    {
+        if (device.State != DeviceStates.Approved || device.CameraId is not { } cameraId)
+        {
+            return null;
+        }
+        var camera = await cameras.GetAsync(cameraId).ConfigureAwait(false);
+        if (camera is not { Enabled: true, StreamerId: { } streamerId })
+        {
+            return null;
+        }
+        var streamer = await streamers.GetAsync(streamerId).ConfigureAwait(false);
+        if (streamer is null)
+        {
+            return null;
+        }
+        string? source = camera.StreamUrl;
+        if (Discovery.OnvifSource.Is(source))
+        {
+            // The agent links no XML: the camera is asked here, through a tunnel, for the RTSP address
+            // to pull. Unresolved, the assignment is withheld and asked again at the next hello or binding.
+            source = await onvif.ResolveSourceAsync(device.Id, camera.Name, source).ConfigureAwait(false);
+            if (source is null)
+            {
+                return null;
+            }
+        }
+        var token = PublishToken.For(secrets, device.Id, device.PublishGeneration);
+        var target = $"{streamer.IngestUrl.TrimEnd('/')}/{camera.Name}";
+        return new Assignment(camera.Name, source, target, token);
+    }
+
+    /// <summary>A camera without a streamer (or on one that is down) is put on the one with the most room.</summary>
+    public async Task PlaceAsync(long cameraId)
+    {
+        var camera = await cameras.GetAsync(cameraId).ConfigureAwait(false);
+        if (camera is null)
+        {
+            return;
+        }
+        var current = camera.StreamerId is { } sid ? await streamers.GetAsync(sid).ConfigureAwait(false) : null;
+        if (current is not null && current.Health != "down")
+        {
+            return;
+        }
+        var pick = await streamers.PickAsync(current?.Id).ConfigureAwait(false);
+        if (pick is not null)
+        {
+            camera.StreamerId = pick.Id;
+            await cameras.UpdateAsync(camera).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends the device its assignment through the relay that holds it; a device not online gets it with its next hello.</summary>
+    public async Task PushAssignmentAsync(string id, CancellationToken ct)
+    {
+        var device = await devices.GetAsync(id).ConfigureAwait(false);
+        if (device is not { Connected: true, RelayNode: { } nodeId } || await relays.GetAsync(nodeId).ConfigureAwait(false) is not { ApiUrl.Length: > 0 } node)
+        {
+            return;
+        }
+        var assignment = await AssignmentAsync(device).ConfigureAwait(false);
+        var args = assignment is null ? "null" : JsonSerializer.Serialize(assignment, PortalJsonContext.Default.Assignment);
+        var command = $"{{\"name\":\"{(assignment is null ? "unassign" : "assign")}\",\"args\":{args},\"timeout_ms\":5000}}";
+        try
+        {
+            var (status, answer) = await relay.CommandAsync(node, id, command, ct).ConfigureAwait(false);
+            if (status != StatusCodes.Status200OK)
+            {
+                PortalLog.RelayCommandFailed(log, nodeId, id, $"{status}: {Truncate(answer)}");
+            }
+        }
+        catch (HttpRequestException e)
+        {
+            PortalLog.RelayCommandFailed(log, nodeId, id, e.Message);
+        }
+    }
+
+    private async Task DisconnectAsync(Device device, CancellationToken ct)
+    {
+        if (device.RelayNode is not { } nodeId || await relays.GetAsync(nodeId).ConfigureAwait(false) is not { ApiUrl.Length: > 0 } node)
+        {
+            return;
+        }
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Delete, $"{node.ApiUrl.TrimEnd('/')}/v1/sessions/{Uri.EscapeDataString(device.Id)}");
+            request.Headers.Authorization = new("Bearer", node.ApiToken);
+            await relay.SendAsync(request, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            PortalLog.RelayCommandFailed(log, nodeId, device.Id, e.Message);
+        }
+    }
+
+    /// <summary>"cam-" and the serial, lowercased, with anything a camera name may not hold turned into '-'.</summary>
+    public static string CameraNameFor(string serial)
+    {
+        var sb = new StringBuilder("cam-");
+        foreach (var ch in serial.ToLowerInvariant())
+        {
+            sb.Append(char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' ? ch : '-');
+        }
+        return sb.Length > 64 ? sb.ToString(0, 64) : sb.ToString();
+    }
+
+    private static string Truncate(string s) => s.Length > 200 ? s[..200] : s;
+}

@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Vigil.Portal.Auth;
+using Vigil.Portal.Data;
+using Vigil.Relay;
+using Node = Vigil.Relay.RelayNode;
+using RelayNode = Vigil.Portal.Data.RelayNode;
+
+namespace Vigil.Portal.Relays;
+
+/// <summary>
+/// The single-server default: a relay node inside the portal's process, so that one command runs
+/// everything. It is a real vigil-relay node (the same code, its own Kestrel listener for agents and
+/// its node API on loopback), registered in the portal as "embedded" at each start, reporting to the
+/// portal over loopback like any other node. Its static key and API token live in the data directory.
+/// </summary>
+public sealed class EmbeddedRelay(PortalOptions options, RelayStore relays, PortalSecrets secrets, IServer server, IHostApplicationLifetime lifetime,
+    ILogger<EmbeddedRelay> log) : IHostedService
+{
+    public const string NodeId = "embedded";
+    private WebApplication? _relay;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The portal's own address is known only once its server listens.
+        lifetime.ApplicationStarted.Register(() => _ = StartRelayAsync());
+        return Task.CompletedTask;
+    }
+
+    private async Task StartRelayAsync()
+    {
+        try
+        {
+            var dir = options.DataDir;
+            Directory.CreateDirectory(dir);
+            var apiListen = options.EmbeddedRelayApi;
+            var apiTokenFile = Path.Combine(dir, "relay-api.token");
+            var portalUrl = LoopbackUrl(server.Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            var nodeToken = Secrets.NewToken("vr_");
+            // The node's API token: made by the relay on its first start, read here to register it.
+            var relayArgs = new[]
+            {
+                "--node-id", NodeId, "--listen", options.EmbeddedRelay, "--api-listen", apiListen,
+                "--key-file", Path.Combine(dir, "relay.key"), "--api-token-file", apiTokenFile,
+                "--portal-url", portalUrl, "--PortalToken", nodeToken,
+                "--tunnel-key", Convert.ToBase64String(secrets.TunnelPublicKey),
+            };
+            _relay = RelayProgram.Build(relayArgs);
+            var apiToken = (await File.ReadAllTextAsync(apiTokenFile).ConfigureAwait(false)).Trim();
+            var node = _relay.Services.GetRequiredService<Node>();
+            await relays.UpsertAsync(new RelayNode
+            {
+                NodeId = NodeId,
+                Endpoints = options.EmbeddedRelay,
+                PublicKey = Convert.ToBase64String(node.StaticKey.PublicKey),
+                ApiUrl = $"http://{apiListen}",
+                ApiToken = apiToken,
+                PortalTokenHash = Secrets.HashToken(nodeToken),
+            }).ConfigureAwait(false);
+            await _relay.StartAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            PortalLog.EmbeddedRelayFailed(log, e.Message);
+            lifetime.StopApplication();
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_relay is not null)
+        {
+            await _relay.StopAsync(cancellationToken).ConfigureAwait(false);
+            await _relay.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The portal's listening address as the node dials it: a wildcard host becomes loopback.</summary>
+    private static string LoopbackUrl(string address) =>
+        address.Replace("://0.0.0.0:", "://127.0.0.1:", StringComparison.Ordinal)
+               .Replace("://[::]:", "://127.0.0.1:", StringComparison.Ordinal)
+               .Replace("://+:", "://127.0.0.1:", StringComparison.Ordinal)
+               .Replace("://*:", "://127.0.0.1:", StringComparison.Ordinal);
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Vigil.LoadTool;
+using Vigil.Relay.Tests;
+
+namespace Vigil.Firmware.Tests;
+
+/// <summary>What the firmware tests share: preconditions, the package under test, configs, the relay's view.</summary>
+internal static class FirmwareEnv
+{
+    public const UnixFileMode Mode755 = (UnixFileMode)0b111_101_101;
+    public const UnixFileMode Mode555 = (UnixFileMode)0b101_101_101;
+
+    /// <summary>These tests run the NativeAOT binary (what cameras get) as root (chroot, mounts, other users).</summary>
+    public static void RequireAotAgentAndRoot()
+    {
+        if (!TestEnv.AgentIsAot)
+        {
+            Assert.Ignore("needs the NativeAOT agent (./build.sh test publishes it)");
+        }
+        if (Environment.UserName != "root")
+        {
+            Assert.Ignore("needs root: chroot, mounts and running as another user");
+        }
+    }
+
+    /// <summary>The installer's package: VIGIL_AGENT_PACKAGE (set by ./build.sh test), else the newest linux-x64 one in artifacts/packages.</summary>
+    public static string Package
+    {
+        get
+        {
+            var set = Environment.GetEnvironmentVariable("VIGIL_AGENT_PACKAGE");
+            if (!string.IsNullOrEmpty(set) && File.Exists(set))
+            {
+                return set;
+            }
+            var dir = Path.Combine(TestEnv.Root, "artifacts", "packages");
+            var newest = Directory.Exists(dir)
+                ? Directory.GetFiles(dir, "vigil-agent-*-linux-x64.tar.gz").OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault()
+                : null;
+            if (newest is null)
+            {
+                Assert.Fail("no package: run ./build.sh test (or ./build.sh package-agent)");
+            }
+            return newest!;
+        }
+    }
+
+    /// <summary>The build program as build.sh runs it (./build.sh builds it there first).</summary>
+    public static string BuildTool
+    {
+        get
+        {
+            var dll = Path.Combine(TestEnv.Root, "artifacts", "build-tool", "Vigil.Build.dll");
+            if (!File.Exists(dll))
+            {
+                Assert.Fail($"{dll} is missing: run the tests through ./build.sh test");
+            }
+            return dll;
+        }
+    }
+
+    public static string Config(RelayProcess relay, string stateDir, string serial, string extra = "") =>
+        $"relay = {relay.AgentEndPoint}\nrelay_key = {Convert.ToBase64String(relay.PublicKey)}\nstate_dir = {stateDir}\nserial = {serial}\n{extra}";
+
+    /// <summary>Waits until the relay lists a session with this serial; returns its session id, or null.</summary>
+    public static async Task<string?> SessionOf(RelayProcess relay, string serial, TimeSpan? timeout = null)
+    {
+        string? session = null;
+        await TestEnv.WaitUntil(async () => (session = await CurrentSession(relay, serial)) is not null, timeout ?? TimeSpan.FromSeconds(20));
+        return session;
+    }
+
+    public static async Task<string?> CurrentSession(RelayProcess relay, string serial)
+    {
+        using var sessions = JsonDocument.Parse(await relay.Api.GetStringAsync("/v1/sessions"));
+        return sessions.RootElement.EnumerateArray()
+            .Where(s => s.GetProperty("serial").GetString() == serial)
+            .Select(s => s.GetProperty("session_id").GetString())
+            .FirstOrDefault();
+    }
+
+    /// <summary>Starts the agent binary through a wrapper command (prlimit, setpriv, unshare...), which must exec it.</summary>
+    public static AgentProcess Start(string dir, string config, string[] wrapper, Dictionary<string, string>? environment = null, string? binary = null)
+    {
+        binary ??= TestEnv.Agent;
+        var configPath = Path.Combine(dir, "agent.conf");
+        File.WriteAllText(configPath, config);
+        var psi = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : binary);
+        foreach (var a in wrapper.Skip(1).Concat(wrapper.Length > 0 ? [binary] : []).Concat(["run", "--config", configPath]))
+        {
+            psi.ArgumentList.Add(a);
+        }
+        foreach (var (k, v) in environment ?? [])
+        {
+            psi.Environment[k] = v;
+        }
+        return AgentProcess.Launch(psi, Path.Combine(dir, "state"), configPath);
+    }
+
+    /// <summary>A temporary directory other users can enter (the default is 0700).</summary>
+    public static string OpenTempDir()
+    {
+        var dir = TestEnv.TempDir();
+        File.SetUnixFileMode(dir, Mode755);
+        return dir;
+    }
+}

@@ -1,0 +1,107 @@
+using Vigil.Relay.Tests;
+
+namespace Vigil.Firmware.Tests;
+
+/// <summary>
+/// A root filesystem for chroot that looks like camera firmware: the C library and loader the
+/// agent needs, and optionally busybox-static as /bin/sh with its applets and a busybox-style
+/// /etc/init.d/rcS. Nothing else: no libssl, libcrypto, libicu or libstdc++, no /proc.
+/// </summary>
+internal sealed class MinimalRoot
+{
+    private MinimalRoot(string path) => Path = path;
+
+    public string Path { get; }
+
+    /// <summary>The libraries that must never be in a root the agent is tested in.</summary>
+    public const string AbsentLibraries = "libssl|libcrypto|libicu|libstdc";
+
+    public static MinimalRoot Create(bool busybox)
+    {
+        var root = new MinimalRoot(TestEnv.TempDir());
+        // The temporary directory is 0700; a root that processes of other users can use is 0755.
+        File.SetUnixFileMode(root.Path, (UnixFileMode)0b111_101_101);
+        foreach (var lib in NeededLibraries(TestEnv.Agent))
+        {
+            root.CopyIn(new FileInfo(lib).ResolveLinkTarget(true)?.FullName ?? lib, lib);
+        }
+        foreach (var dir in new[] { "etc", "tmp", "var/run", "var/log", "var/lib", "dev" })
+        {
+            Directory.CreateDirectory(root.Combine(dir));
+        }
+        File.SetUnixFileMode(root.Combine("tmp"), (UnixFileMode)0b111_111_111 | UnixFileMode.StickyBit);
+        if (busybox)
+        {
+            root.InstallBusybox();
+        }
+        return root;
+    }
+
+    public string Combine(string path) => System.IO.Path.Combine(Path, path.TrimStart('/'));
+
+    public void CopyIn(string source, string path, UnixFileMode? mode = null)
+    {
+        var target = Combine(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+        File.Copy(source, target, overwrite: true);
+        if (mode is { } m)
+        {
+            File.SetUnixFileMode(target, m);
+        }
+    }
+
+    public void Write(string path, string text, UnixFileMode? mode = null)
+    {
+        var target = Combine(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+        File.WriteAllText(target, text);
+        if (mode is { } m)
+        {
+            File.SetUnixFileMode(target, m);
+        }
+    }
+
+    /// <summary>The file names anywhere in the root, to assert what is not there.</summary>
+    public List<string> FileNames() =>
+        [.. Directory.GetFiles(Path, "*", SearchOption.AllDirectories).Select(f => System.IO.Path.GetFileName(f))];
+
+    /// <summary>Runs a command inside the root with a clean environment; returns its exit code and output.</summary>
+    public (int Code, string Output) Run(TimeSpan timeout, params string[] command) => Processes.Run(timeout, "chroot", [Path, .. command], CleanEnvironment);
+
+    public static readonly Dictionary<string, string> CleanEnvironment = new() { ["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin" };
+
+    /// <summary>
+    /// busybox-static as /bin/busybox, a link for each applet where busybox --list-full puts it,
+    /// /dev/null, and an rcS that starts /etc/init.d/S??* as camera firmware does.
+    /// </summary>
+    private void InstallBusybox()
+    {
+        CopyIn("/bin/busybox", "/bin/busybox", (UnixFileMode)0b111_101_101);
+        var (_, list) = Processes.Run(TimeSpan.FromSeconds(10), "/bin/busybox", ["--list-full"]);
+        foreach (var applet in list.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var link = Combine(applet);
+            if (!File.Exists(link))
+            {
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(link)!);
+                File.CreateSymbolicLink(link, "/bin/busybox");
+            }
+        }
+        var (code, output) = Processes.Run(TimeSpan.FromSeconds(10), "mknod", ["-m", "666", Combine("/dev/null"), "c", "1", "3"]);
+        Assert.That(code, Is.EqualTo(0), output);
+        Write("/etc/init.d/rcS", "#!/bin/sh\n# busybox init runs this at boot: the S??* scripts in order.\nfor s in /etc/init.d/S??*; do\n  [ -x \"$s\" ] && \"$s\" start\ndone\n",
+            (UnixFileMode)0b111_101_101);
+    }
+
+    /// <summary>The shared objects the binary loads, as ldd resolves them on this machine.</summary>
+    private static List<string> NeededLibraries(string binary)
+    {
+        var (_, output) = Processes.Run(TimeSpan.FromSeconds(10), "ldd", [binary]);
+        var libs = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split(' ').FirstOrDefault(w => w.StartsWith('/')))
+            .OfType<string>()
+            .ToList();
+        Assert.That(libs, Has.Some.Contains("libc.so"), output);
+        return libs;
+    }
+}

@@ -1,0 +1,252 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Xml;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Vigil.Scan.CameraSim;
+
+/// <summary>
+/// The HTTP side of the simulated devices: the ONVIF SOAP services and the UPnP description. One
+/// Kestrel serves every device of the namespace; the local address a request came in on says
+/// which device it is for, as if each camera ran its own web server.
+/// </summary>
+public sealed class SimHttpServer : IAsyncDisposable
+{
+    private const string Realm = "Login to camsim";
+    private readonly SimConfig _config;
+    private readonly Templates _templates;
+    private readonly WebApplication _app;
+    private readonly string _nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    private SimHttpServer(SimConfig config, WebApplication app)
+    {
+        _config = config;
+        _templates = new Templates(config.DataDir);
+        _app = app;
+        _app.Run(HandleAsync);
+    }
+
+    /// <summary>Requests received: operation ("GetProfiles") and body, for tests that check what was asked and how.</summary>
+    public List<(string Operation, string Body, string? Authorization)> Requests { get; } = [];
+
+    /// <summary>Listens on the given endpoints (port 0 picks one; see <see cref="Ports"/>).</summary>
+    public static async Task<SimHttpServer> StartAsync(SimConfig config, IEnumerable<IPEndPoint> listen)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            foreach (var e in listen)
+            {
+                k.Listen(e);
+            }
+        });
+        var server = new SimHttpServer(config, builder.Build());
+        await server._app.StartAsync();
+        return server;
+    }
+
+    public IEnumerable<int> Ports => _app.Urls.Select(u => new Uri(u.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port);
+
+    private SimDevice? DeviceAt(IPAddress? local)
+    {
+        if (local is null)
+        {
+            return null;
+        }
+        local = local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local;
+        return _config.Devices.FirstOrDefault(d => d.Addresses.Any(a => a.Equals(local)))
+            ?? (_config.Devices.Count == 1 ? _config.Devices[0] : null);
+    }
+
+    private async Task HandleAsync(HttpContext ctx)
+    {
+        var device = DeviceAt(ctx.Connection.LocalIpAddress);
+        if (device is null)
+        {
+            ctx.Response.StatusCode = 404;
+            return;
+        }
+        if (ctx.Request.Method == "GET" && ctx.Request.Path == "/upnp/description.xml" && device.Ssdp is { } upnp)
+        {
+            ctx.Response.ContentType = "text/xml";
+            await ctx.Response.WriteAsync(_templates.Shape("upnp-description.xml", ("HOST", device.Address), ("NAME", upnp.Model + " " + upnp.Serial), ("MANUFACTURER", upnp.Manufacturer), ("MODEL", upnp.Model), ("SERIAL", upnp.Serial), ("UUID", SsdpResponder.Uuid(device))));
+            return;
+        }
+        if (ctx.Request.Method != "POST" || device.Onvif is not { } onvif || ctx.Connection.LocalPort != onvif.Port && _config.Devices.Count > 1)
+        {
+            ctx.Response.StatusCode = 404;
+            return;
+        }
+        using var body = new MemoryStream();
+        await ctx.Request.Body.CopyToAsync(body);
+        var request = body.ToArray();
+        var (ns, operation) = Operation(request);
+        lock (Requests)
+        {
+            Requests.Add((operation, Encoding.UTF8.GetString(request), ctx.Request.Headers.Authorization.ToString()));
+        }
+        var deviceNow = DateTime.UtcNow.AddSeconds(onvif.ClockSkewSeconds);
+        if (operation == "GetSystemDateAndTime")
+        {
+            await Soap(ctx, 200, _templates.SystemDateAndTime(onvif.Flavour, deviceNow));
+            return;
+        }
+        if (!(onvif.AnonymousInfo && operation == "GetDeviceInformation") && !await AuthorizedAsync(ctx, onvif, request, deviceNow))
+        {
+            return;
+        }
+        if (operation == "GetDeviceInformation" && onvif.Http != "normal")
+        {
+            await HostileAsync(ctx, onvif.Http);
+            return;
+        }
+        var host = ctx.Request.Host.ToString();
+        var id = onvif.Identity;
+        var deviceHost = IPAddress.Parse(device.Address).AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{device.Address}]" : device.Address;
+        var media2Service = onvif.Flavour == "media2"
+            ? $"<tds:Service><tds:Namespace>http://www.onvif.org/ver20/media/wsdl</tds:Namespace><tds:XAddr>http://{deviceHost}/onvif/Media2</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>"
+            : "";
+        var media2 = ns == "http://www.onvif.org/ver20/media/wsdl";
+        var token = Text(request, "ProfileToken") ?? "";
+        string? answer = operation switch
+        {
+            "GetDeviceInformation" => _templates.Shape("GetDeviceInformationResponse.xml", ("MANUFACTURER", Escape(id.Manufacturer)), ("MODEL", Escape(id.Model)), ("FIRMWARE", Escape(id.Firmware)), ("SERIAL", Escape(id.Serial)), ("HARDWARE", "1.0")),
+            "GetServices" when onvif.Flavour != "old" => _templates.Shape("GetServicesResponse.xml", ("DEVICE_HOST", deviceHost), ("MEDIA2_SERVICE", media2Service)),
+            "GetCapabilities" => _templates.Shape("GetCapabilitiesResponse.xml", ("DEVICE_HOST", deviceHost)),
+            "GetProfiles" when media2 => _templates.Shape("Media2-GetProfilesResponse.xml"),
+            "GetProfiles" when onvif.Flavour == "hik" => _templates.Capture("hik-GetProfilesResponse-invalid-encoder.xml"),
+            "GetProfiles" => _templates.Shape("GetProfilesResponse.xml"),
+            "GetStreamUri" => _templates.Shape(media2 ? "Media2-GetStreamUriResponse.xml" : "GetStreamUriResponse.xml", ("URI", $"rtsp://{Host(host)}:554/stream/{token}")),
+            "GetSnapshotUri" => _templates.Shape(media2 ? "Media2-GetSnapshotUriResponse.xml" : "GetSnapshotUriResponse.xml", ("URI", $"http://{host}/snapshot/{token}.jpg")),
+            _ => null,
+        };
+        if (answer is null)
+        {
+            await Soap(ctx, 400, """<?xml version="1.0" encoding="UTF-8"?><env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope" xmlns:ter="http://www.onvif.org/ver10/error"><env:Body><env:Fault><env:Code><env:Value>env:Receiver</env:Value><env:Subcode><env:Value>ter:ActionNotSupported</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en">Optional Action Not Implemented</env:Text></env:Reason></env:Fault></env:Body></env:Envelope>""");
+            return;
+        }
+        await Soap(ctx, 200, answer);
+    }
+
+    private async Task<bool> AuthorizedAsync(HttpContext ctx, SimOnvif onvif, byte[] request, DateTime deviceNow)
+    {
+        switch (onvif.Auth)
+        {
+            case "none":
+                return true;
+            case "wsse":
+                if (SoapAuth.CheckUsernameToken(request, onvif.User!, onvif.Password!, deviceNow, out var why))
+                {
+                    return true;
+                }
+                Console.Error.WriteLine($"camsim: {ctx.Connection.LocalIpAddress} refused a UsernameToken: {why}");
+                await Soap(ctx, 400, _templates.Shape("Fault-NotAuthorized.xml"));
+                return false;
+            case "digest":
+                if (SoapAuth.CheckDigest(ctx.Request.Headers.Authorization, "POST", onvif.User!, onvif.Password!, Realm, _nonce))
+                {
+                    return true;
+                }
+                ctx.Response.StatusCode = 401;
+                ctx.Response.Headers.WWWAuthenticate = $"Digest realm=\"{Realm}\", qop=\"auth\", nonce=\"{_nonce}\", opaque=\"5ccc069c403ebaf9f0171e9517f40e41\", algorithm=MD5";
+                return false;
+            default:
+                throw new InvalidOperationException($"unknown auth {onvif.Auth}");
+        }
+    }
+
+    /// <summary>Answers a device information request the way a broken or hostile device would.</summary>
+    private static async Task HostileAsync(HttpContext ctx, string mode)
+    {
+        ctx.Response.ContentType = "application/soap+xml; charset=utf-8";
+        switch (mode)
+        {
+            case "huge":
+                // 10 MB, streamed without a Content-Length: the client must stop at its cap.
+                var chunk = Encoding.ASCII.GetBytes(new string('A', 64 * 1024));
+                await ctx.Response.WriteAsync("<?xml version=\"1.0\"?><s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body><x>");
+                for (var i = 0; i < 160 && !ctx.RequestAborted.IsCancellationRequested; i++)
+                {
+                    await ctx.Response.Body.WriteAsync(chunk, ctx.RequestAborted);
+                }
+                break;
+            case "dtd":
+                await ctx.Response.WriteAsync("<?xml version=\"1.0\"?><!DOCTYPE s:Envelope [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:tds=\"http://www.onvif.org/ver10/device/wsdl\"><s:Body><tds:GetDeviceInformationResponse><tds:Manufacturer>&xxe;</tds:Manufacturer></tds:GetDeviceInformationResponse></s:Body></s:Envelope>");
+                break;
+            case "truncated":
+                await ctx.Response.WriteAsync("<?xml version=\"1.0\"?><s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:tds=\"http://www.onvif.org/ver10/device/wsdl\"><s:Body><tds:GetDeviceInformationResponse><tds:Manufacturer>Trunc");
+                break;
+            case "slow":
+                // A byte now and then: never finished, never idle long enough to look dead.
+                await ctx.Response.WriteAsync("<?xml version=\"1.0\"?>");
+                for (var i = 0; i < 600 && !ctx.RequestAborted.IsCancellationRequested; i++)
+                {
+                    await Task.Delay(100, ctx.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                    await ctx.Response.WriteAsync(" ", ctx.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+                break;
+        }
+    }
+
+    private static string Escape(string text) => System.Security.SecurityElement.Escape(text);
+
+    private static string Host(string hostAndPort) =>
+        hostAndPort.StartsWith('[') ? hostAndPort[..(hostAndPort.IndexOf(']', StringComparison.Ordinal) + 1)] : hostAndPort.Split(':')[0];
+
+    private static async Task Soap(HttpContext ctx, int status, string xml)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "application/soap+xml; charset=utf-8";
+        await ctx.Response.WriteAsync(xml);
+    }
+
+    /// <summary>The namespace and name of the first element in the SOAP body.</summary>
+    private static (string Namespace, string Name) Operation(byte[] request)
+    {
+        try
+        {
+            using var r = XmlReader.Create(new MemoryStream(request), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
+            var inBody = false;
+            while (r.Read())
+            {
+                if (r.NodeType != XmlNodeType.Element)
+                {
+                    continue;
+                }
+                if (inBody)
+                {
+                    return (r.NamespaceURI, r.LocalName);
+                }
+                inBody = r.LocalName == "Body";
+            }
+        }
+        catch (XmlException)
+        {
+        }
+        return ("", "");
+    }
+
+    private static string? Text(byte[] request, string element)
+    {
+        using var r = XmlReader.Create(new MemoryStream(request), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
+        while (r.Read())
+        {
+            if (r.NodeType == XmlNodeType.Element && r.LocalName == element)
+            {
+                return r.ReadElementContentAsString();
+            }
+        }
+        return null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
