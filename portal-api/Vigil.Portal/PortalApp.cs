@@ -69,7 +69,11 @@ public static class PortalApp
         builder.Services.AddSingleton<Discovery.ScanImport>();
         builder.Services.AddSingleton<Discovery.AgentTunnel>();
         builder.Services.AddSingleton<Discovery.OnvifThroughAgent>();
-        builder.Services.AddHttpClient<RelayClient>(c => c.Timeout = TimeSpan.FromSeconds(70));
+        builder.Services.AddHttpClient<RelayClient>(c =>
+        {
+            c.Timeout = TimeSpan.FromSeconds(70);
+            c.MaxResponseContentBufferSize = RelayClient.MaxAnswerBytes;
+        });
         builder.Services.AddHttpClient<ExternalLogin>(c => c.Timeout = ExternalLogin.Timeout + TimeSpan.FromSeconds(1));
         builder.Services.AddHttpClient(Streamers.StreamerHealth.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(3));
         builder.Services.AddHostedService<Streamers.StreamerHealth>();

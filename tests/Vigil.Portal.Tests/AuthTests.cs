@@ -128,7 +128,7 @@ public sealed class AuthTests(string database)
     }
 
     [Test]
-    public void TheProductionKdfCostIsSlowAndVerifies()
+    public void TheProductionKdfCostIsTheDefaultSaltedAndVerifies()
     {
         var hasher = new Auth.PasswordHasher();
         var started = System.Diagnostics.Stopwatch.StartNew();

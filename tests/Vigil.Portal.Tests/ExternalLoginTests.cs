@@ -104,6 +104,10 @@ public sealed class ExternalLoginTests(string database)
         // The first admin is not known to billing (404): its local password decides.
         var admin = await _portal.AdminAsync();
         Assert.That((await admin.GetAsync("/api/v1/auth/whoami")).Status, Is.EqualTo(HttpStatusCode.OK));
+        lock (_asked)
+        {
+            Assert.That(_asked, Does.Contain("admin:127.0.0.1"), "the backend was asked first");
+        }
         using var anon = _portal.Anonymous();
         Assert.That((await anon.PostJsonAsync("/api/v1/auth/login", new { login = "nobody-anywhere", password = "whatever-123" })).Status, Is.EqualTo(HttpStatusCode.Unauthorized));
     }

@@ -41,25 +41,19 @@ public sealed class RelayCommandTests(string database)
         Assert.That(portal.Log.Text, Does.Not.Contain(apiToken), "the node's API token is never logged");
     }
 
-    /// <summary>The NativeAOT agent that `./build.sh test` publishes; the JIT build only outside CI.</summary>
+    /// <summary>The NativeAOT agent that `./build.sh test` publishes (these suites have no JIT build to fall back on).</summary>
     internal static string AgentBinary()
     {
-        var aot = Environment.GetEnvironmentVariable("VIGIL_AGENT_AOT");
-        if (!string.IsNullOrEmpty(aot) && File.Exists(aot))
-        {
-            return aot;
-        }
         var root = AppContext.BaseDirectory;
         while (root is not null && !File.Exists(Path.Combine(root, "Agent.sln")))
         {
             root = Path.GetDirectoryName(root);
         }
-        var published = Path.Combine(root ?? "", "artifacts", "agent", "linux-x64", "vigil-agent");
-        if (File.Exists(published))
+        var agent = AgentProcess.Locate(root ?? "", jitFallback: "");
+        if (agent.Length == 0)
         {
-            return published;
+            Assert.Fail("the NativeAOT agent is needed: run ./build.sh publish-agent (./build.sh test does)");
         }
-        Assert.Fail("the NativeAOT agent is needed: run ./build.sh publish-agent (./build.sh test does)");
-        return "";
+        return agent;
     }
 }

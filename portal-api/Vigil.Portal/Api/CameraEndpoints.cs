@@ -23,7 +23,7 @@ internal static class CameraEndpoints
             return Results.Json(list, PortalJsonContext.Default.IReadOnlyListCamera);
         });
         api.MapGet("/cameras/{name}", async (HttpContext ctx, string name, CameraStore cameras, CameraAccess access) =>
-            Results.Json(await VisibleAsync(ctx, name, cameras, access), PortalJsonContext.Default.Camera));
+            Results.Json((await VisibleAsync(ctx, name, cameras, access)).Camera, PortalJsonContext.Default.Camera));
         api.MapPost("/cameras", CreateAsync);
         api.MapPatch("/cameras/{name}", UpdateAsync);
         api.MapDelete("/cameras/{name}", async (HttpContext ctx, string name, CameraStore cameras, Hooks.PlayAuthorizer decisions) =>
@@ -36,15 +36,19 @@ internal static class CameraEndpoints
         });
     }
 
-    /// <summary>The camera if the caller may see it; a camera the caller may not see is "not found", not "forbidden".</summary>
-    public static async Task<Camera> VisibleAsync(HttpContext ctx, string name, CameraStore cameras, CameraAccess access)
+    /// <summary>
+    /// The camera and the caller's rights on it, if the caller may see it; a camera the caller may
+    /// not see is "not found", not "forbidden".
+    /// </summary>
+    public static async Task<(Camera Camera, CameraRights Rights)> VisibleAsync(HttpContext ctx, string name, CameraStore cameras, CameraAccess access)
     {
         var camera = await cameras.GetAsync(name).ConfigureAwait(false);
-        if (camera is null || !(await access.RightsAsync(Caller.Of(ctx), camera).ConfigureAwait(false)).View)
+        var rights = camera is null ? CameraRights.None : await access.RightsAsync(Caller.Of(ctx), camera).ConfigureAwait(false);
+        if (camera is null || !rights.View)
         {
             throw Caller.Of(ctx).IsAuthenticated || camera is null ? ApiException.NotFound("camera") : ApiException.Unauthorized();
         }
-        return camera;
+        return (camera, rights);
     }
 
     private static async Task<IResult> CreateAsync(HttpContext ctx, CameraStore cameras, UserStore users, StreamerStore streamers)
@@ -62,8 +66,8 @@ internal static class CameraEndpoints
         StreamerStore streamers, Hooks.PlayAuthorizer decisions)
     {
         var caller = Caller.Of(ctx);
-        var camera = await VisibleAsync(ctx, name, cameras, access).ConfigureAwait(false);
-        if (!(await access.RightsAsync(caller, camera).ConfigureAwait(false)).Manage)
+        var (camera, rights) = await VisibleAsync(ctx, name, cameras, access).ConfigureAwait(false);
+        if (!rights.Manage)
         {
             throw ApiException.Forbidden("you may not change this camera");
         }

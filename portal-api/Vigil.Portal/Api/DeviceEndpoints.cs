@@ -71,11 +71,8 @@ internal static class DeviceEndpoints
             Check.Throw(string.IsNullOrEmpty(body.Name) ? "name is required" : null, Check.LengthError("name", body.Name, 64),
                 body.TimeoutMs is < 1 or > 60_000 ? "timeout_ms must be 1 to 60,000" : null);
             var device = await devices.GetAsync(id) ?? throw ApiException.NotFound("device");
-            var node = device is { Connected: true, RelayNode: { } n } ? await relays.GetAsync(n) : null;
-            if (node is null || node.ApiUrl.Length == 0)
-            {
-                throw ApiException.Conflict("the device is not connected to any known relay");
-            }
+            var node = (device.Connected ? await relays.ReachableAsync(device.RelayNode) : null)
+                ?? throw ApiException.Conflict("the device is not connected to any known relay");
             var (status, answer) = await client.CommandAsync(node, id, JsonSerializer.Serialize(body, PortalJsonContext.Default.CommandInput), ctx.RequestAborted);
             return Results.Text(answer, "application/json", statusCode: status);
         });

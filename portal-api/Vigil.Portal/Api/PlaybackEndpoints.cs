@@ -22,13 +22,12 @@ internal static class PlaybackEndpoints
         PortalSecrets secrets, PortalOptions options)
     {
         var caller = Caller.Of(ctx);
-        var camera = await CameraEndpoints.VisibleAsync(ctx, name, cameras, access).ConfigureAwait(false);
+        var (camera, rights) = await CameraEndpoints.VisibleAsync(ctx, name, cameras, access).ConfigureAwait(false);
         var streamer = camera.StreamerId is { } id ? await streamers.GetAsync(id).ConfigureAwait(false) : null;
         if (streamer is null)
         {
             throw ApiException.Conflict("the camera is not placed on a streamer yet");
         }
-        var rights = await access.RightsAsync(caller, camera).ConfigureAwait(false);
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var expires = now + options.PlaybackTokenSeconds;
         var window = ArchiveWindow(ctx, camera, rights, now, expires);

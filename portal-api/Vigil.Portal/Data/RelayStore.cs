@@ -9,6 +9,10 @@ public sealed class RelayStore(Database db)
 
     public Task<RelayNode?> GetAsync(string nodeId) => db.QuerySingleOrDefaultAsync<RelayNode>($"{Select} WHERE node_id = @nodeId", new { nodeId });
 
+    /// <summary>The node, when it is known and has an API address the portal can call.</summary>
+    public async Task<RelayNode?> ReachableAsync(string? nodeId) =>
+        nodeId is null ? null : await GetAsync(nodeId).ConfigureAwait(false) is { ApiUrl.Length: > 0 } node ? node : null;
+
     public Task<RelayNode?> ByTokenHashAsync(string hash) => db.QuerySingleOrDefaultAsync<RelayNode>($"{Select} WHERE portal_token_hash = @hash", new { hash });
 
     public Task<int> UpsertAsync(RelayNode n) => db.ExecuteAsync("""

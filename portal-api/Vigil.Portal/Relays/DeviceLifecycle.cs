@@ -180,42 +180,33 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
     public async Task PushAssignmentAsync(string id, CancellationToken ct)
     {
         var device = await devices.GetAsync(id).ConfigureAwait(false);
-        if (device is not { Connected: true, RelayNode: { } nodeId } || await relays.GetAsync(nodeId).ConfigureAwait(false) is not { ApiUrl.Length: > 0 } node)
+        if (device is not { Connected: true } || await relays.ReachableAsync(device.RelayNode).ConfigureAwait(false) is not { } node)
         {
             return;
         }
         var assignment = await AssignmentAsync(device).ConfigureAwait(false);
         var args = assignment is null ? "null" : JsonSerializer.Serialize(assignment, PortalJsonContext.Default.Assignment);
         var command = $"{{\"name\":\"{(assignment is null ? "unassign" : "assign")}\",\"args\":{args},\"timeout_ms\":5000}}";
-        try
+        var (status, answer) = await relay.CommandAsync(node, id, command, ct).ConfigureAwait(false);
+        if (status != StatusCodes.Status200OK)
         {
-            var (status, answer) = await relay.CommandAsync(node, id, command, ct).ConfigureAwait(false);
-            if (status != StatusCodes.Status200OK)
-            {
-                PortalLog.RelayCommandFailed(log, nodeId, id, $"{status}: {Truncate(answer)}");
-            }
-        }
-        catch (HttpRequestException e)
-        {
-            PortalLog.RelayCommandFailed(log, nodeId, id, e.Message);
+            PortalLog.RelayCommandFailed(log, node.NodeId, id, $"{status}: {Truncate(answer)}");
         }
     }
 
     private async Task DisconnectAsync(Device device, CancellationToken ct)
     {
-        if (device.RelayNode is not { } nodeId || await relays.GetAsync(nodeId).ConfigureAwait(false) is not { ApiUrl.Length: > 0 } node)
+        if (await relays.ReachableAsync(device.RelayNode).ConfigureAwait(false) is not { } node)
         {
             return;
         }
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Delete, $"{node.ApiUrl.TrimEnd('/')}/v1/sessions/{Uri.EscapeDataString(device.Id)}");
-            request.Headers.Authorization = new("Bearer", node.ApiToken);
-            await relay.SendAsync(request, ct).ConfigureAwait(false);
+            await relay.DisconnectAsync(node, device.Id, ct).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
-            PortalLog.RelayCommandFailed(log, nodeId, device.Id, e.Message);
+            PortalLog.RelayCommandFailed(log, node.NodeId, device.Id, e.Message);
         }
     }
 

@@ -36,6 +36,11 @@ public sealed class RelaySession : LinkSession
     public DateTimeOffset ConnectedAt { get; }
     public string? RemoteAddress => _connection.RemoteEndPoint?.ToString();
 
+    /// <summary>The agent's public address without its port or an IPv4-mapped prefix: what the portal records.</summary>
+    public string? RemoteHost => (_connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address is { } a
+        ? (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).ToString()
+        : null;
+
     /// <summary>The agent's latest media stats (a JSON object, its "stats" message), or null.</summary>
     public byte[]? MediaStats { get; private set; }
 

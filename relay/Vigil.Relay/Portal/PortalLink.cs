@@ -46,7 +46,7 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
 
     public void Registered(RelaySession session)
     {
-        _events.Writer.TryWrite(new PortalPresenceEvent(session.DeviceId, true, Host(session.RemoteAddress)));
+        _events.Writer.TryWrite(new PortalPresenceEvent(session.DeviceId, true, session.RemoteHost));
         _ = AnnounceAsync(session);
     }
 
@@ -130,7 +130,7 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
                 {
                 }
                 // In pieces the portal accepts; the first piece marks the node's old sessions gone.
-                batches.AddRange(_node.Registry.All.Select(s => new PortalPresenceEvent(s.DeviceId, true, Host(s.RemoteAddress))).Chunk(BatchSize).Select(c => c.ToList()));
+                batches.AddRange(_node.Registry.All.Select(s => new PortalPresenceEvent(s.DeviceId, true, s.RemoteHost)).Chunk(BatchSize).Select(c => c.ToList()));
                 if (batches.Count == 0)
                 {
                     batches.Add([]);
@@ -172,17 +172,6 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
                 RelayLog.PortalUnreachable(_node.Logger, e.Message);
             }
         }
-    }
-
-    /// <summary>The address without its port and without the IPv4-mapped prefix.</summary>
-    private static string? Host(string? endpoint)
-    {
-        if (endpoint is null)
-        {
-            return null;
-        }
-        var host = System.Net.IPEndPoint.TryParse(endpoint, out var ep) ? ep.Address : null;
-        return host is null ? endpoint : (host.IsIPv4MappedToIPv6 ? host.MapToIPv4() : host).ToString();
     }
 
     public override void Dispose()
