@@ -77,27 +77,16 @@ public sealed class CameraStore(Database db)
         return camera;
     }
 
-    public async Task UpdateAsync(Camera camera, DbConnection? connection = null)
+    public Task<int> UpdateAsync(Camera camera)
     {
         camera.UpdatedAt = Clock.NowMs();
-        var c = connection ?? await db.OpenAsync().ConfigureAwait(false);
-        try
-        {
-            await c.ExecuteAsync("""
-                UPDATE cameras SET title = @Title, stream_url = @StreamUrl, substream_url = @SubstreamUrl, dvr_depth = @DvrDepth,
-                    enabled = @Enabled, access = @Access, group_id = @GroupId, owner_id = @OwnerId, agent_serial = @AgentSerial,
-                    coordinates = @Coordinates, postal_address = @PostalAddress, comment = @Comment, streamer_id = @StreamerId,
-                    updated_at = @UpdatedAt
-                WHERE id = @Id
-                """, camera).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (connection is null)
-            {
-                await c.DisposeAsync().ConfigureAwait(false);
-            }
-        }
+        return db.ExecuteAsync("""
+            UPDATE cameras SET title = @Title, stream_url = @StreamUrl, substream_url = @SubstreamUrl, dvr_depth = @DvrDepth,
+                enabled = @Enabled, access = @Access, group_id = @GroupId, owner_id = @OwnerId, agent_serial = @AgentSerial,
+                coordinates = @Coordinates, postal_address = @PostalAddress, comment = @Comment, streamer_id = @StreamerId,
+                updated_at = @UpdatedAt
+            WHERE id = @Id
+            """, camera);
     }
 
     public async Task<bool> DeleteAsync(long id)

@@ -29,33 +29,22 @@ public sealed class UserStore(Database db)
     }
 
     /// <summary>Inserts; null when the login is taken.</summary>
-    public async Task<User?> CreateAsync(User user, DbConnection? connection = null, DbTransaction? tx = null)
+    public async Task<User?> CreateAsync(User user)
     {
         var now = Clock.NowMs();
         user.CreatedAt = user.UpdatedAt = now;
-        var c = connection ?? await db.OpenAsync().ConfigureAwait(false);
-        try
+        var id = await db.ExecuteScalarAsync<long?>("""
+            INSERT INTO users (login, email, password_hash, role, is_active, note, created_at, updated_at)
+            VALUES (@Login, @Email, @PasswordHash, @Role, @IsActive, @Note, @CreatedAt, @UpdatedAt)
+            ON CONFLICT (login) DO NOTHING
+            RETURNING id
+            """, user).ConfigureAwait(false);
+        if (id is null)
         {
-            var id = await c.ExecuteScalarAsync<long?>("""
-                INSERT INTO users (login, email, password_hash, role, is_active, note, created_at, updated_at)
-                VALUES (@Login, @Email, @PasswordHash, @Role, @IsActive, @Note, @CreatedAt, @UpdatedAt)
-                ON CONFLICT (login) DO NOTHING
-                RETURNING id
-                """, user, tx).ConfigureAwait(false);
-            if (id is null)
-            {
-                return null;
-            }
-            user.Id = id.Value;
-            return user;
+            return null;
         }
-        finally
-        {
-            if (connection is null)
-            {
-                await c.DisposeAsync().ConfigureAwait(false);
-            }
-        }
+        user.Id = id.Value;
+        return user;
     }
 
     public async Task UpdateAsync(User user)
