@@ -15,6 +15,8 @@ public sealed record DemoOptions(string PortalDll, string AgentBinary, string Ca
     public int RelayPort { get; init; }
     public int StreamerHttpPort { get; init; }
     public int StreamerRtmpPort { get; init; }
+    /// <summary>The portal's environment beyond the inherited one (VIGIL_PORTAL_* settings).</summary>
+    public IReadOnlyDictionary<string, string>? PortalEnvironment { get; init; }
 }
 
 /// <summary>A simulated camera of the stack: the GStreamer RTSP server and the agent flashed beside it.</summary>
@@ -64,7 +66,7 @@ public sealed class DemoStack : IAsyncDisposable
         }
         Directory.CreateDirectory(options.StateDir);
         var relayPort = options.RelayPort == 0 ? RelayProcess.FreePort() : options.RelayPort;
-        var portal = await PortalProcess.StartAsync(options.PortalDll, Path.Combine(options.StateDir, "portal.db"), null,
+        var portal = await PortalProcess.StartAsync(options.PortalDll, Path.Combine(options.StateDir, "portal.db"), options.PortalEnvironment,
             ["--embedded-relay", $"127.0.0.1:{relayPort}", "--embedded-relay-api", $"127.0.0.1:{RelayProcess.FreePort()}",
              "--data-dir", Path.Combine(options.StateDir, "portal-data")], options.PortalPort).ConfigureAwait(false);
         var stack = new DemoStack(options, portal) { RelayPort = relayPort };
