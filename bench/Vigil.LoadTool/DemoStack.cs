@@ -117,13 +117,13 @@ public sealed class DemoStack : IAsyncDisposable
         Directory.CreateDirectory(dir);
         var rtsp = $"rtsp://127.0.0.1:{port}/stream";
         var agent = AgentProcess.Start(_options.AgentBinary, dir, $"""
-            # A camera's agent as an installer flashes it: the relay, its pinned key, a state directory, the sticker's serial.
+            # A camera's agent as an installer flashes it: the relay, its pinned key, a state directory, the sticker's serial, the camera's own stream.
             relay = 127.0.0.1:{RelayPort}
             relay_key = {RelayKey}
             state_dir = {Path.Combine(dir, "state")}
             serial = {serial}
             model = vigil-demo-camera
-            camera = {rtsp}
+            camera_url = {rtsp}
             """);
         var made = new DemoCamera(serial, rtsp, camera, agent);
         lock (_cameras)

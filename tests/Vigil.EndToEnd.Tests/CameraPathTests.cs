@@ -134,15 +134,27 @@ public sealed class CameraPathTests
             Assert.That(name, Is.EqualTo("cam-e2e-claim-1"));
             Assert.That((await _stack.DeviceAsync(id))["state"]!.GetValue<string>(), Is.EqualTo("approved"));
 
-            // The owner gives the camera's address (what the installer wrote on the agent's camera line); the agent gets its assignment.
-            using (var set = await owner.PatchAsJsonAsync($"/api/v1/cameras/{name}", new { stream_url = camera.RtspUrl }))
-            {
-                Assert.That(set.StatusCode, Is.EqualTo(HttpStatusCode.OK), await set.Content.ReadAsStringAsync());
-            }
+            Assert.That(JsonNode.Parse(await owner.GetStringAsync($"/api/v1/cameras/{name}"))!["stream_url"]!.GetValue<string>(), Is.Empty,
+                "the owner knows no RTSP address");
+
+            // The agent streams the camera of its own config (the camera_url the installer wrote).
             var (hls, _) = await DemoStack.PlaybackAsync(owner, name);
             var took = await DemoStack.WaitPlayingAsync(hls, TimeSpan.FromSeconds(45));
             TestContext.Out.WriteLine($"claim to HLS playing: {took.TotalSeconds:F1} s");
             Assert.That(_stack.Portal.Log, Does.Contain($"nginx-rtmp hook: publish of '{name}' from 127.0.0.1 allowed"));
+            Assert.That(camera.Agent.Log, Does.Contain($"media: {camera.RtspUrl} -> rtmp://127.0.0.1:{_stack.StreamerRtmpPort}/live/{name}?***"));
+
+            // An address set later reaches the agent at once (credentials the camera does not ask for, masked in the log).
+            var address = camera.RtspUrl.Replace("rtsp://", "rtsp://owner:s3cret@", StringComparison.Ordinal);
+            using (var set = await owner.PatchAsJsonAsync($"/api/v1/cameras/{name}", new { stream_url = address }))
+            {
+                Assert.That(set.StatusCode, Is.EqualTo(HttpStatusCode.OK), await set.Content.ReadAsStringAsync());
+            }
+            var masked = camera.RtspUrl.Replace("rtsp://", "rtsp://owner:***@", StringComparison.Ordinal);
+            Assert.That(await Poll.WithinAsync(TimeSpan.FromSeconds(10), () => Task.FromResult(camera.Agent.Log.Contains($"media: {masked} -> ", StringComparison.Ordinal))),
+                Is.Not.Null, camera.Agent.Log);
+            Assert.That(camera.Agent.Log, Does.Not.Contain("s3cret"));
+            Assert.That((await DemoStack.ProbeAsync((await DemoStack.PlaybackAsync(owner, name)).Hls, TimeSpan.FromSeconds(30))).Frames, Is.GreaterThan(0));
 
             using (var other = await neighbour.GetAsync($"/api/v1/cameras/{name}/playback"))
             {

@@ -139,12 +139,9 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
         {
             return null;
         }
+        // Empty (a claimed camera, whose owner knows no RTSP address): the agent pulls the camera of
+        // its own config, the camera_url written when it was flashed.
         string? source = camera.StreamUrl;
-        if (string.IsNullOrEmpty(source))
-        {
-            // A claimed camera has no address until its owner or an operator gives one: nothing to pull yet.
-            return null;
-        }
         if (Discovery.OnvifSource.Is(source))
         {
             // The agent links no XML: the camera is asked here, through a tunnel, for the RTSP address
