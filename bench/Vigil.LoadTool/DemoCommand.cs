@@ -43,6 +43,14 @@ public static class DemoCommand
             StreamerHttpPort = free ? 0 : 8481,
             StreamerRtmpPort = free ? 0 : 1935,
         };
+        foreach (var port in new[] { options.PortalPort, options.RelayPort, options.StreamerHttpPort, options.StreamerRtmpPort }.Where(p => p != 0))
+        {
+            if (InUse(port))
+            {
+                Console.Error.WriteLine($"demo: port {port} on 127.0.0.1 is taken (another demo running?): stop what holds it, or run with --free-ports");
+                return 1;
+            }
+        }
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -54,6 +62,33 @@ public static class DemoCommand
             s.Cancel = true;
             stop.Cancel();
         });
+        try
+        {
+            return await RunAsync(options, untilPlaying, stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or IOException)
+        {
+            Console.Error.WriteLine($"demo: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static bool InUse(int port)
+    {
+        try
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            listener.Start();
+            return false;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return true;
+        }
+    }
+
+    private static async Task<int> RunAsync(DemoOptions options, bool untilPlaying, CancellationToken stop)
+    {
         var clock = Stopwatch.StartNew();
         void Step(string what) => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,5:F1} s] {what}");
         Step("starting vigil-portal (SQLite, embedded relay) and nginx-rtmp as its streamer");
@@ -86,7 +121,7 @@ public static class DemoCommand
         {
             try
             {
-                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+                await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -84,7 +84,15 @@ public sealed partial class PortalProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            var secret = await password.Task.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            // A portal that cannot start (its port taken, a bad option) exits: said at once, not after the wait.
+            var exited = process.WaitForExitAsync();
+            if (await Task.WhenAny(password.Task, exited, Task.Delay(TimeSpan.FromSeconds(60))).ConfigureAwait(false) != password.Task)
+            {
+                throw new InvalidOperationException(exited.IsCompleted
+                    ? $"vigil-portal exited with {process.ExitCode} before it was ready:\n{portal.Log}"
+                    : $"vigil-portal printed no admin password within 60 s:\n{portal.Log}");
+            }
+            var secret = await password.Task.ConfigureAwait(false);
             portal.AdminPassword = secret;
             var deadline = DateTime.UtcNow.AddSeconds(60);
             HttpResponseMessage login;
