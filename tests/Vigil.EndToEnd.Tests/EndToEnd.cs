@@ -50,22 +50,60 @@ internal static class EndToEnd
             {
                 continue;
             }
-            try
+            if (CommandLine(pid) is { } cmdline && cmdline.Contains(path, StringComparison.Ordinal))
             {
-                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains(path, StringComparison.Ordinal))
-                {
-                    found.Add($"{pid}: {cmdline}");
-                }
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
+                found.Add($"{pid}: {cmdline}");
             }
         }
         return found;
+    }
+
+    /// <summary>Every process below a pid (children, their children...), each with its command line, from /proc.</summary>
+    public static Dictionary<int, string> Descendants(int root)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && Read(Path.Combine(dir, "stat")) is { } stat)
+            {
+                // pid (comm) state ppid ...: the command may hold spaces and parentheses, so read after the last ')'.
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields.Length > 1 && int.TryParse(fields[1], out var ppid))
+                {
+                    parents[pid] = ppid;
+                }
+            }
+        }
+        var found = new Dictionary<int, string>();
+        var frontier = new Queue<int>([root]);
+        while (frontier.TryDequeue(out var parent))
+        {
+            foreach (var (pid, _) in parents.Where(p => p.Value == parent))
+            {
+                found[pid] = CommandLine(pid) ?? "";
+                frontier.Enqueue(pid);
+            }
+        }
+        return found;
+    }
+
+    /// <summary>A process's command line, or null once it is gone.</summary>
+    public static string? CommandLine(int pid) => Read($"/proc/{pid}/cmdline")?.Replace('\0', ' ');
+
+    private static string? Read(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static string FindRoot()
