@@ -37,6 +37,10 @@ public sealed class CameraPathTests
         }
     }
 
+    /// <summary>Whether the portal logs the line within the limit (5 s): its log comes through its standard output, a moment after its answers.</summary>
+    private async Task<bool> LoggedAsync(string line, TimeSpan? limit = null) =>
+        await Poll.WithinAsync(limit ?? TimeSpan.FromSeconds(5), () => Task.FromResult(_stack.Portal.Log.Contains(line, StringComparison.Ordinal))) is not null;
+
     [Test]
     public async Task AnApprovedCameraPlaysForItsViewerAndARevocationEndsIt()
     {
@@ -67,7 +71,7 @@ public sealed class CameraPathTests
             Assert.That(hls, Does.StartWith($"http://127.0.0.1:{_stack.StreamerHttpPort}/{name}/index.m3u8?token=pt1."));
             var took = await DemoStack.WaitPlayingAsync(hls, TimeSpan.FromSeconds(45));
             TestContext.Out.WriteLine($"binding to HLS playing: {took.TotalSeconds:F1} s");
-            Assert.That(_stack.Portal.Log, Does.Contain($"nginx-rtmp hook: publish of '{name}' from 127.0.0.1 allowed: the bound device's publish token"));
+            Assert.That(await LoggedAsync($"nginx-rtmp hook: publish of '{name}' from 127.0.0.1 allowed: the bound device's publish token"), Is.True, _stack.Portal.Log);
             Assert.That(camera.Agent.Log, Does.Contain($"media: {camera.RtspUrl} -> rtmp://127.0.0.1:{_stack.StreamerRtmpPort}/live/{name}?***"));
             Assert.That(camera.Agent.Log, Does.Not.Contain("pub1."), "the agent never logs its publish token");
 
@@ -89,7 +93,7 @@ public sealed class CameraPathTests
             }
             Assert.That((await DemoStack.ProbeAsync(forged, TimeSpan.FromSeconds(20))).Frames, Is.Zero);
             Assert.That((await DemoStack.ProbeAsync(rtmp[..^4] + "AAAA", TimeSpan.FromSeconds(20))).Frames, Is.Zero, "on_play refuses a forged token");
-            Assert.That(_stack.Portal.Log, Does.Contain($"nginx-rtmp hook: play of '{name}' from 127.0.0.1 denied: token not signed by this installation"));
+            Assert.That(await LoggedAsync($"nginx-rtmp hook: play of '{name}' from 127.0.0.1 denied: token not signed by this installation"), Is.True, _stack.Portal.Log);
             using (var noToken = await http.GetAsync(hls[..hls.IndexOf('?', StringComparison.Ordinal)]))
             {
                 Assert.That(noToken.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden).Or.EqualTo(HttpStatusCode.Unauthorized), "the playlist without a token");
@@ -104,9 +108,8 @@ public sealed class CameraPathTests
             Assert.That(gone, Is.Not.Null, $"the stream or the session outlived the revocation\n{camera.Agent.Log}");
             TestContext.Out.WriteLine($"revocation to stream gone and agent disconnected: {clock.Elapsed.TotalMilliseconds:F0} ms");
             Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
-            var refusedAgain = await Poll.WithinAsync(TimeSpan.FromSeconds(20), () => Task.FromResult(
-                _stack.Portal.Log.Contains($"nginx-rtmp hook: publish of '{name}' from 127.0.0.1 denied: ", StringComparison.Ordinal)));
-            Assert.That(refusedAgain, Is.Not.Null, $"the agent's fresh publish with its old token was refused\n{_stack.Portal.Log}");
+            Assert.That(await LoggedAsync($"nginx-rtmp hook: publish of '{name}' from 127.0.0.1 denied: ", TimeSpan.FromSeconds(20)), Is.True,
+                $"the agent's fresh publish with its old token was refused\n{_stack.Portal.Log}");
             Assert.That(await _stack.PublishingAsync(name), Is.False, "nothing publishes the revoked camera");
             Assert.That((await DemoStack.ProbeAsync(rtmp, TimeSpan.FromSeconds(20))).Frames, Is.Zero, "no stream to play");
         }
@@ -141,7 +144,7 @@ public sealed class CameraPathTests
             var (hls, _) = await DemoStack.PlaybackAsync(owner, name);
             var took = await DemoStack.WaitPlayingAsync(hls, TimeSpan.FromSeconds(45));
             TestContext.Out.WriteLine($"claim to HLS playing: {took.TotalSeconds:F1} s");
-            Assert.That(_stack.Portal.Log, Does.Contain($"nginx-rtmp hook: publish of '{name}' from 127.0.0.1 allowed"));
+            Assert.That(await LoggedAsync($"nginx-rtmp hook: publish of '{name}' from 127.0.0.1 allowed"), Is.True, _stack.Portal.Log);
             Assert.That(camera.Agent.Log, Does.Contain($"media: {camera.RtspUrl} -> rtmp://127.0.0.1:{_stack.StreamerRtmpPort}/live/{name}?***"));
 
             // An address set later reaches the agent at once (credentials the camera does not ask for, masked in the log).

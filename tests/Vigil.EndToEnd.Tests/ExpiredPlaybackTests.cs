@@ -48,7 +48,9 @@ public sealed class ExpiredPlaybackTests
             {
                 Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
             }
-            Assert.That(stack.Portal.Log, Does.Contain($"nginx-rtmp hook: play of '{name}' from 127.0.0.1 denied: token expired"));
+            // The portal's log comes through its standard output, a moment after its answer.
+            Assert.That(await Poll.WithinAsync(TimeSpan.FromSeconds(5), () => Task.FromResult(
+                stack.Portal.Log.Contains($"nginx-rtmp hook: play of '{name}' from 127.0.0.1 denied: token expired", StringComparison.Ordinal))), Is.Not.Null, stack.Portal.Log);
             var (fresh, _) = await DemoStack.PlaybackAsync(stack.Portal.Api, name);
             using (var again = await http.GetAsync(fresh))
             {
