@@ -21,7 +21,7 @@ internal sealed class AgentCommands(AgentContext context)
                 result.Body = Encoding.UTF8.GetBytes(context.Status.ToJson());
                 break;
             case "assign":
-                if (AgentMedia.Parse(command.Body, out var error) is { } assignment)
+                if (AgentMedia.Parse(command.Body, context.Config.CameraUrl, out var error) is { } assignment)
                 {
                     context.Media.Assign(assignment);
                     result.Body = "{\"assigned\":true}"u8.ToArray();

@@ -52,6 +52,8 @@ internal sealed class AgentConfig
     public string? Model { get; set; }
     public string? Firmware { get; set; }
     public string? Camera { get; set; }
+    /// <summary>The camera's own stream as the agent reaches it: what it pulls when the service assigns no source.</summary>
+    public string? CameraUrl { get; set; }
     public string? EnrollToken { get; set; }
     public ProxyEndpoint? Proxy { get; set; }
     public List<int> TunnelPorts { get; } = [];
@@ -136,6 +138,9 @@ internal sealed class AgentConfig
                 case "model": config.Model = value; break;
                 case "firmware": config.Firmware = value; break;
                 case "camera": config.Camera = value; break;
+                case "camera_url":
+                    config.CameraUrl = MediaUrl.TryParse(value) is { Scheme: "rtsp" } ? value : throw new ConfigException($"{Where()}: expected rtsp://[user:password@]host[:port]/path");
+                    break;
                 case "enroll_token": config.EnrollToken = value; break;
                 case "proxy":
                     config.Proxy = ProxyEndpoint.TryParse(value) ?? throw new ConfigException($"{Where()}: expected http://[user:password@]host:port");

@@ -75,8 +75,12 @@ internal sealed class AgentMedia(AgentContext context)
         context.Session?.SendStats(json);
     }
 
-    /// <summary>The "assign" command's args: {"source":..., "target":..., "name":..., "token":...}.</summary>
-    public static MediaAssignment? Parse(byte[]? args, out string error)
+    /// <summary>
+    /// The "assign" command's args: {"source":..., "target":..., "name":..., "token":...}. An empty or
+    /// absent source is the camera of the agent's own config (its camera_url, written when the camera
+    /// was flashed), for a camera whose record in the service has no address, as one just claimed.
+    /// </summary>
+    public static MediaAssignment? Parse(byte[]? args, string? ownCamera, out string error)
     {
         string? source = null, target = null, name = null, token = null;
         try
@@ -106,6 +110,15 @@ internal sealed class AgentMedia(AgentContext context)
         {
             error = $"assign: {e.Message}";
             return null;
+        }
+        if (string.IsNullOrEmpty(source))
+        {
+            if (string.IsNullOrEmpty(ownCamera))
+            {
+                error = "the assignment names no source and the config has no camera_url (camera_url = rtsp://...)";
+                return null;
+            }
+            source = ownCamera;
         }
         return MediaAssignment.Create(name, source, target, token, out error);
     }

@@ -162,16 +162,68 @@ public static class MediaPeers
     /// nginx with the RTMP module, its own config in <paramref name="dir"/>: one "live" application
     /// that writes HLS (2 s fragments, all kept) to dir/hls. Returns once it accepts connections.
     /// </summary>
-    public static async Task<(PeerProcess Nginx, int Port)> StartNginxRtmpAsync(string dir, int port = 0)
+    public static Task<(PeerProcess Nginx, int Port)> StartNginxRtmpAsync(string dir, int port = 0) =>
+        StartNginxAsync(dir, port == 0 ? RelayProcess.FreePort() : port, Rtmp(dir, "hls_fragment 2s; hls_playlist_length 3600s; hls_cleanup off;"), http: "", errorLevel: "info");
+
+    /// <summary>
+    /// nginx-rtmp as a streamer of the portal's: publish, play and update (every 2 s) asked of the
+    /// portal's nginx-rtmp hook URL; HLS nested per stream (dir/hls/NAME/index.m3u8) and served on
+    /// <paramref name="httpPort"/>, every request asked of the same hook through auth_request, the
+    /// viewer's token carried into the fragment names; /stat (loopback only) the RTMP statistics.
+    /// The error log stays at notice: at info nginx-rtmp writes the stream arguments, tokens included.
+    /// </summary>
+    public static Task<(PeerProcess Nginx, int Port)> StartNginxStreamerAsync(string dir, int rtmpPort, int httpPort, string hookUrl)
     {
-        port = port == 0 ? RelayProcess.FreePort() : port;
+        var hooks = $"on_publish {hookUrl}; on_play {hookUrl}; on_update {hookUrl}; notify_update_timeout 2s; notify_method post;";
+        var http = new StringBuilder()
+            .AppendLine("http {")
+            .AppendLine($"  access_log off; client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp;")
+            .AppendLine("  server {")
+            .AppendLine($"    listen 127.0.0.1:{httpPort};")
+            .AppendLine("    location = /vigil-auth {")
+            .AppendLine("      internal;")
+            .AppendLine($"      proxy_pass {hookUrl};")
+            .AppendLine("      proxy_pass_request_body off;")
+            .AppendLine("      proxy_set_header Content-Length \"\";")
+            .AppendLine("      proxy_set_header X-Original-URI $request_uri;")
+            .AppendLine("      proxy_set_header X-Real-IP $remote_addr;")
+            .AppendLine("    }")
+            .AppendLine("    location = /stat { rtmp_stat all; allow 127.0.0.1; deny all; }")
+            .AppendLine("    location / {")
+            .AppendLine("      auth_request /vigil-auth;")
+            .AppendLine("      log_not_found off;")
+            .AppendLine($"      root {dir}/hls;")
+            .AppendLine("      types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }")
+            .AppendLine("      add_header Cache-Control no-cache;")
+            .AppendLine("      sub_filter_types application/vnd.apple.mpegurl;")
+            .AppendLine("      sub_filter_once off;")
+            .AppendLine("      sub_filter '.ts' '.ts?token=$arg_token';")
+            .AppendLine("    }")
+            .AppendLine("  }")
+            .AppendLine("}");
+        Directory.CreateDirectory(Path.Combine(dir, "tmp"));
+        return StartNginxAsync(dir, rtmpPort, Rtmp(dir, $"hls_nested on; hls_fragment 1s; hls_playlist_length 20s; {hooks}"), http.ToString(), errorLevel: "notice");
+    }
+
+    private static string Rtmp(string dir, string application) => new StringBuilder()
+        .AppendLine("    application live {")
+        .AppendLine("      live on;")
+        .AppendLine("      record off;")
+        .AppendLine("      hls on;")
+        .AppendLine($"      hls_path {dir}/hls;")
+        .AppendLine($"      {application}")
+        .AppendLine("    }")
+        .ToString();
+
+    private static async Task<(PeerProcess Nginx, int Port)> StartNginxAsync(string dir, int port, string application, string http, string errorLevel)
+    {
         Directory.CreateDirectory(Path.Combine(dir, "hls"));
         var conf = new StringBuilder()
             .AppendLine("daemon off;")
             .AppendLine("master_process off;")
             .AppendLine("worker_processes 1;")
             .AppendLine($"pid {dir}/nginx.pid;")
-            .AppendLine($"error_log {dir}/error.log info;")
+            .AppendLine($"error_log {dir}/error.log {errorLevel};")
             .AppendLine($"load_module {NginxRtmpModule};")
             .AppendLine("events { worker_connections 64; }")
             .AppendLine("rtmp {")
@@ -179,17 +231,10 @@ public static class MediaPeers
             .AppendLine($"    listen 127.0.0.1:{port};")
             .AppendLine("    chunk_size 4096;")
             .AppendLine("    ping 10s;")
-            .AppendLine("    application live {")
-            .AppendLine("      live on;")
-            .AppendLine("      record off;")
-            .AppendLine("      hls on;")
-            .AppendLine($"      hls_path {dir}/hls;")
-            .AppendLine("      hls_fragment 2s;")
-            .AppendLine("      hls_playlist_length 3600s;")
-            .AppendLine("      hls_cleanup off;")
-            .AppendLine("    }")
+            .Append(application)
             .AppendLine("  }")
-            .AppendLine("}");
+            .AppendLine("}")
+            .Append(http);
         var confPath = Path.Combine(dir, "nginx.conf");
         await File.WriteAllTextAsync(confPath, conf.ToString()).ConfigureAwait(false);
         var nginx = PeerProcess.Start("nginx", "/usr/sbin/nginx", ["-p", dir, "-c", confPath, "-e", Path.Combine(dir, "error.log")], dir);

@@ -24,6 +24,9 @@ public sealed partial class PortalProcess : IAsyncDisposable
 
     /// <summary>An HTTP client with the first admin's session.</summary>
     public HttpClient Api { get; }
+
+    /// <summary>The first admin's password, as the first start printed it (for a demo to hand on to its user).</summary>
+    public string AdminPassword { get; private set; } = "";
     public int Pid => _process.Id;
 
     /// <summary>What the portal has printed, its admin password masked.</summary>
@@ -40,11 +43,14 @@ public sealed partial class PortalProcess : IAsyncDisposable
 
     /// <param name="database">A SQLite file path or a PostgreSQL connection string, with no schema yet.</param>
     /// <param name="environment">Extra environment variables (a GC heap limit, say).</param>
-    public static async Task<PortalProcess> StartAsync(string portalDll, string database, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="extraArgs">Further options of "vigil-portal run" (an embedded relay, a data directory).</param>
+    /// <param name="port">The HTTP port, or 0 for a free one.</param>
+    public static async Task<PortalProcess> StartAsync(string portalDll, string database, IReadOnlyDictionary<string, string>? environment = null,
+        IEnumerable<string>? extraArgs = null, int port = 0)
     {
-        var port = RelayProcess.FreePort();
+        port = port == 0 ? RelayProcess.FreePort() : port;
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])[portalDll, "run", "--listen", $"http://127.0.0.1:{port}", "--database", database, "--password-iterations", "10000"])
+        foreach (var a in (string[])[portalDll, "run", "--listen", $"http://127.0.0.1:{port}", "--database", database, "--password-iterations", "10000", .. extraArgs ?? []])
         {
             psi.ArgumentList.Add(a);
         }
@@ -78,7 +84,16 @@ public sealed partial class PortalProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            var secret = await password.Task.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            // A portal that cannot start (its port taken, a bad option) exits: said at once, not after the wait.
+            var exited = process.WaitForExitAsync();
+            if (await Task.WhenAny(password.Task, exited, Task.Delay(TimeSpan.FromSeconds(60))).ConfigureAwait(false) != password.Task)
+            {
+                throw new InvalidOperationException(exited.IsCompleted
+                    ? $"vigil-portal exited with {process.ExitCode} before it was ready:\n{portal.Log}"
+                    : $"vigil-portal printed no admin password within 60 s:\n{portal.Log}");
+            }
+            var secret = await password.Task.ConfigureAwait(false);
+            portal.AdminPassword = secret;
             var deadline = DateTime.UtcNow.AddSeconds(60);
             HttpResponseMessage login;
             while (true)

@@ -16,6 +16,11 @@ internal static class TestPeers
         ("faketime", "/usr/bin/faketime"),
         ("util-linux", "/usr/bin/setpriv"),
         ("systemd", "/usr/bin/systemd-analyze"),
+    ];
+
+    /// <summary>The camera path's peers, which the demo runs too.</summary>
+    public static readonly (string Package, string Probe)[] Media =
+    [
         // The camera: GStreamer's RTSP server from Python, x264 and AAC encoders, RTP payloaders.
         ("python3-gi", "/usr/lib/python3/dist-packages/gi/__init__.py"),
         ("gir1.2-gst-rtsp-server-1.0", "/usr/share/doc/gir1.2-gst-rtsp-server-1.0/copyright"),
@@ -29,5 +34,5 @@ internal static class TestPeers
         ("ffmpeg", "/usr/bin/ffprobe"),
     ];
 
-    public static void Ensure() => Apt.Ensure(Packages.Concat(Toolchains.HostPackages()), "the tests");
+    public static void Ensure() => Apt.Ensure(Packages.Concat(Media).Concat(Toolchains.HostPackages()), "the tests");
 }

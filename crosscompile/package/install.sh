@@ -17,6 +17,8 @@ usage: install.sh --relay HOST:PORT --relay-key KEY [options]
   --relay-key KEY      the relays' public key (base64 or hex), pinned in the config
   --serial S           the camera's serial     --model M    its model
   --firmware F         its firmware version    --camera C   the camera record's name
+  --camera-url URL     the camera's own rtsp:// as the agent reaches it (streamed when the
+                       service names no source, as for a camera an end user claims)
   --enroll-token T     a one-time enrollment token from the portal
   --tunnel-ports LIST  local ports a tunnel may reach, e.g. 80,554
   --state-dir DIR      where the identity key is kept (default /var/lib/vigil-agent)
@@ -43,6 +45,7 @@ SERIAL=
 MODEL=
 FIRMWARE=
 CAMERA=
+CAMERA_URL=
 ENROLL_TOKEN=
 TUNNEL_PORTS=
 STATE_DIR=/var/lib/vigil-agent
@@ -67,6 +70,7 @@ while [ $# -gt 0 ]; do
         --model) need_value "$@"; MODEL=$2; shift 2 ;;
         --firmware) need_value "$@"; FIRMWARE=$2; shift 2 ;;
         --camera) need_value "$@"; CAMERA=$2; shift 2 ;;
+        --camera-url) need_value "$@"; CAMERA_URL=$2; shift 2 ;;
         --enroll-token) need_value "$@"; ENROLL_TOKEN=$2; shift 2 ;;
         --tunnel-ports) need_value "$@"; TUNNEL_PORTS=$2; shift 2 ;;
         --state-dir) need_value "$@"; STATE_DIR=$2; shift 2 ;;
@@ -158,6 +162,7 @@ write_config() {
         [ -n "$MODEL" ] && echo "model = $MODEL"
         [ -n "$FIRMWARE" ] && echo "firmware = $FIRMWARE"
         [ -n "$CAMERA" ] && echo "camera = $CAMERA"
+        [ -n "$CAMERA_URL" ] && echo "camera_url = $CAMERA_URL"
         [ -n "$ENROLL_TOKEN" ] && echo "enroll_token = $ENROLL_TOKEN"
         [ -n "$TUNNEL_PORTS" ] && echo "tunnel_ports = $TUNNEL_PORTS"
         true

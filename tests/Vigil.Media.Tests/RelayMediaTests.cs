@@ -88,6 +88,10 @@ public sealed class RelayMediaTests
         var refused = await Command(relay, agent.DeviceId, """{"name":"assign","args":{"source":"ftp://camera/x","target":"rtmp://s/live/x"}}""");
         Assert.That(refused.GetProperty("ok").GetBoolean(), Is.False);
         Assert.That(refused.GetProperty("error").GetString(), Does.Contain("rtsp://"));
+        // No source: the camera_url of the agent's own config, and this agent's config names none.
+        var sourceless = await Command(relay, agent.DeviceId, """{"name":"assign","args":{"source":"","target":"rtmp://s/live/x"}}""");
+        Assert.That(sourceless.GetProperty("ok").GetBoolean(), Is.False);
+        Assert.That(sourceless.GetProperty("error").GetString(), Is.EqualTo("the assignment names no source and the config has no camera_url (camera_url = rtsp://...)"));
 
         var args = JsonSerializer.Serialize(new Dictionary<string, string>
         {

@@ -302,6 +302,34 @@ public sealed class HookTests(string database)
     }
 
     [Test]
+    public async Task NginxsAuthRequestForHlsIsAskedWithTheViewersUri()
+    {
+        var w = await WatchedAsync();
+        var token = await LiveTokenAsync(w.Viewer, w.Camera);
+        Task<PortalClient.Answer> Ask(string? uri)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, _streamer.Hook("nginx-rtmp"));
+            if (uri is not null)
+            {
+                request.Headers.Add("X-Original-URI", uri);
+            }
+            return _streamers.SendAsync(request);
+        }
+        Assert.That((await Ask($"/{w.Camera}/index.m3u8?token={token}")).Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await Ask($"/{w.Camera}/17.ts?token={token}")).Status, Is.EqualTo(HttpStatusCode.OK), "a fragment, its token written in by sub_filter");
+        Assert.That((await Ask($"/{w.Camera}/index.m3u8?token={token[..^4]}AAAA")).Status, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That((await Ask($"/{w.Camera}/index.m3u8")).Status, Is.EqualTo(HttpStatusCode.Forbidden), "no token");
+        var other = await CameraAsync(_admin, _streamer.Name);
+        Assert.That((await Ask($"/{other}/index.m3u8?token={token}")).Status, Is.EqualTo(HttpStatusCode.Forbidden), "a token of another camera");
+        var bare = await Ask(null);
+        Assert.That(bare.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(bare.Error, Does.Contain("X-Original-URI"));
+        Assert.That((await Ask("/index.m3u8")).Status, Is.EqualTo(HttpStatusCode.BadRequest), "no camera segment");
+        using var keyless = await _streamers.Http.GetAsync($"/hooks/nginx-rtmp/{_streamer.Name}");
+        Assert.That(keyless.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+    }
+
+    [Test]
     public async Task MediaMtxTakesTheTokenAsTokenPasswordOrQuery()
     {
         var w = await WatchedAsync(dvr: true);

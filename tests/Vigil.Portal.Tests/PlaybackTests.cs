@@ -50,6 +50,16 @@ public sealed class PlaybackTests(string database)
     }
 
     [Test]
+    public async Task NginxRtmpOffersHlsAndNoMpegTs()
+    {
+        var nginx = await StreamerAsync(_admin, "nginx-rtmp", "rtmp://rtmp.streamer.test/live");
+        var (camera, viewer, _) = await WatchedCameraAsync(dvr: false, dvrDepth: 0, streamer: nginx.Name);
+        var live = (await PlaybackAsync(viewer, camera))["live"]!;
+        Assert.That(live["hls"]!.GetValue<string>(), Does.StartWith($"{nginx.PublicUrl}/{camera}/index.m3u8?token=pt1."));
+        Assert.That(live["mpegts"], Is.Null, "nginx-rtmp has no continuous MPEG-TS over HTTP: no URL rather than one that fails");
+    }
+
+    [Test]
     public async Task LiveUrlsCarryATokenBoundToTheViewerAndTheCamera()
     {
         var (camera, viewer, id) = await WatchedCameraAsync(dvr: false, dvrDepth: 7);

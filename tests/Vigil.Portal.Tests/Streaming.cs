@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
@@ -92,17 +91,5 @@ internal static class Streaming
     }
 
     /// <summary>Polls until the condition holds, for at most the limit; returns how long it took, or null if it never held.</summary>
-    public static async Task<TimeSpan?> WithinAsync(TimeSpan limit, Func<Task<bool>> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < limit)
-        {
-            if (await condition())
-            {
-                return clock.Elapsed;
-            }
-            await Task.Delay(100);
-        }
-        return null;
-    }
+    public static Task<TimeSpan?> WithinAsync(TimeSpan limit, Func<Task<bool>> condition) => Vigil.LoadTool.Poll.WithinAsync(limit, condition);
 }

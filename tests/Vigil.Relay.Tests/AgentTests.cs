@@ -98,6 +98,11 @@ public sealed class AgentTests
         (code, output) = RunAgent(dir, StateConfig(dir) + "colour = blue\n", "run");
         Assert.That(code, Is.EqualTo(78));
         Assert.That(output, Does.Contain("unknown key 'colour'"));
+        // The camera's own stream must be one the agent can pull.
+        (code, output) = RunAgent(dir, StateConfig(dir) + "camera_url = http://127.0.0.1/video\n", "id");
+        Assert.That(code, Is.EqualTo(78));
+        Assert.That(output, Does.Contain("agent.conf:2").And.Contain("expected rtsp://"));
+        Assert.That(RunAgent(dir, StateConfig(dir) + "camera_url = rtsp://admin:pw@127.0.0.1:554/main\n", "id").Code, Is.Zero);
     }
 
     [Test]

@@ -26,6 +26,7 @@ internal static class HookEndpoints
         Add(HttpMethods.Get, FlussonicHook.Dialect, FlussonicHook.PlayAsync);
         Add(HttpMethods.Post, FlussonicHook.Dialect, FlussonicHook.PublishAsync);
         Add(HttpMethods.Post, NginxRtmpHook.Dialect, NginxRtmpHook.NotifyAsync);
+        Add(HttpMethods.Get, NginxRtmpHook.Dialect, NginxRtmpHook.HttpPlayAsync);
         Add(HttpMethods.Post, MediaMtxHook.Dialect, MediaMtxHook.AuthAsync);
     }
 
@@ -102,4 +103,6 @@ internal static class HookActions
     public const string Play = "play";
     public const string Archive = "archive";
     public const string Publish = "publish";
+    /// <summary>A streamer asking again about a session already running (nginx-rtmp's update_publish and update_play).</summary>
+    public const string Update = "update";
 }

@@ -8,6 +8,8 @@ namespace Vigil.Portal.Hooks;
 /// clientid, flashver, and the stream URL's own query arguments (token=...) as further fields.
 /// Any 2xx lets the client on, any 4xx throws it off. on_update (update_publish, update_play) asks
 /// again about a running session, so a revocation also ends streams already flowing.
+/// The HLS that nginx-rtmp writes is served by nginx's own http server, which asks through
+/// auth_request: a GET with the viewer's URI in X-Original-URI (see <see cref="HttpPlayAsync"/>).
 /// </summary>
 internal static class NginxRtmpHook
 {
@@ -46,7 +48,35 @@ internal static class NginxRtmpHook
         var verdict = publish
             ? await call.Decisions.PublishAsync(call.Streamer, name, token).ConfigureAwait(false)
             : await call.Decisions.PlayAsync(name, token, StreamRequest.Live).ConfigureAwait(false);
-        HookEndpoints.Log(call.Log, Dialect, publish ? HookActions.Publish : HookActions.Play, name, form["addr"].ToString(), verdict);
+        // The update_ calls come every notify_update_timeout for every stream: logged as updates, their
+        // allowed ones at Debug like plays, so that only a publish's start and each refusal fill the log.
+        var action = what.StartsWith("update_", StringComparison.Ordinal) ? HookActions.Update : publish ? HookActions.Publish : HookActions.Play;
+        HookEndpoints.Log(call.Log, Dialect, action, name, form["addr"].ToString(), verdict);
+        if (!verdict.Allowed)
+        {
+            await HookEndpoints.DenyAsync(call.Http, verdict).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// nginx's auth_request for the HLS it serves: the subrequest carries the viewer's request as
+    /// X-Original-URI (/CAMERA/index.m3u8?token=..., /CAMERA/12.ts?token=...). The camera is the
+    /// URI's first segment. 2xx lets the viewer have the file, 401 or 403 refuses it.
+    /// </summary>
+    public static async Task HttpPlayAsync(HookCall call)
+    {
+        var uri = call.Http.Request.Headers["X-Original-URI"].ToString();
+        if (uri.Length == 0)
+        {
+            throw ApiException.BadRequest("X-Original-URI is required: proxy_set_header X-Original-URI $request_uri in the auth_request location");
+        }
+        var query = uri.IndexOf('?', StringComparison.Ordinal);
+        var path = (query < 0 ? uri : uri[..query]).TrimStart('/');
+        var slash = path.IndexOf('/', StringComparison.Ordinal);
+        var name = HookEndpoints.RequireName(slash < 0 ? "" : path[..slash], "nginx");
+        var token = query < 0 ? "" : HookQuery.Get(uri[query..], "token");
+        var verdict = await call.Decisions.PlayAsync(name, token, StreamRequest.Live).ConfigureAwait(false);
+        HookEndpoints.Log(call.Log, Dialect, HookActions.Play, name, call.Http.Request.Headers["X-Real-IP"].ToString(), verdict);
         if (!verdict.Allowed)
         {
             await HookEndpoints.DenyAsync(call.Http, verdict).ConfigureAwait(false);

@@ -3,7 +3,8 @@ using Vigil.Portal.Data;
 
 namespace Vigil.Portal.Playback;
 
-public sealed record LivePlayback(string Hls, string Mpegts);
+/// <summary>Live playback; <see cref="Mpegts"/> is null where the streamer serves no continuous MPEG-TS over HTTP.</summary>
+public sealed record LivePlayback(string Hls, string? Mpegts);
 
 /// <summary>The archive from <see cref="From"/> for <see cref="Duration"/> seconds; a URL is null where the streamer has no such form.</summary>
 public sealed record ArchivePlayback(long From, long Duration, string? Hls, string? Mpegts, string? Mp4, string? Timeshift);
@@ -11,8 +12,9 @@ public sealed record ArchivePlayback(long From, long Duration, string? Hls, stri
 public sealed record PlaybackAnswer(string Camera, string Streamer, LivePlayback Live, ArchivePlayback? Archive, long ExpiresAt);
 
 /// <summary>
-/// Where a viewer finds a camera on its streamer. Live is the same everywhere (NAME/index.m3u8 and
-/// NAME/mpegts). The archive follows the streamer: Flussonic's own DVR URLs; MediaMTX's playback server
+/// Where a viewer finds a camera on its streamer. Live is NAME/index.m3u8 and NAME/mpegts everywhere
+/// but on nginx-rtmp, which writes HLS files (served by nginx's http, NAME/index.m3u8 with hls_nested)
+/// and has no continuous MPEG-TS over HTTP: there the mpegts URL is absent, not a URL that would fail. The archive follows the streamer: Flussonic's own DVR URLs; MediaMTX's playback server
 /// (/get, which public_url must reach); nginx-rtmp and generic streamers get Flussonic's names, the
 /// de facto convention of camera archives, for whatever serves their recordings over HTTP.
 /// </summary>
@@ -21,7 +23,7 @@ public static class PlaybackUrls
     public static LivePlayback Live(Streamer streamer, string camera, string token)
     {
         var root = Root(streamer, camera);
-        return new LivePlayback($"{root}/index.m3u8?token={token}", $"{root}/mpegts?token={token}");
+        return new LivePlayback($"{root}/index.m3u8?token={token}", streamer.Kind == "nginx-rtmp" ? null : $"{root}/mpegts?token={token}");
     }
 
     public static ArchivePlayback Archive(Streamer streamer, string camera, long from, long duration, string token)

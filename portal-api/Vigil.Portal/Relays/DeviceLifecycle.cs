@@ -139,6 +139,8 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
         {
             return null;
         }
+        // Empty (a claimed camera, whose owner knows no RTSP address): the agent pulls the camera of
+        // its own config, the camera_url written when it was flashed.
         string? source = camera.StreamUrl;
         if (Discovery.OnvifSource.Is(source))
         {

@@ -1,0 +1,341 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+
+namespace Vigil.LoadTool;
+
+/// <summary>Where a <see cref="DemoStack"/> finds its programs, keeps its state, and listens (0: a free port).</summary>
+public sealed record DemoOptions(string PortalDll, string AgentBinary, string CameraScript, string StateDir)
+{
+    public int PortalPort { get; init; }
+    public int RelayPort { get; init; }
+    public int StreamerHttpPort { get; init; }
+    public int StreamerRtmpPort { get; init; }
+    /// <summary>The portal's environment beyond the inherited one (VIGIL_PORTAL_* settings).</summary>
+    public IReadOnlyDictionary<string, string>? PortalEnvironment { get; init; }
+}
+
+/// <summary>A simulated camera of the stack: the GStreamer RTSP server and the agent flashed beside it.</summary>
+public sealed record DemoCamera(string Serial, string RtspUrl, PeerProcess Camera, AgentProcess Agent);
+
+/// <summary>
+/// The whole camera path on one machine, every part a real process: vigil-portal on SQLite with its
+/// embedded relay, nginx-rtmp as the portal's streamer (its publish, play and update hooks and its
+/// HLS requests asked of the portal), GStreamer cameras, and NativeAOT agents that dial the embedded
+/// relay. What an operator or a viewer then does goes through the portal's public API only.
+/// </summary>
+public sealed class DemoStack : IAsyncDisposable
+{
+    public const string StreamerName = "demo-nginx";
+    private readonly DemoOptions _options;
+    private readonly List<DemoCamera> _cameras = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Dictionary<string, int> _written = [];
+    private Task _logs = Task.CompletedTask;
+    private PeerProcess? _nginx;
+
+    private DemoStack(DemoOptions options, PortalProcess portal)
+    {
+        _options = options;
+        Portal = portal;
+    }
+
+    public PortalProcess Portal { get; }
+    public Uri PortalUrl => Portal.Api.BaseAddress!;
+    public string RelayKey { get; private set; } = "";
+    public int RelayPort { get; private set; }
+    public int StreamerHttpPort { get; private set; }
+    public int StreamerRtmpPort { get; private set; }
+    public string LogDir => Path.Combine(_options.StateDir, "logs");
+    public string NginxDir => Path.Combine(_options.StateDir, "nginx");
+    public IReadOnlyList<DemoCamera> Cameras => _cameras;
+
+    /// <summary>
+    /// Starts the portal (fresh state in <see cref="DemoOptions.StateDir"/>), waits for its embedded
+    /// relay, makes the nginx-rtmp streamer through the API and starts nginx with its hook key.
+    /// </summary>
+    public static async Task<DemoStack> StartAsync(DemoOptions options)
+    {
+        if (Directory.Exists(options.StateDir))
+        {
+            Directory.Delete(options.StateDir, recursive: true);
+        }
+        Directory.CreateDirectory(options.StateDir);
+        var relayPort = options.RelayPort == 0 ? RelayProcess.FreePort() : options.RelayPort;
+        var portal = await PortalProcess.StartAsync(options.PortalDll, Path.Combine(options.StateDir, "portal.db"), options.PortalEnvironment,
+            ["--embedded-relay", $"127.0.0.1:{relayPort}", "--embedded-relay-api", $"127.0.0.1:{RelayProcess.FreePort()}",
+             "--data-dir", Path.Combine(options.StateDir, "portal-data")], options.PortalPort).ConfigureAwait(false);
+        var stack = new DemoStack(options, portal) { RelayPort = relayPort };
+        try
+        {
+            Directory.CreateDirectory(stack.LogDir);
+            stack._logs = stack.KeepLogsAsync();
+            stack.RelayKey = await stack.EventuallyAsync("the embedded relay to register its key", TimeSpan.FromSeconds(30), async () =>
+            {
+                var nodes = JsonNode.Parse(await portal.Api.GetStringAsync("/api/v1/relays").ConfigureAwait(false))!.AsArray();
+                return nodes.FirstOrDefault(n => n!["node_id"]!.GetValue<string>() == "embedded")?["public_key"]?.GetValue<string>() is { Length: > 0 } key ? key : null;
+            }).ConfigureAwait(false);
+            await stack.StartStreamerAsync().ConfigureAwait(false);
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task StartStreamerAsync()
+    {
+        StreamerHttpPort = _options.StreamerHttpPort == 0 ? RelayProcess.FreePort() : _options.StreamerHttpPort;
+        StreamerRtmpPort = _options.StreamerRtmpPort == 0 ? RelayProcess.FreePort() : _options.StreamerRtmpPort;
+        var made = await PostAsync(Portal.Api, "/api/v1/streamers", new
+        {
+            name = StreamerName,
+            kind = "nginx-rtmp",
+            public_url = $"http://127.0.0.1:{StreamerHttpPort}",
+            ingest_url = $"rtmp://127.0.0.1:{StreamerRtmpPort}/live",
+            capacity = 100,
+        }, HttpStatusCode.Created).ConfigureAwait(false);
+        // The hook URL as the portal gives it, made absolute against the address nginx reaches it on.
+        var hook = new Uri(PortalUrl, made["hooks"]!["nginx_rtmp"]!.GetValue<string>());
+        (_nginx, _) = await MediaPeers.StartNginxStreamerAsync(NginxDir, StreamerRtmpPort, StreamerHttpPort, hook.ToString()).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A GStreamer camera and its agent (serial <paramref name="serial"/>, the embedded relay and its
+    /// key in the config); returns once the agent's hello made the device known to the portal.
+    /// </summary>
+    public async Task<(DemoCamera Camera, string DeviceId)> AddCameraAsync(string serial)
+    {
+        var (camera, port) = await MediaPeers.StartCameraAsync(_options.CameraScript, "--keyint", "25", "--kbps", "600").ConfigureAwait(false);
+        var dir = Path.Combine(_options.StateDir, "agent-" + serial);
+        Directory.CreateDirectory(dir);
+        var rtsp = $"rtsp://127.0.0.1:{port}/stream";
+        var agent = AgentProcess.Start(_options.AgentBinary, dir, $"""
+            # A camera's agent as an installer flashes it: the relay, its pinned key, a state directory, the sticker's serial, the camera's own stream.
+            relay = 127.0.0.1:{RelayPort}
+            relay_key = {RelayKey}
+            state_dir = {Path.Combine(dir, "state")}
+            serial = {serial}
+            model = vigil-demo-camera
+            camera_url = {rtsp}
+            """);
+        var made = new DemoCamera(serial, rtsp, camera, agent);
+        lock (_cameras)
+        {
+            _cameras.Add(made);
+        }
+        var id = await EventuallyAsync($"the agent of {serial} to say hello through the embedded relay", TimeSpan.FromSeconds(30), async () =>
+        {
+            var id = agent.ReadDeviceId();
+            return id is not null && (await Portal.Api.GetAsync($"/api/v1/devices/{id}").ConfigureAwait(false)).StatusCode == HttpStatusCode.OK ? id : null;
+        }, () => agent.Log).ConfigureAwait(false);
+        return (made, id);
+    }
+
+    /// <summary>The device as the portal shows it to an operator.</summary>
+    public async Task<JsonNode> DeviceAsync(string id) => JsonNode.Parse(await Portal.Api.GetStringAsync($"/api/v1/devices/{id}").ConfigureAwait(false))!;
+
+    /// <summary>A camera record for an RTSP address, placed by the portal (no streamer named).</summary>
+    public Task<JsonNode> CreateCameraAsync(string name, string rtspUrl) =>
+        PostAsync(Portal.Api, "/api/v1/cameras", new { name, title = $"Demo camera {name}", stream_url = rtspUrl, access = "private" }, HttpStatusCode.Created);
+
+    public Task<JsonNode> ApproveAsync(string deviceId) => PostAsync(Portal.Api, $"/api/v1/devices/{deviceId}/approve", new { }, HttpStatusCode.OK);
+
+    public Task<JsonNode> BindAsync(string deviceId, string camera) => PostAsync(Portal.Api, $"/api/v1/devices/{deviceId}/bind", new { camera }, HttpStatusCode.OK);
+
+    public Task<JsonNode> RevokeAsync(string deviceId) => PostAsync(Portal.Api, $"/api/v1/devices/{deviceId}/revoke", new { }, HttpStatusCode.OK);
+
+    /// <summary>A user made by the admin and logged in: a client with that user's session.</summary>
+    public async Task<(HttpClient Client, long Id)> UserAsync(string login, string password, string role = "user")
+    {
+        var made = await PostAsync(Portal.Api, "/api/v1/users", new { login, password, role }, HttpStatusCode.Created).ConfigureAwait(false);
+        var client = new HttpClient { BaseAddress = PortalUrl, Timeout = TimeSpan.FromSeconds(30) };
+        var session = await PostAsync(client, "/api/v1/auth/login", new { login, password }, HttpStatusCode.OK).ConfigureAwait(false);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", session["token"]!.GetValue<string>());
+        return (client, made["id"]!.GetValue<long>());
+    }
+
+    /// <summary>POSTs JSON and insists on the status; the answer's JSON (an empty object when it has none).</summary>
+    public static async Task<JsonNode> PostAsync(HttpClient client, string path, object body, HttpStatusCode expected)
+    {
+        using var answer = await client.PostAsJsonAsync(path, body).ConfigureAwait(false);
+        var text = await answer.Content.ReadAsStringAsync().ConfigureAwait(false);
+        if (answer.StatusCode != expected)
+        {
+            throw new InvalidOperationException($"POST {path}: {(int)answer.StatusCode} {text} (expected {(int)expected})");
+        }
+        return text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!;
+    }
+
+    /// <summary>The live playback URLs the portal gives a viewer (hls, and mpegts where the streamer has one).</summary>
+    public static async Task<(string Hls, string? Mpegts)> PlaybackAsync(HttpClient viewer, string camera)
+    {
+        using var answer = await viewer.GetAsync($"/api/v1/cameras/{camera}/playback").ConfigureAwait(false);
+        var text = await answer.Content.ReadAsStringAsync().ConfigureAwait(false);
+        if (answer.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"playback of {camera}: {(int)answer.StatusCode} {text}");
+        }
+        var live = JsonNode.Parse(text)!["live"]!;
+        return (live["hls"]!.GetValue<string>(), live["mpegts"]?.GetValue<string>());
+    }
+
+    /// <summary>
+    /// Whether nginx-rtmp has a publisher on the stream now, from its statistics (rtmp_stat): a
+    /// stream element named so, with a publishing child.
+    /// </summary>
+    public async Task<bool> PublishingAsync(string camera)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var stat = XDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{StreamerHttpPort}/stat").ConfigureAwait(false));
+        return stat.Descendants("stream").Any(s => (string?)s.Element("name") == camera && s.Element("publishing") is not null);
+    }
+
+    /// <summary>
+    /// Plays a URL with ffprobe for two seconds of video: the video frames it decoded, or 0 when it
+    /// could not play (with what ffprobe said).
+    /// </summary>
+    public static async Task<(int Frames, string Said)> ProbeAsync(string url, TimeSpan limit)
+    {
+        var (code, output) = await RunAsync("/usr/bin/ffprobe",
+            ["-v", "error", "-rw_timeout", "10000000", "-select_streams", "v:0", "-read_intervals", "%+2", "-count_frames",
+             "-show_entries", "stream=codec_name,nb_read_frames", "-of", "default=nw=1", url], limit).ConfigureAwait(false);
+        var frames = output.Split('\n').FirstOrDefault(l => l.StartsWith("nb_read_frames=", StringComparison.Ordinal)) is { } line
+            && int.TryParse(line["nb_read_frames=".Length..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        return (code == 0 ? frames : 0, output);
+    }
+
+    /// <summary>Probes the URL until ffprobe decodes frames from it; how long that took.</summary>
+    public static async Task<TimeSpan> WaitPlayingAsync(string url, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        var said = "";
+        while (clock.Elapsed < limit)
+        {
+            int frames;
+            (frames, said) = await ProbeAsync(url, TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+            if (frames > 0)
+            {
+                return clock.Elapsed;
+            }
+            await Task.Delay(500).ConfigureAwait(false);
+        }
+        throw new TimeoutException($"{Redacted(url)} did not play within {limit.TotalSeconds} s; ffprobe said: {said}");
+    }
+
+    /// <summary>A URL with its token cut short, for messages and logs.</summary>
+    public static string Redacted(string url) => url.Contains("token=", StringComparison.Ordinal) ? url[..(url.IndexOf("token=", StringComparison.Ordinal) + 6)] + "***" : url;
+
+    private static async Task<(int Code, string Output)> RunAsync(string file, IEnumerable<string> args, TimeSpan limit)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await p.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync().ConfigureAwait(false);
+        }
+        return (p.ExitCode, await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false));
+    }
+
+    private async Task<T> EventuallyAsync<T>(string what, TimeSpan limit, Func<Task<T?>> probe, Func<string>? explain = null) where T : class
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (await probe().ConfigureAwait(false) is { } value)
+            {
+                return value;
+            }
+            if (clock.Elapsed > limit)
+            {
+                throw new TimeoutException($"waited {limit.TotalSeconds} s for {what}{(explain is null ? "" : "\n" + explain())}\nportal log:\n{Portal.Log}");
+            }
+            await Task.Delay(200).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>What each process printed, appended to LogDir/NAME.log as it comes (the portal's admin password is masked).</summary>
+    private async Task KeepLogsAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            WriteLogs();
+            try
+            {
+                await Task.Delay(1000, _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        WriteLogs();
+    }
+
+    private void WriteLogs()
+    {
+        void Write(string name, string text)
+        {
+            var done = _written.GetValueOrDefault(name);
+            if (text.Length > done)
+            {
+                File.AppendAllText(Path.Combine(LogDir, name + ".log"), text[done..]);
+                _written[name] = text.Length;
+            }
+        }
+        Write("portal", Portal.Log);
+        if (_nginx is not null)
+        {
+            Write("nginx", _nginx.Output);
+        }
+        DemoCamera[] cameras;
+        lock (_cameras)
+        {
+            cameras = [.. _cameras];
+        }
+        foreach (var c in cameras)
+        {
+            Write($"agent-{c.Serial}", c.Agent.Log);
+            Write($"camera-{c.Serial}", c.Camera.Output);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        DemoCamera[] cameras;
+        lock (_cameras)
+        {
+            cameras = [.. _cameras];
+        }
+        foreach (var c in cameras)
+        {
+            await c.Agent.DisposeAsync().ConfigureAwait(false);
+            await c.Camera.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_nginx is not null)
+        {
+            await _nginx.DisposeAsync().ConfigureAwait(false);
+        }
+        await Portal.DisposeAsync().ConfigureAwait(false);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _logs.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+}
