@@ -13,8 +13,9 @@ public sealed record PlaybackAnswer(string Camera, string Streamer, LivePlayback
 /// <summary>
 /// Where a viewer finds a camera on its streamer. Live is the same everywhere (NAME/index.m3u8 and
 /// NAME/mpegts). The archive follows the streamer: Flussonic's own DVR URLs; MediaMTX's playback server
-/// (/get, which public_url must reach); nginx-rtmp and generic streamers get Flussonic's names, the
-/// de facto convention of camera archives, for whatever serves their recordings over HTTP.
+/// (/get, which public_url must reach); nginx-rtmp its long HLS playlist, which the player seeks back in
+/// (no clip forms); generic streamers get Flussonic's names, the de facto convention of camera archives,
+/// for whatever serves their recordings over HTTP.
 /// </summary>
 public static class PlaybackUrls
 {
@@ -34,6 +35,12 @@ public static class PlaybackUrls
             return new ArchivePlayback(from, duration, null, null, $"{get}&format=mp4&token={token}", null);
         }
         var root = Root(streamer, camera);
+        if (streamer.Kind == "nginx-rtmp")
+        {
+            // nginx-rtmp records no archive it can cut by time: what it keeps is its HLS playlist, as long
+            // as hls_playlist_length (set to the dvr depth), which a player seeks back in. No clip forms.
+            return new ArchivePlayback(from, duration, $"{root}/index.m3u8?token={token}", null, null, null);
+        }
         return new ArchivePlayback(from, duration,
             $"{root}/index-{range}.m3u8?token={token}",
             $"{root}/archive-{range}.ts?token={token}",
