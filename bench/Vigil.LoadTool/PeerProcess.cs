@@ -161,8 +161,12 @@ public static class MediaPeers
     /// <summary>
     /// nginx with the RTMP module, its own config in <paramref name="dir"/>: one "live" application
     /// that writes HLS (2 s fragments, all kept) to dir/hls. Returns once it accepts connections.
+    /// With <paramref name="hook"/>, publishes and plays are asked of it (the portal's nginx-rtmp hook);
+    /// with <paramref name="httpPort"/>, each stream's HLS is written to dir/hls/NAME/index.m3u8 and
+    /// served over HTTP on that port as http://127.0.0.1:PORT/NAME/index.m3u8, to any origin (a player
+    /// in a browser page of the portal's).
     /// </summary>
-    public static async Task<(PeerProcess Nginx, int Port)> StartNginxRtmpAsync(string dir, int port = 0)
+    public static async Task<(PeerProcess Nginx, int Port)> StartNginxRtmpAsync(string dir, int port = 0, string? hook = null, int httpPort = 0)
     {
         port = port == 0 ? RelayProcess.FreePort() : port;
         Directory.CreateDirectory(Path.Combine(dir, "hls"));
@@ -187,9 +191,24 @@ public static class MediaPeers
             .AppendLine("      hls_fragment 2s;")
             .AppendLine("      hls_playlist_length 3600s;")
             .AppendLine("      hls_cleanup off;")
+            .AppendLine(hook is null ? "" : $"      on_publish {hook};\n      on_play {hook};")
+            .AppendLine(httpPort == 0 ? "" : "      hls_nested on;")
             .AppendLine("    }")
             .AppendLine("  }")
             .AppendLine("}");
+        if (httpPort != 0)
+        {
+            conf.AppendLine("http {")
+                .AppendLine($"  access_log off; client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp; fastcgi_temp_path {dir}/tmp; uwsgi_temp_path {dir}/tmp; scgi_temp_path {dir}/tmp;")
+                .AppendLine("  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }")
+                .AppendLine("  server {")
+                .AppendLine($"    listen 127.0.0.1:{httpPort};")
+                .AppendLine($"    root {dir}/hls;")
+                .AppendLine("    add_header Access-Control-Allow-Origin * always;")
+                .AppendLine("    add_header Cache-Control no-cache always;")
+                .AppendLine("  }")
+                .AppendLine("}");
+        }
         var confPath = Path.Combine(dir, "nginx.conf");
         await File.WriteAllTextAsync(confPath, conf.ToString()).ConfigureAwait(false);
         var nginx = PeerProcess.Start("nginx", "/usr/sbin/nginx", ["-p", dir, "-c", confPath, "-e", Path.Combine(dir, "error.log")], dir);
