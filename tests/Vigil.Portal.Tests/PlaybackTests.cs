@@ -179,4 +179,17 @@ public sealed class PlaybackTests(string database)
         Assert.That(archive["hls"], Is.Null);
         Assert.That(archive["timeshift"], Is.Null);
     }
+
+    [Test]
+    public async Task NginxRtmpsArchiveIsItsLongPlaylistWithoutClipForms()
+    {
+        var streamer = await StreamerAsync(_admin, "nginx-rtmp");
+        var camera = await CameraAsync(_admin, streamer.Name, dvrDepth: 1);
+        var archive = (await PlaybackAsync(_admin, camera))["archive"]!;
+        Assert.That(archive["hls"]!.GetValue<string>(), Does.StartWith($"{streamer.PublicUrl}/{camera}/index.m3u8?token="));
+        Assert.That(Claims(TokenOf(archive["hls"]), camera).Kind, Is.EqualTo(PlaybackKind.Dvr));
+        Assert.That(archive["mpegts"], Is.Null, "nginx-rtmp cannot cut a clip by time");
+        Assert.That(archive["mp4"], Is.Null);
+        Assert.That(archive["timeshift"], Is.Null);
+    }
 }
