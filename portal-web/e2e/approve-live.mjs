@@ -28,6 +28,17 @@ await scenario(async (page, result) => {
   result.live_mode = await page.locator("#mode").innerText();
   await shot(page, "camera-live");
 
+  // Back on the grid: the camera is a favorite now, first, with its live preview playing.
+  await page.goto(`${config.url}/#/cameras`);
+  await page.getByRole("button", { name: "Add Front door to favorites" }).click();
+  await page.getByRole("button", { name: "Remove Front door from favorites" }).waitFor();
+  result.first_tile = await page.$eval("[data-camera]", t => t.getAttribute("data-camera"));
+  await page.waitForFunction(name => document.querySelector(`[data-camera="${name}"] video`)?.currentTime > 0.5, config.live_camera, { timeout: 30000 });
+  result.preview_playing = true;
+  await shot(page, "cameras");
+  await page.goto(`${config.url}/#/camera/${config.live_camera}`);
+  await page.waitForFunction(() => document.querySelector("#player")?.currentTime > 0.5, null, { timeout: 30000 });
+
   // The archive: a moment a little back on the timeline, played from there.
   await page.waitForTimeout(6000);
   const moment = Math.floor(Date.now() / 1000) - 8;

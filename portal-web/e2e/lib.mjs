@@ -72,3 +72,29 @@ export async function playing(page, selector, seconds = 3) {
   const second = await page.$eval(selector, v => v.currentTime);
   return { first, second };
 }
+
+/** Text on the page whose contrast with its background is below WCAG AA (4.5:1): "text (ratio)". */
+export async function lowContrast(page) {
+  return page.evaluate(() => {
+    const parse = c => { const m = c.match(/[\d.]+/g)?.map(Number) ?? [0, 0, 0, 0]; return { rgb: m.slice(0, 3), a: m.length > 3 ? m[3] : 1 }; };
+    const lum = ([r, g, b]) => [r, g, b].map(v => { const c = v / 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; })
+      .reduce((s, c, i) => s + c * [0.2126, 0.7152, 0.0722][i], 0);
+    const background = el => {
+      for (let e = el; e; e = e.parentElement) {
+        const bg = parse(getComputedStyle(e).backgroundColor);
+        if (bg.a > 0.5) return bg.rgb;
+      }
+      return [255, 255, 255];
+    };
+    const low = [];
+    for (const el of document.querySelectorAll("body *")) {
+      const own = [...el.childNodes].filter(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim()).map(n => n.textContent.trim()).join(" ");
+      if (!own || el.closest("[hidden]") || el.getClientRects().length === 0) continue;
+      const fg = lum(parse(getComputedStyle(el).color).rgb);
+      const bg = lum(background(el));
+      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      if (ratio < 4.5) low.push(`${own.slice(0, 40)} (${ratio.toFixed(2)})`);
+    }
+    return low;
+  });
+}

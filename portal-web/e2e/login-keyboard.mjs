@@ -29,5 +29,5 @@ await scenario(async (page, result) => {
   result.devices_by_keyboard = true;
   await page.goto(`${config.url}/#/cameras`);
   await page.getByRole("heading", { name: "Cameras" }).waitFor();
-  await shot(page, "cameras");
+  await shot(page, "cameras-before-approval");
 });

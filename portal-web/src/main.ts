@@ -2,6 +2,7 @@ import "./style.css";
 import { api, ApiError, type Branding, type User } from "./api";
 import { h, replace } from "./dom";
 import { stopAll } from "./player";
+import { onColor } from "./color";
 import { loginPage } from "./pages/login";
 import { camerasPage } from "./pages/cameras";
 import { cameraPage } from "./pages/camera";
@@ -54,6 +55,8 @@ async function applyBranding(): Promise<void> {
   const root = document.documentElement.style;
   root.setProperty("--primary", branding.primary_color);
   root.setProperty("--accent", branding.accent_color);
+  // Text on the primary colour: white or black, whichever the operator's colour contrasts with more.
+  root.setProperty("--on-primary", onColor(branding.primary_color));
   document.title = branding.title;
   drawHeader();
 }

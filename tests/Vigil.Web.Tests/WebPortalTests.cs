@@ -85,6 +85,8 @@ public sealed class WebPortalTests
         Assert.That(r["live_mode"]!.GetValue<string>(), Is.EqualTo("Live"));
         var live = r["live"]!;
         Assert.That(live["second"]!.GetValue<double>(), Is.GreaterThan(live["first"]!.GetValue<double>() + 1), "the live video plays: its currentTime advances");
+        Assert.That(r["first_tile"]!.GetValue<string>(), Is.EqualTo(WebStack.LiveCamera), "a favorite comes first in the grid");
+        Assert.That(r["preview_playing"]!.GetValue<bool>(), Is.True, "the grid's live preview plays");
         Assert.That(r["archive_mode"]!.GetValue<string>(), Does.StartWith("Archive from"));
         var archive = r["archive"]!;
         Assert.That(archive["second"]!.GetValue<double>(), Is.GreaterThan(archive["first"]!.GetValue<double>() + 1), "the archive plays");
@@ -120,7 +122,7 @@ public sealed class WebPortalTests
     }
 
     [Test, Order(6)]
-    public async Task AtPhoneWidthNoPageScrollsSidewaysAndEveryControlIsLabelled()
+    public async Task AtPhoneWidthNoPageScrollsSidewaysEveryControlIsLabelledAndTextContrasts()
     {
         var r = await Browser.RunAsync(_stack, "phone");
         Assert.That(r["error"], Is.Null, r.ToJsonString());
@@ -130,6 +132,7 @@ public sealed class WebPortalTests
         {
             Assert.That(page!["overflow"]!.GetValue<int>(), Is.LessThanOrEqualTo(0), $"{route} scrolls sideways at 390 px");
             Assert.That(Strings(page["unlabelled"]), Is.Empty, $"{route} has controls without a label");
+            Assert.That(Strings(page["low_contrast"]), Is.Empty, $"{route} has text below 4.5:1 contrast");
         }
     }
 
