@@ -20,7 +20,14 @@ internal static class WebPortal
         // npm ci wipes and reinstalls: only when the lock file changed since the last install.
         if (!File.Exists(stamp) || File.GetLastWriteTimeUtc(stamp) < File.GetLastWriteTimeUtc(Path.Combine(Dir, "package-lock.json")))
         {
-            Shell.Run("npm", ["ci", "--no-audit", "--no-fund"], cwd: Dir);
+            if (Shell.Run("npm", ["ci", "--no-audit", "--no-fund"], cwd: Dir, check: false) != 0)
+            {
+                // A registry mirror that holds only this platform's optional packages (rollup's and
+                // esbuild's native builds) leaves the lock without the others, and npm ci refuses such a
+                // lock. npm install takes the locked versions just the same, and --no-save leaves the lock as committed.
+                Console.WriteLine("web portal: npm ci refused the lock (a registry without other platforms' optional packages); installing its versions with npm install");
+                Shell.Run("npm", ["install", "--no-audit", "--no-fund", "--no-save"], cwd: Dir);
+            }
         }
         Shell.Run("npm", ["run", "build"], cwd: Dir);
         Console.WriteLine($"web portal: {Path.Combine(Dir, "dist")}");
