@@ -7,6 +7,7 @@ import { loginPage } from "./pages/login";
 import { camerasPage } from "./pages/cameras";
 import { cameraPage } from "./pages/camera";
 import { devicesPage } from "./pages/devices";
+import { managePage } from "./pages/manage";
 import { importPage } from "./pages/import";
 import { peoplePage } from "./pages/people";
 import { infraPage } from "./pages/infra";
@@ -29,6 +30,7 @@ const routes: Route[] = [
   { path: "camera", title: "Camera", page: cameraPage },
   { path: "claim", title: "Claim a camera", page: claimPage, nav: true },
   { path: "devices", title: "Devices", page: devicesPage, staff: true, nav: true },
+  { path: "manage", title: "Manage cameras", page: managePage, staff: true, nav: true },
   { path: "import", title: "Import", page: importPage, staff: true, nav: true },
   { path: "people", title: "Users and groups", page: peoplePage, admin: true, nav: true },
   { path: "infra", title: "Streamers and relays", page: infraPage, staff: true, nav: true },

@@ -118,7 +118,28 @@ public sealed class WebPortalTests
         Assert.That(rows[0][1], Does.Contain("stream_url"));
         Assert.That(rows[1][1], Does.Contain("dvr_depth"));
         Assert.That(r["note"]!.GetValue<string>(), Does.StartWith("2 created, 0 updated, 2 bad lines"));
-        Assert.That(Strings(r["tiles"]), Does.Contain("imp-1").And.Contain("imp-4").And.Not.Contain("imp-2"));
+        var scan = r["scan_rows"]!.AsArray().Select(row => row!.AsArray().Select(c => c!.GetValue<string>()).ToArray()).ToList();
+        Assert.That(scan, Has.Count.EqualTo(1));
+        Assert.That(scan[0][0], Is.EqualTo("10.77.1.13"));
+        Assert.That(scan[0][1], Does.Contain("not authorized"));
+        Assert.That(Strings(r["tiles"]), Does.Contain("imp-1").And.Contain("imp-4").And.Not.Contain("imp-2").And.Contain("dahua-scanok1"));
+    }
+
+    [Test, Order(7)]
+    public async Task OperatorsMakeCamerasSetWhoSeesThemAndGiveADeviceToAUser()
+    {
+        var r = await Browser.RunAsync(_stack, "manage");
+        Assert.That(r["error"], Is.Null, r.ToJsonString());
+        Assert.That(r["porch"]!.GetValue<string>(), Does.StartWith("private · group visitors").And.Contain("archive 3 d"));
+        // After the live scenario the device is bound to the front door, which changes hands; alone, a camera is made for it.
+        var given = r["given"]!.GetValue<string>();
+        Assert.That(given, Does.StartWith($"{WebStack.AgentSerial} given to {_stack.VisitorLogin} with camera "));
+        var camera = given[(given.LastIndexOf(' ') + 1)..].TrimEnd('.');
+        Assert.That(camera, Is.AnyOf(WebStack.LiveCamera, "cam-web-cam-0001"));
+        var tiles = Strings(r["visitor_tiles"]);
+        Assert.That(tiles, Is.SupersetOf(new[] { camera, "porch", WebStack.VisitorCamera }),
+            "the visitor now sees the porch through its group and the device's camera as its owner");
+        Assert.That(tiles, Does.Not.Contain(WebStack.HiddenCamera).And.Not.Contain("imp-1"), "private cameras of other groups stay hidden");
     }
 
     [Test, Order(6)]

@@ -55,6 +55,18 @@ function deviceCard(d: Device, cameras: Camera[], note: HTMLElement, reload: () 
       note.textContent = `Binding failed: ${(err as Error).message}`;
     }
   });
+  const userLogin = h("input", { name: "user", autocomplete: "off", required: true });
+  const bindUser = h("form", { class: "inline" }, field("User login", userLogin), h("button", { type: "submit" }, "Give to user"));
+  bindUser.addEventListener("submit", async e => {
+    e.preventDefault();
+    try {
+      const bound = await api.post<Device>(`${path}/bind`, { user: userLogin.value.trim() });
+      flash(`${d.serial || d.id} given to ${userLogin.value.trim()} with camera ${bound.camera}.`);
+      reload();
+    } catch (err) {
+      note.textContent = `Giving failed: ${(err as Error).message}`;
+    }
+  });
   return h("li", { class: "card device", "data-device": d.id, "data-serial": d.serial },
     h("h2", {}, d.serial || d.id, " ", h("span", { class: `pill ${d.connected ? "ok" : "off"}` }, d.connected ? "online" : "offline")),
     h("dl", {},
@@ -68,5 +80,5 @@ function deviceCard(d: Device, cameras: Camera[], note: HTMLElement, reload: () 
       h("dt", {}, "Last seen"), h("dd", {}, formatTime(d.last_seen)),
       h("dt", {}, "Camera"), h("dd", {}, d.camera ? h("a", { href: `#/camera/${encodeURIComponent(d.camera)}` }, d.camera) : "—")),
     h("div", { class: "actions" }, buttons),
-    d.state === "approved" || d.state === "pending" ? bindCamera : null);
+    d.state === "approved" || d.state === "pending" ? [bindCamera, bindUser] : null);
 }
