@@ -157,5 +157,16 @@ public sealed class WebPortalTests
         }
     }
 
+    [Test, Order(8)]
+    public async Task AUserClaimsTheCameraWithItsSticker()
+    {
+        var r = await Browser.RunAsync(_stack, "claim");
+        Assert.That(r["error"], Is.Null, r.ToJsonString());
+        Assert.That(r["wrong_pin"]!.GetValue<bool>(), Is.True, "a wrong PIN is refused in words");
+        // After the other scenarios the visitor already holds the front door; alone, the claim makes its camera.
+        Assert.That(r["camera"]!.GetValue<string>(), Is.AnyOf(WebStack.LiveCamera, "cam-web-cam-0001"));
+        Assert.That(r["heading"]!.GetValue<string>(), Is.Not.Empty);
+    }
+
     private static string[] Strings(JsonNode? node) => node!.AsArray().Select(n => n!.GetValue<string>()).ToArray();
 }

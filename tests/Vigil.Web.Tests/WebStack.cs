@@ -20,6 +20,8 @@ public sealed class WebStack : IAsyncDisposable
     public const string VisitorCamera = "garden";
     public const string AgentSerial = "WEB-CAM-0001";
     public const string PrimaryColor = "#0b5394";
+    /// <summary>The PIN on the camera's sticker, recorded by the operator with its serial.</summary>
+    public const string StickerPin = "482915";
 
     private readonly List<IAsyncDisposable> _owned = [];
 
@@ -97,6 +99,7 @@ public sealed class WebStack : IAsyncDisposable
         }), HttpStatusCode.Created);
         Expect(await admin.PostJsonAsync("/api/v1/cameras", new { name = HiddenCamera, title = "Back yard", stream_url = "rtsp://127.0.0.1:554/hidden", access = "private", group = "staff" }), HttpStatusCode.Created);
         Expect(await admin.PostJsonAsync("/api/v1/cameras", new { name = VisitorCamera, title = "Garden", stream_url = "rtsp://127.0.0.1:554/garden", access = "private", group = "visitors" }), HttpStatusCode.Created);
+        Expect(await admin.PostJsonAsync("/api/v1/stickers", new { serial = AgentSerial, pin = StickerPin }), HttpStatusCode.Created, HttpStatusCode.OK, HttpStatusCode.NoContent);
         var visitor = Expect(await admin.PostJsonAsync("/api/v1/users", new { login = VisitorLogin, password = VisitorPassword, role = "user" }), HttpStatusCode.Created);
         Expect(await admin.PutJsonAsync($"/api/v1/groups/visitors/members/{visitor!["id"]!.GetValue<long>()}", new { can_dvr = true }), HttpStatusCode.NoContent);
 
@@ -128,6 +131,7 @@ public sealed class WebStack : IAsyncDisposable
         ["hidden_camera"] = HiddenCamera,
         ["visitor_camera"] = VisitorCamera,
         ["serial"] = AgentSerial,
+        ["pin"] = StickerPin,
         ["primary_color"] = PrimaryColor,
         ["screenshots"] = Screenshots,
     };
