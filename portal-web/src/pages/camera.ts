@@ -61,7 +61,9 @@ function archiveSection(camera: Camera, playback: Playback, path: string, video:
     stopAll();
     mode.textContent = `Archive from ${formatTime(at)}`;
     if (p.archive.hls) {
-      track(playHls(video, p.archive.hls, fail, hls => seekInto(video, hls, at)));
+      track(playHls(video, p.archive.hls, fail, hls => seekInto(video, hls, at, actual => {
+        if (actual > at + 30) mode.textContent = `Archive from ${formatTime(actual)}: the streamer keeps nothing earlier`;
+      })));
     } else if (p.archive.mp4) {
       video.src = p.archive.mp4;
       void video.play().catch(() => undefined);
@@ -105,15 +107,17 @@ function archiveSection(camera: Camera, playback: Playback, path: string, video:
  * sliding one (a live playlist as long as the archive, as nginx-rtmp writes) ends now, so the moment
  * lies that far back from its end.
  */
-function seekInto(video: HTMLVideoElement, hls: Hls | null, moment: number): void {
+function seekInto(video: HTMLVideoElement, hls: Hls | null, moment: number, placed: (actual: number) => void): void {
   const live = hls?.levels[hls.currentLevel >= 0 ? hls.currentLevel : 0]?.details?.live ?? false;
   if (!live) return;
   const place = () => {
     if (video.seekable.length === 0) return;
     const end = video.seekable.end(video.seekable.length - 1);
     const start = video.seekable.start(0);
-    const back = Math.floor(Date.now() / 1000) - moment;
-    video.currentTime = Math.max(start, end - back);
+    const now = Math.floor(Date.now() / 1000);
+    const target = Math.max(start, end - (now - moment));
+    video.currentTime = target;
+    placed(now - Math.round(end - target));
   };
   if (video.seekable.length > 0) place();
   else video.addEventListener("loadedmetadata", place, { once: true });

@@ -1,6 +1,6 @@
 import { api, ApiError, type Camera, type Playback } from "../api";
 import { h, status } from "../dom";
-import { playHls, track } from "../player";
+import { playHls, track, type Player } from "../player";
 import type { Context } from "../main";
 
 /** The grid of the cameras the user may see, favorites first, each with a muted live preview. */
@@ -30,9 +30,16 @@ function tile(camera: Camera, favored: Set<string>, note: HTMLElement, redraw: (
   const caption = h("p", { class: "muted", hidden: true });
   const preview = h("div", { class: "preview" }, video, caption);
   const say = (msg: string) => { caption.hidden = msg.length === 0; caption.textContent = msg; video.hidden = msg.length > 0; };
-  void api.get<Playback>(`/cameras/${encodeURIComponent(camera.name)}/playback`).then(
-    p => track(playHls(video, p.live.hls, say)),
+  // A preview plays only while its tile is on screen: a grid of a hundred cameras must not pull a hundred streams.
+  let player: Player | null = null;
+  const start = () => api.get<Playback>(`/cameras/${encodeURIComponent(camera.name)}/playback`).then(
+    p => { player = track(playHls(video, p.live.hls, say)); },
     (e: unknown) => say(e instanceof ApiError && e.status === 409 ? "Not on a streamer yet" : "No preview"));
+  new IntersectionObserver(([entry], observer) => {
+    if (!preview.isConnected) { observer.disconnect(); return; }
+    if (entry.isIntersecting && !player) void start();
+    else if (!entry.isIntersecting && player) { player.stop(); player = null; }
+  }).observe(preview);
   const star = h("button", {
     type: "button", class: "star", "aria-pressed": String(isFavorite),
     "aria-label": `${isFavorite ? "Remove" : "Add"} ${camera.title || camera.name} ${isFavorite ? "from" : "to"} favorites`,

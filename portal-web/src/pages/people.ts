@@ -22,7 +22,9 @@ export async function peoplePage(ctx: Context): Promise<Node> {
   newUser.addEventListener("submit", e => { e.preventDefault(); void run(`User ${login.value}`, () => api.post("/users", { login: login.value, password: password.value || null, role: role.value })); });
 
   const userRows = users.map(u => h("tr", {},
-    h("td", {}, u.login), h("td", {}, u.role), h("td", {}, u.is_active ? "active" : "inactive"),
+    h("td", {}, u.login),
+    h("td", {}, roleChoice(u, role => void run(`Role of ${u.login}`, () => api.patch(`/users/${u.id}`, { role })))),
+    h("td", {}, u.is_active ? "active" : "inactive"),
     h("td", {}, h("button", { type: "button", onclick: () => void run(`${u.login}`, () => api.patch(`/users/${u.id}`, { is_active: !u.is_active })) },
       u.is_active ? `Deactivate ${u.login}` : `Activate ${u.login}`))));
 
@@ -36,9 +38,15 @@ export async function peoplePage(ctx: Context): Promise<Node> {
     const members = await api.get<Member[]>(`/groups/${encodeURIComponent(g.name)}/members`);
     const who = h("select", {}, users.map(u => h("option", { value: u.id }, u.login)));
     const dvr = h("input", { type: "checkbox" });
-    const add = h("form", { class: "inline" }, field("User", who), h("label", { class: "check" }, dvr, " may watch the archive"),
+    const ptz = h("input", { type: "checkbox" });
+    const manage = h("input", { type: "checkbox" });
+    const add = h("form", { class: "inline" }, field("User", who),
+      h("label", { class: "check" }, dvr, " archive"), h("label", { class: "check" }, ptz, " PTZ"), h("label", { class: "check" }, manage, " manage"),
       h("button", { type: "submit" }, `Add to ${g.name}`));
-    add.addEventListener("submit", e => { e.preventDefault(); void run(`Member of ${g.name}`, () => api.put(`/groups/${encodeURIComponent(g.name)}/members/${who.value}`, { can_dvr: dvr.checked })); });
+    add.addEventListener("submit", e => {
+      e.preventDefault();
+      void run(`Member of ${g.name}`, () => api.put(`/groups/${encodeURIComponent(g.name)}/members/${who.value}`, { can_dvr: dvr.checked, can_ptz: ptz.checked, can_manage: manage.checked }));
+    });
     return h("li", { class: "card" }, h("h3", {}, g.title || g.name, " ", h("small", {}, g.name)),
       h("ul", {}, members.map(m => h("li", {}, m.login, m.can_dvr ? " · archive" : "", m.can_ptz ? " · PTZ" : "", m.can_manage ? " · manage" : "", " ",
         h("button", { type: "button", class: "link", onclick: () => void run(`Removing ${m.login}`, () => api.del(`/groups/${encodeURIComponent(g.name)}/members/${m.user_id}`)) }, `Remove ${m.login}`)))),
@@ -51,4 +59,11 @@ export async function peoplePage(ctx: Context): Promise<Node> {
       h("tbody", {}, userRows))),
     newUser,
     h("h2", {}, "Groups"), h("ul", { class: "cards" }, groupCards), newGroup);
+}
+
+function roleChoice(user: User, change: (role: string) => void): HTMLSelectElement {
+  const select = h("select", { "aria-label": `Role of ${user.login}` },
+    ["user", "operator", "admin"].map(r => h("option", { value: r, selected: r === user.role }, r)));
+  select.addEventListener("change", () => change(select.value));
+  return select;
 }
