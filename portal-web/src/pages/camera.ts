@@ -71,6 +71,10 @@ function archiveSection(camera: Camera, playback: Playback, path: string, video:
   }
 
   const clipLength = h("input", { type: "number", min: 1, max: 60, value: 5, inputmode: "numeric" });
+  const validity = h("select", {},
+    h("option", { value: "900" }, "15 minutes"),
+    h("option", { value: "3600" }, "1 hour"),
+    h("option", { value: "" }, "as long as the portal allows"));
   const share = h("div", { class: "share" });
   const shareNote = status();
   const makeClip = h("button", { type: "button" }, "Make a link to this clip");
@@ -78,7 +82,8 @@ function archiveSection(camera: Camera, playback: Playback, path: string, video:
     const from = Math.min(Number(timeline.value), Math.floor(Date.now() / 1000) - 60);
     const duration = Math.max(1, Math.min(Number(clipLength.value) * 60, Math.floor(Date.now() / 1000) - from));
     try {
-      const p = await api.get<Playback>(`${path}/playback?from=${from}&duration=${duration}`);
+      const lifetime = validity.value ? `&expires_in=${validity.value}` : "";
+      const p = await api.get<Playback>(`${path}/playback?from=${from}&duration=${duration}${lifetime}`);
       const url = p.archive?.mp4 ?? p.archive?.mpegts;
       if (!url) {
         shareNote.textContent = "This camera's streamer cannot cut clips: there is no link to share.";
@@ -99,6 +104,7 @@ function archiveSection(camera: Camera, playback: Playback, path: string, video:
     play,
     h("h3", {}, "Share a clip"),
     field("Clip length in minutes", clipLength),
+    field("Link valid for", validity),
     makeClip, share, shareNote);
 }
 
