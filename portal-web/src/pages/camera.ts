@@ -1,5 +1,5 @@
 import type Hls from "hls.js";
-import { api, type Camera, type Playback } from "../api";
+import { api, ApiError, type Camera, type Playback } from "../api";
 import { field, formatTime, h, replace, status } from "../dom";
 import { playHls, stopAll, track } from "../player";
 import type { Context } from "../main";
@@ -9,8 +9,16 @@ const DAY = 86_400;
 /** A camera: live video, the MPEG-TS link for set-top boxes, and the archive within the camera's depth. */
 export async function cameraPage(_ctx: Context, name: string): Promise<Node> {
   const path = `/cameras/${encodeURIComponent(name)}`;
-  const [camera, playback] = await Promise.all([api.get<Camera>(path), api.get<Playback>(`${path}/playback`)]);
+  const camera = await api.get<Camera>(path);
   const title = camera.title || camera.name;
+  let playback: Playback;
+  try {
+    playback = await api.get<Playback>(`${path}/playback`);
+  } catch (e) {
+    // 409: the camera is on no streamer yet (its device not bound or approved): say so under its name.
+    if (!(e instanceof ApiError) || e.status !== 409) throw e;
+    return h("section", { class: "camera" }, h("h1", {}, title), h("p", { role: "status" }, `No video yet: ${e.message}.`));
+  }
   const video = h("video", { id: "player", controls: true, muted: true, playsinline: true, autoplay: true, "aria-label": `Video of ${title}` });
   video.muted = true;
   const mode = h("p", { id: "mode", class: "mode", "aria-live": "polite" });
@@ -50,6 +58,15 @@ function archiveSection(camera: Camera, playback: Playback, path: string, video:
   });
   const when = h("output", { for: "" }, formatTime(archive.from));
   timeline.addEventListener("input", () => { when.textContent = formatTime(Number(timeline.value)); });
+  const jump = (label: string, seconds: number) => h("button", {
+    type: "button", class: "secondary",
+    onclick: () => {
+      timeline.value = String(Math.max(earliest, Math.floor(Date.now() / 1000) - seconds));
+      when.textContent = formatTime(Number(timeline.value));
+    },
+  }, label);
+  const jumps = h("div", { class: "actions", role: "group", "aria-label": "Go back on the timeline" },
+    jump("1 minute ago", 60), jump("10 minutes ago", 600), jump("1 hour ago", 3600), camera.dvr_depth >= 1 ? jump("1 day ago", DAY) : null);
   const play = h("button", { type: "button", id: "play-archive" }, "Play from this moment");
   play.addEventListener("click", () => void playFrom(Number(timeline.value)));
 
@@ -100,6 +117,7 @@ function archiveSection(camera: Camera, playback: Playback, path: string, video:
   return h("section", { "aria-labelledby": "archive", class: "archive" }, heading,
     h("p", {}, `Kept for ${camera.dvr_depth} day${camera.dvr_depth === 1 ? "" : "s"}.`),
     field("Moment on the timeline", timeline, `From ${formatTime(earliest)} to now`),
+    jumps,
     h("p", {}, "Chosen: ", when),
     play,
     h("h3", {}, "Share a clip"),
