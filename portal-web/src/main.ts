@@ -88,6 +88,8 @@ function drawHeader(): void {
   replace(header, h("div", { class: "bar" }, brand, h("nav", { "aria-label": "Main" }, h("ul", {}, links, h("li", {}, logout)))));
 }
 
+let navigated = false;
+
 async function render(): Promise<void> {
   const [path, ...rest] = location.hash.replace(/^#\/?/, "").split("/");
   const arg = decodeURIComponent(rest.join("/"));
@@ -122,6 +124,8 @@ async function render(): Promise<void> {
     const node = await route.page({ user, go, refreshBranding: applyBranding }, arg);
     replace(main, node);
     document.title = `${route.title} · ${branding.title}`;
+    // A screen reader hears the new page from its start, and Tab goes on from there.
+    if (navigated) main.focus({ preventScroll: true });
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
       user = null;
@@ -132,5 +136,8 @@ async function render(): Promise<void> {
   }
 }
 
-window.addEventListener("hashchange", () => void render());
+window.addEventListener("hashchange", () => {
+  navigated = true;
+  void render();
+});
 void applyBranding().then(render);
