@@ -169,10 +169,12 @@ public static class MediaPeers
     /// nginx-rtmp as a streamer of the portal's: publish, play and update (every 2 s) asked of the
     /// portal's nginx-rtmp hook URL; HLS nested per stream (dir/hls/NAME/index.m3u8) and served on
     /// <paramref name="httpPort"/>, every request asked of the same hook through auth_request, the
-    /// viewer's token carried into the fragment names; /stat (loopback only) the RTMP statistics.
+    /// viewer's token carried into the fragment names, to pages of any origin (a player in the portal's
+    /// web pages); /stat (loopback only) the RTMP statistics. The playlist keeps
+    /// <paramref name="playlistSeconds"/> of video, which is what a player can seek back in.
     /// The error log stays at notice: at info nginx-rtmp writes the stream arguments, tokens included.
     /// </summary>
-    public static Task<(PeerProcess Nginx, int Port)> StartNginxStreamerAsync(string dir, int rtmpPort, int httpPort, string hookUrl)
+    public static Task<(PeerProcess Nginx, int Port)> StartNginxStreamerAsync(string dir, int rtmpPort, int httpPort, string hookUrl, int playlistSeconds = 20)
     {
         var hooks = $"on_publish {hookUrl}; on_play {hookUrl}; on_update {hookUrl}; notify_update_timeout 2s; notify_method post;";
         var http = new StringBuilder()
@@ -194,7 +196,8 @@ public static class MediaPeers
             .AppendLine("      log_not_found off;")
             .AppendLine($"      root {dir}/hls;")
             .AppendLine("      types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }")
-            .AppendLine("      add_header Cache-Control no-cache;")
+            .AppendLine("      add_header Cache-Control no-cache always;")
+            .AppendLine("      add_header Access-Control-Allow-Origin * always;")
             .AppendLine("      sub_filter_types application/vnd.apple.mpegurl;")
             .AppendLine("      sub_filter_once off;")
             .AppendLine("      sub_filter '.ts' '.ts?token=$arg_token';")
@@ -202,7 +205,7 @@ public static class MediaPeers
             .AppendLine("  }")
             .AppendLine("}");
         Directory.CreateDirectory(Path.Combine(dir, "tmp"));
-        return StartNginxAsync(dir, rtmpPort, Rtmp(dir, $"hls_nested on; hls_fragment 1s; hls_playlist_length 20s; {hooks}"), http.ToString(), errorLevel: "notice");
+        return StartNginxAsync(dir, rtmpPort, Rtmp(dir, $"hls_nested on; hls_fragment 1s; hls_playlist_length {playlistSeconds}s; {hooks}"), http.ToString(), errorLevel: "notice");
     }
 
     private static string Rtmp(string dir, string application) => new StringBuilder()

@@ -17,6 +17,8 @@ internal static class Demo
     {
         Apt.Ensure(TestPeers.Media, "the demo's camera, streamer and player");
         var agent = AgentPublisher.Publish(AgentPublisher.HostRid);
+        // Before the portal is built: its output takes the web portal along.
+        WebPortal.Build();
         var output = Path.Combine(Paths.Artifacts, "demo-bin");
         Console.WriteLine("building vigil-load with vigil-portal");
         // The tool references the portal, so vigil-portal.dll lands beside vigil-load.dll.

@@ -8,7 +8,7 @@ internal static class Program
 {
     private static readonly Dictionary<string, (string Help, Func<string[], int> Run)> Targets = new(StringComparer.Ordinal)
     {
-        ["build"] = ("compile every project (Release)", _ => Build()),
+        ["build"] = ("build the web portal (npm ci, vite build) and compile every project (Release)", _ => Build()),
         ["test"] = ("install the test peers, publish the AOT agent through its gates, run every test", Test),
         ["demo"] = ("run the system locally and say where to look", Demo.Run),
         ["bench"] = ("run a benchmark: bench <name> (bench list names them)", Bench.Run),
@@ -51,6 +51,7 @@ internal static class Program
 
     private static int Build()
     {
+        WebPortal.Build();
         Shell.Run("dotnet", ["build", Paths.Solution, "-c", "Release", "-nologo"]);
         return 0;
     }
@@ -66,6 +67,7 @@ internal static class Program
     private static int Test(string[] args)
     {
         TestPeers.Ensure();
+        WebPortal.Build();
         // The package publishes the agent through its gates; the tests install the package and run the binary.
         var package = AgentPackage.Make(AgentPublisher.HostRid);
         var agent = Path.Combine(Paths.Artifacts, "agent", AgentPublisher.HostRid, "vigil-agent");

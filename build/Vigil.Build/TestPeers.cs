@@ -32,6 +32,8 @@ internal static class TestPeers
         ("nginx", "/usr/sbin/nginx"),
         ("libnginx-mod-rtmp", "/usr/lib/nginx/modules/ngx_rtmp_module.so"),
         ("ffmpeg", "/usr/bin/ffprobe"),
+        // The web portal's browser tests: Debian's Chromium, driven by playwright-core from portal-web.
+        ("chromium", "/usr/bin/chromium"),
     ];
 
     public static void Ensure() => Apt.Ensure(Packages.Concat(Media).Concat(Toolchains.HostPackages()), "the tests");

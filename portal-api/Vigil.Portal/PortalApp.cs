@@ -55,6 +55,7 @@ public static class PortalApp
         builder.Services.AddSingleton<CameraStore>();
         builder.Services.AddSingleton<StreamerStore>();
         builder.Services.AddSingleton<SettingsStore>();
+        builder.Services.AddSingleton<FavoriteStore>();
         builder.Services.AddSingleton<Import.UserImport>();
         builder.Services.AddSingleton<Import.CameraImport>();
         builder.Services.AddSingleton(hasher);
@@ -69,6 +70,8 @@ public static class PortalApp
         builder.Services.AddSingleton<Discovery.ScanImport>();
         builder.Services.AddSingleton<Discovery.AgentTunnel>();
         builder.Services.AddSingleton<Discovery.OnvifThroughAgent>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<Web.ContentPolicy>();
         builder.Services.AddHttpClient<RelayClient>(c =>
         {
             c.Timeout = TimeSpan.FromSeconds(70);
@@ -100,12 +103,14 @@ public static class PortalApp
         UserEndpoints.Map(api);
         CameraEndpoints.Map(api);
         PlaybackEndpoints.Map(api);
+        FavoriteEndpoints.Map(api);
         StreamerEndpoints.Map(api);
         DeviceEndpoints.Map(api);
         RelayEndpoints.Map(api, app);
         SettingsEndpoints.Map(api);
         HookEndpoints.Map(app);
         DiscoveryEndpoints.Map(api);
+        Web.WebFrontend.Map(app, options, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Vigil.Portal.Web"));
         return (app, admin);
     }
 

@@ -46,4 +46,10 @@ internal static partial class PortalLog
 
     [LoggerMessage(13, LogLevel.Critical, "the embedded relay could not start: {Reason}")]
     public static partial void EmbeddedRelayFailed(ILogger log, string reason);
+
+    [LoggerMessage(70, LogLevel.Information, "web portal served from {Root}")]
+    public static partial void WebServed(ILogger log, string root);
+
+    [LoggerMessage(71, LogLevel.Warning, "no web portal build in {Root} (no index.html): serving the API only")]
+    public static partial void WebAbsent(ILogger log, string root);
 }

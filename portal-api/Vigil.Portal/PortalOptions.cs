@@ -28,6 +28,8 @@ public sealed class PortalOptions
     public int StreamerProbeSeconds { get; set; } = 10;
     /// <summary>The login of the account made at the first start.</summary>
     public string AdminLogin { get; set; } = "admin";
+    /// <summary>The built web portal (index.html and assets); empty: the wwwroot next to the program.</summary>
+    public string WebRoot { get; set; } = "";
 
     public TimeSpan SessionLifetime => TimeSpan.FromHours(SessionLifetimeHours);
 }

@@ -11,10 +11,12 @@ namespace Vigil.Portal
         private const string Usage = """
             usage: vigil-portal [run] [--config FILE] [--listen URL] [--database PATH|CONNSTRING] [--public-url URL]
                                 [--data-dir DIR] [--embedded-relay ADDR:PORT] [--embedded-relay-api ADDR:PORT]
+                                [--web-root DIR]
               --database   a SQLite file (default /var/lib/vigil-portal/portal.db) or a PostgreSQL
                            connection string (Host=...;Database=...) or postgres:// URL
               --embedded-relay  run a relay node in this process, taking agents on ADDR:PORT (the
                            single-server default: vigil-portal --embedded-relay 0.0.0.0:7443)
+              --web-root   the built web portal (default: wwwroot next to the program)
               Every option may also come from a JSON --config file or VIGIL_PORTAL_<Option> variables.
             """;
 
@@ -28,6 +30,7 @@ namespace Vigil.Portal
             ["--embedded-relay-api"] = nameof(PortalOptions.EmbeddedRelayApi),
             ["--admin-login"] = nameof(PortalOptions.AdminLogin),
             ["--password-iterations"] = nameof(PortalOptions.PasswordIterations),
+            ["--web-root"] = nameof(PortalOptions.WebRoot),
         };
 
         public static async Task<int> MainAsync(string[] args)

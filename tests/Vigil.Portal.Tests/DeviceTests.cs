@@ -22,6 +22,42 @@ public sealed class DeviceTests(string database)
     public async Task Stop() => await _portal.DisposeAsync();
 
     [Test]
+    public async Task AnOperatorGivesADeviceToAUserWhoThenOwnsItsCamera()
+    {
+        var (id, key) = Fixtures.NewDeviceKey();
+        var serial = Fixtures.Unique("SN");
+        await Fixtures.HelloAsync(_node, id, key, serial);
+        var login = Fixtures.Unique("owner");
+        var (user, _) = await _portal.UserAsync(_admin, login);
+        using var __ = user;
+
+        var both = await _admin.PostJsonAsync($"/api/v1/devices/{id}/bind", new { camera = "x", user = login });
+        Assert.That(both.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(both.Error, Is.EqualTo("bind to a camera or to a user, not both"));
+        var nobody = await _admin.PostJsonAsync($"/api/v1/devices/{id}/bind", new { user = "no-such-user" });
+        Assert.That(nobody.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(nobody.Error, Is.EqualTo("no user 'no-such-user'"));
+
+        var given = await _admin.PostJsonAsync($"/api/v1/devices/{id}/bind", new { user = login });
+        Assert.That(given.Status, Is.EqualTo(HttpStatusCode.OK), given.Text);
+        var camera = given.Json!["camera"]!.GetValue<string>();
+        Assert.That(camera, Is.EqualTo($"cam-{serial.ToLowerInvariant()}"));
+        Assert.That(given.Json!["state"]!.GetValue<string>(), Is.EqualTo("pending"), "giving is not approving");
+        var seen = await user.GetAsync($"/api/v1/cameras/{camera}");
+        Assert.That(seen.Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(seen.Json!["owner"]!.GetValue<string>(), Is.EqualTo(login));
+        Assert.That(seen.Json!["access"]!.GetValue<string>(), Is.EqualTo("private"));
+
+        // Given to another user, the same camera changes hands: the first user no longer sees it.
+        var other = Fixtures.Unique("owner");
+        var (second, _) = await _portal.UserAsync(_admin, other);
+        using var ___ = second;
+        Assert.That((await _admin.PostJsonAsync($"/api/v1/devices/{id}/bind", new { user = other })).Json!["camera"]!.GetValue<string>(), Is.EqualTo(camera));
+        Assert.That((await second.GetAsync($"/api/v1/cameras/{camera}")).Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await Eventually.True(async () => (await user.GetAsync($"/api/v1/cameras/{camera}")).Status == HttpStatusCode.NotFound), Is.True);
+    }
+
+    [Test]
     public async Task AHelloMakesAPendingDeviceThatApprovalBindingAndRevocationChange()
     {
         var (id, key) = Fixtures.NewDeviceKey();

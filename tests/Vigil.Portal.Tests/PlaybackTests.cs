@@ -189,4 +189,35 @@ public sealed class PlaybackTests(string database)
         Assert.That(archive["hls"], Is.Null);
         Assert.That(archive["timeshift"], Is.Null);
     }
+
+    [Test]
+    public async Task NginxRtmpsArchiveIsItsLongPlaylistWithoutClipForms()
+    {
+        var streamer = await StreamerAsync(_admin, "nginx-rtmp");
+        var camera = await CameraAsync(_admin, streamer.Name, dvrDepth: 1);
+        var archive = (await PlaybackAsync(_admin, camera))["archive"]!;
+        Assert.That(archive["hls"]!.GetValue<string>(), Does.StartWith($"{streamer.PublicUrl}/{camera}/index.m3u8?token="));
+        Assert.That(Claims(TokenOf(archive["hls"]), camera).Kind, Is.EqualTo(PlaybackKind.Dvr));
+        Assert.That(archive["mpegts"], Is.Null, "nginx-rtmp cannot cut a clip by time");
+        Assert.That(archive["mp4"], Is.Null);
+        Assert.That(archive["timeshift"], Is.Null);
+    }
+
+    [Test]
+    public async Task ALinkMayBeMadeToLiveShorterButNeverLonger()
+    {
+        var camera = await CameraAsync(_admin, _streamer.Name, dvrDepth: 1);
+        var from = Now - 600;
+        var answer = await PlaybackAsync(_admin, camera, $"?from={from}&duration=120&expires_in=900");
+        var claims = Claims(TokenOf(answer["archive"]!["mp4"]), camera);
+        Assert.That(claims.ExpiresAt - claims.IssuedAt, Is.EqualTo(900));
+        Assert.That(answer["expires_at"]!.GetValue<long>(), Is.EqualTo(claims.ExpiresAt));
+        Assert.That((claims.From, claims.To), Is.EqualTo((from, from + 120)), "the clip's token opens only the clip");
+        foreach (var bad in new[] { "59", "10801", "soon", "-5" })
+        {
+            var refused = await _admin.GetAsync($"/api/v1/cameras/{camera}/playback?expires_in={bad}");
+            Assert.That(refused.Status, Is.EqualTo(HttpStatusCode.BadRequest), bad);
+            Assert.That(refused.Error, Is.EqualTo("expires_in must be a whole number of seconds from 60 to 10800"));
+        }
+    }
 }

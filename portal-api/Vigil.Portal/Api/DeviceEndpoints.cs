@@ -6,7 +6,7 @@ using Vigil.Protocol.Tunnels;
 
 namespace Vigil.Portal.Api;
 
-public sealed record BindInput(string? Camera);
+public sealed record BindInput(string? Camera, string? User);
 public sealed record ClaimInput(string? Serial, string? Pin);
 public sealed record StickerInput(string? Serial, string? Pin);
 public sealed record CommandInput(string? Name, JsonElement? Args, int? TimeoutMs);
@@ -40,10 +40,19 @@ internal static class DeviceEndpoints
         api.MapPost("/devices/{id}/approve", (HttpContext ctx, string id, DeviceLifecycle life) => ChangeAsync(ctx, id, DeviceStates.Approved, life));
         api.MapPost("/devices/{id}/reject", (HttpContext ctx, string id, DeviceLifecycle life) => ChangeAsync(ctx, id, DeviceStates.Rejected, life));
         api.MapPost("/devices/{id}/revoke", (HttpContext ctx, string id, DeviceLifecycle life) => ChangeAsync(ctx, id, DeviceStates.Revoked, life));
-        api.MapPost("/devices/{id}/bind", async (HttpContext ctx, string id, DeviceLifecycle life) =>
+        api.MapPost("/devices/{id}/bind", async (HttpContext ctx, string id, DeviceLifecycle life, UserStore users) =>
         {
             var caller = Caller.Of(ctx).RequireStaff();
             var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.BindInput);
+            if (body.User is { Length: > 0 } login)
+            {
+                if (!string.IsNullOrEmpty(body.Camera))
+                {
+                    throw ApiException.BadRequest("bind to a camera or to a user, not both");
+                }
+                var user = await users.FindByLoginAsync(login) ?? throw ApiException.BadRequest($"no user '{login}'");
+                return Results.Json(await life.BindUserAsync(id, user, caller.User!.Login, ctx.RequestAborted), PortalJsonContext.Default.Device);
+            }
             return Results.Json(await life.BindCameraAsync(id, body.Camera, caller.User!.Login, ctx.RequestAborted), PortalJsonContext.Default.Device);
         });
         api.MapPost("/devices/claim", async (HttpContext ctx, DeviceLifecycle life) =>

@@ -29,7 +29,7 @@ internal static class PlaybackEndpoints
             throw ApiException.Conflict("the camera is not placed on a streamer yet");
         }
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var expires = now + options.PlaybackTokenSeconds;
+        var expires = now + Lifetime(ctx, options.PlaybackTokenSeconds);
         var window = ArchiveWindow(ctx, camera, rights, now, expires);
         var live = PlaybackToken.Issue(secrets.TokenKey, caller.UserId, camera.Name, PlaybackKind.Live, now, expires);
         ArchivePlayback? archive = null;
@@ -40,6 +40,25 @@ internal static class PlaybackEndpoints
         }
         var answer = new PlaybackAnswer(camera.Name, streamer.Name, PlaybackUrls.Live(streamer, camera.Name, live), archive, expires);
         return Results.Json(answer, PortalJsonContext.Default.PlaybackAnswer);
+    }
+
+    /// <summary>
+    /// ?expires_in=SECONDS shortens the links' life (a clip shared for a quarter of an hour): at least
+    /// 60, at most PlaybackTokenSeconds, which is also the default. Never longer: a link outlives
+    /// nothing the portal has not allowed.
+    /// </summary>
+    private static long Lifetime(HttpContext ctx, int longest)
+    {
+        var text = ctx.Request.Query["expires_in"].ToString();
+        if (text.Length == 0)
+        {
+            return longest;
+        }
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds < 60 || seconds > longest)
+        {
+            throw ApiException.BadRequest(string.Create(CultureInfo.InvariantCulture, $"expires_in must be a whole number of seconds from 60 to {longest}"));
+        }
+        return seconds;
     }
 
     /// <summary>What the archive URLs show (From, Duration) and what their token opens (TokenFrom..TokenTo).</summary>

@@ -11,6 +11,7 @@ namespace Vigil.Portal.Api;
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(Import.ImportResult))]
 [JsonSerializable(typeof(User))]
+[JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(IReadOnlyList<User>))]
 [JsonSerializable(typeof(Group))]
 [JsonSerializable(typeof(IReadOnlyList<Group>))]

@@ -125,6 +125,14 @@ internal static class Schema
                 value TEXT NOT NULL
             );
             """),
+        (2, "favorite cameras of each user", """
+            CREATE TABLE favorites (
+                user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                camera_id BIGINT NOT NULL REFERENCES cameras(id) ON DELETE CASCADE,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (user_id, camera_id)
+            );
+            """),
     ];
 
     public static string For(Dialect dialect, string sql) => dialect switch

@@ -14,9 +14,11 @@ public sealed record PlaybackAnswer(string Camera, string Streamer, LivePlayback
 /// <summary>
 /// Where a viewer finds a camera on its streamer. Live is NAME/index.m3u8 and NAME/mpegts everywhere
 /// but on nginx-rtmp, which writes HLS files (served by nginx's http, NAME/index.m3u8 with hls_nested)
-/// and has no continuous MPEG-TS over HTTP: there the mpegts URL is absent, not a URL that would fail. The archive follows the streamer: Flussonic's own DVR URLs; MediaMTX's playback server
-/// (/get, which public_url must reach); nginx-rtmp and generic streamers get Flussonic's names, the
-/// de facto convention of camera archives, for whatever serves their recordings over HTTP.
+/// and has no continuous MPEG-TS over HTTP: there the mpegts URL is absent, not a URL that would fail.
+/// The archive follows the streamer: Flussonic's own DVR URLs; MediaMTX's playback server (/get,
+/// which public_url must reach); nginx-rtmp its long HLS playlist, which the player seeks back in (no
+/// clip forms); generic streamers get Flussonic's names, the de facto convention of camera archives,
+/// for whatever serves their recordings over HTTP.
 /// </summary>
 public static class PlaybackUrls
 {
@@ -36,6 +38,12 @@ public static class PlaybackUrls
             return new ArchivePlayback(from, duration, null, null, $"{get}&format=mp4&token={token}", null);
         }
         var root = Root(streamer, camera);
+        if (streamer.Kind == "nginx-rtmp")
+        {
+            // nginx-rtmp records no archive it can cut by time: what it keeps is its HLS playlist, as long
+            // as hls_playlist_length (set to the dvr depth), which a player seeks back in. No clip forms.
+            return new ArchivePlayback(from, duration, $"{root}/index.m3u8?token={token}", null, null, null);
+        }
         return new ArchivePlayback(from, duration,
             $"{root}/index-{range}.m3u8?token={token}",
             $"{root}/archive-{range}.ts?token={token}",

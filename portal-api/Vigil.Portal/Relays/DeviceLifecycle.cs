@@ -105,21 +105,52 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
         }
         throttle.Succeeded(key);
         var camera = device.CameraId is { } cid ? await cameras.GetAsync(cid).ConfigureAwait(false) : null;
-        if (camera is null)
-        {
-            var name = CameraNameFor(serial);
-            camera = await cameras.CreateAsync(new Camera { Name = name, Title = $"{device.Model} {serial}".Trim(), AgentSerial = serial, OwnerId = caller.UserId })
-                .ConfigureAwait(false) ?? await cameras.GetAsync(name).ConfigureAwait(false) ?? throw ApiException.Conflict($"camera '{name}' exists");
-            if (camera.OwnerId != caller.UserId)
-            {
-                throw ApiException.Conflict($"camera '{name}' exists and belongs to someone else");
-            }
-        }
+        camera ??= await OwnCameraAsync(device, caller.UserId).ConfigureAwait(false);
         await devices.SetClaimedAsync(device.Id, caller.UserId).ConfigureAwait(false);
         await devices.SetCameraAsync(device.Id, camera.Id).ConfigureAwait(false);
         await PlaceAsync(camera.Id).ConfigureAwait(false);
         await SetStateAsync(device.Id, DeviceStates.Approved, caller.User!.Login, ct).ConfigureAwait(false);
         return (await cameras.GetAsync(camera.Id).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// An operator gives a device to a user, as if the user had claimed it: the device's camera
+    /// becomes the user's (a private camera is made for a device that has none) and the device is
+    /// bound to it. Its approval state is left as it is.
+    /// </summary>
+    public async Task<Device> BindUserAsync(string id, User user, string actor, CancellationToken ct)
+    {
+        var device = await devices.GetAsync(id).ConfigureAwait(false) ?? throw ApiException.NotFound("device");
+        var camera = device.CameraId is { } cid ? await cameras.GetAsync(cid).ConfigureAwait(false) : null;
+        if (camera is null)
+        {
+            camera = await OwnCameraAsync(device, user.Id).ConfigureAwait(false);
+        }
+        else if (camera.OwnerId != user.Id)
+        {
+            camera.OwnerId = user.Id;
+            await cameras.UpdateAsync(camera).ConfigureAwait(false);
+        }
+        await devices.SetClaimedAsync(device.Id, user.Id).ConfigureAwait(false);
+        await devices.SetCameraAsync(device.Id, camera.Id).ConfigureAwait(false);
+        await PlaceAsync(camera.Id).ConfigureAwait(false);
+        decisions.Invalidate();
+        PortalLog.DeviceState(log, id, $"given to {user.Login} with camera {camera.Name}", actor);
+        if (device.State == DeviceStates.Approved)
+        {
+            await PushAssignmentAsync(id, ct).ConfigureAwait(false);
+        }
+        return (await devices.GetAsync(id).ConfigureAwait(false))!;
+    }
+
+    /// <summary>A private camera owned by the user for a device that has none, named after its serial (or its id).</summary>
+    private async Task<Camera> OwnCameraAsync(Device device, long userId)
+    {
+        var serial = device.Serial.Length > 0 ? device.Serial : device.Id;
+        var name = CameraNameFor(serial);
+        var camera = await cameras.CreateAsync(new Camera { Name = name, Title = $"{device.Model} {serial}".Trim(), AgentSerial = device.Serial, OwnerId = userId })
+            .ConfigureAwait(false) ?? await cameras.GetAsync(name).ConfigureAwait(false) ?? throw ApiException.Conflict($"camera '{name}' exists");
+        return camera.OwnerId == userId ? camera : throw ApiException.Conflict($"camera '{name}' exists and belongs to someone else");
     }
 
     /// <summary>The assignment of an approved device bound to an enabled camera on a streamer, else null.</summary>

@@ -1,0 +1,49 @@
+/** The portal's JSON API, called with the session cookie that login sets (HttpOnly, SameSite=Strict). */
+
+export class ApiError extends Error {
+  constructor(public readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export interface User { id: number; login: string; email: string; role: "admin" | "operator" | "user"; is_active: boolean; note: string }
+export interface Camera {
+  name: string; title: string; stream_url: string; dvr_depth: number; enabled: boolean; access: string;
+  group: string | null; owner: string | null; streamer: string | null; agent_serial: string; comment: string;
+}
+export interface Device {
+  id: string; fingerprint: string; serial: string; model: string; firmware: string; agent_version: string; state: string;
+  camera: string | null; first_seen: number; last_seen: number; address: string; relay_node: string | null; connected: boolean;
+}
+export interface Playback {
+  camera: string; streamer: string;
+  live: { hls: string; mpegts: string };
+  archive: { from: number; duration: number; hls: string | null; mpegts: string | null; mp4: string | null; timeshift: string | null } | null;
+  expires_at: number;
+}
+export interface Branding { title: string; logo: string | null; primary_color: string; accent_color: string }
+export interface ImportAnswer { created: number; updated: number; errors: { line: number; error: string }[]; errors_not_listed: number }
+
+async function call<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
+  const init: RequestInit = { method, credentials: "same-origin", headers: {} };
+  if (body !== undefined) {
+    init.body = typeof body === "string" ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)["Content-Type"] = contentType;
+  }
+  const response = await fetch(`/api/v1${path}`, init);
+  const text = await response.text();
+  const json = text.length > 0 && (text[0] === "{" || text[0] === "[") ? JSON.parse(text) : null;
+  if (!response.ok && !(response.status === 422 && json && "errors" in json)) {
+    throw new ApiError(response.status, (json && json.error) || `${response.status} ${response.statusText}`);
+  }
+  return json as T;
+}
+
+export const api = {
+  get: <T>(path: string) => call<T>("GET", path),
+  post: <T>(path: string, body: unknown = {}) => call<T>("POST", path, body),
+  put: <T>(path: string, body: unknown) => call<T>("PUT", path, body),
+  patch: <T>(path: string, body: unknown) => call<T>("PATCH", path, body),
+  del: <T>(path: string) => call<T>("DELETE", path),
+  csv: <T>(path: string, text: string) => call<T>("POST", path, text, "text/csv"),
+};

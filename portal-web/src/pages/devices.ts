@@ -1,0 +1,84 @@
+import { api, type Camera, type Device } from "../api";
+import { field, flash, flashed, formatTime, h } from "../dom";
+import type { Context } from "../main";
+
+const states = ["pending", "approved", "rejected", "revoked"] as const;
+
+/** Devices (agents) by state, with what identifies each, and what an operator does with them. */
+export async function devicesPage(ctx: Context, state: string): Promise<Node> {
+  const current = (states as readonly string[]).includes(state) ? state : "pending";
+  const [devices, cameras] = await Promise.all([
+    api.get<Device[]>(`/devices?state=${current}&limit=1000`),
+    api.get<Camera[]>("/cameras?limit=1000"),
+  ]);
+  const note = flashed();
+  const tabs = h("ul", { class: "tabs" }, states.map(s =>
+    h("li", {}, h("a", { href: `#/devices/${s}`, "aria-current": s === current ? "page" : null }, s[0].toUpperCase() + s.slice(1)))));
+  const cards = devices.map(d => deviceCard(d, cameras, note, () => ctx.go(`devices/${current}`)));
+  return h("section", {},
+    h("h1", {}, "Devices"),
+    h("nav", { "aria-label": "Device states" }, tabs),
+    note,
+    devices.length === 0 ? h("p", {}, `No ${current} device.`) : h("ul", { class: "cards" }, cards));
+}
+
+function deviceCard(d: Device, cameras: Camera[], note: HTMLElement, reload: () => void): HTMLElement {
+  const act = (label: string, action: () => Promise<unknown>) => h("button", {
+    type: "button",
+    onclick: async () => {
+      try {
+        await action();
+        flash(`${label}: ${d.serial || d.id} done.`);
+        reload();
+      } catch (e) {
+        note.textContent = `${label} failed: ${(e as Error).message}`;
+      }
+    },
+  }, label);
+  const path = `/devices/${encodeURIComponent(d.id)}`;
+  const buttons: Node[] = [];
+  if (d.state !== "approved") buttons.push(act("Approve", () => api.post(`${path}/approve`)));
+  if (d.state === "pending") buttons.push(act("Reject", () => api.post(`${path}/reject`)));
+  if (d.state === "approved") buttons.push(act("Revoke", () => api.post(`${path}/revoke`)));
+
+  const cameraChoice = h("select", {}, h("option", { value: "" }, "— choose a camera —"),
+    cameras.map(c => h("option", { value: c.name, selected: c.name === d.camera }, c.title && c.title !== c.name ? `${c.title} (${c.name})` : c.name)));
+  const bindCamera = h("form", { class: "inline" }, field("Camera", cameraChoice), h("button", { type: "submit" }, "Bind to camera"));
+  bindCamera.addEventListener("submit", async e => {
+    e.preventDefault();
+    if (!cameraChoice.value) { note.textContent = "Choose a camera to bind to."; return; }
+    try {
+      await api.post(`${path}/bind`, { camera: cameraChoice.value });
+      flash(`${d.serial || d.id} bound to ${cameraChoice.value}.`);
+      reload();
+    } catch (err) {
+      note.textContent = `Binding failed: ${(err as Error).message}`;
+    }
+  });
+  const userLogin = h("input", { name: "user", autocomplete: "off", required: true });
+  const bindUser = h("form", { class: "inline" }, field("User login", userLogin), h("button", { type: "submit" }, "Give to user"));
+  bindUser.addEventListener("submit", async e => {
+    e.preventDefault();
+    try {
+      const bound = await api.post<Device>(`${path}/bind`, { user: userLogin.value.trim() });
+      flash(`${d.serial || d.id} given to ${userLogin.value.trim()} with camera ${bound.camera}.`);
+      reload();
+    } catch (err) {
+      note.textContent = `Giving failed: ${(err as Error).message}`;
+    }
+  });
+  return h("li", { class: "card device", "data-device": d.id, "data-serial": d.serial },
+    h("h2", {}, d.serial || d.id, " ", h("span", { class: `pill ${d.connected ? "ok" : "off"}` }, d.connected ? "online" : "offline")),
+    h("dl", {},
+      h("dt", {}, "Model"), h("dd", {}, d.model || "—"),
+      h("dt", {}, "Firmware"), h("dd", {}, d.firmware || "—"),
+      h("dt", {}, "Agent"), h("dd", {}, d.agent_version || "—"),
+      h("dt", {}, "Key fingerprint"), h("dd", { class: "mono" }, d.fingerprint),
+      h("dt", {}, "Address"), h("dd", {}, d.address || "—"),
+      h("dt", {}, "Relay node"), h("dd", {}, d.relay_node ?? "—"),
+      h("dt", {}, "First seen"), h("dd", {}, formatTime(d.first_seen)),
+      h("dt", {}, "Last seen"), h("dd", {}, formatTime(d.last_seen)),
+      h("dt", {}, "Camera"), h("dd", {}, d.camera ? h("a", { href: `#/camera/${encodeURIComponent(d.camera)}` }, d.camera) : "—")),
+    h("div", { class: "actions" }, buttons),
+    d.state === "approved" || d.state === "pending" ? [bindCamera, bindUser] : null);
+}

@@ -1,0 +1,69 @@
+import { api, type User } from "../api";
+import { field, flash, flashed, h } from "../dom";
+import type { Context } from "../main";
+
+interface Group { id: number; name: string; title: string }
+interface Member { user_id: number; login: string; can_dvr: boolean; can_ptz: boolean; can_manage: boolean }
+
+/** Users and groups with their camera rights (admins). */
+export async function peoplePage(ctx: Context): Promise<Node> {
+  const [users, groups] = await Promise.all([api.get<User[]>("/users?limit=1000"), api.get<Group[]>("/groups?limit=1000")]);
+  const note = flashed();
+  const reload = () => ctx.go("people");
+  const run = async (what: string, action: () => Promise<unknown>) => {
+    try { await action(); flash(`${what}: done.`); reload(); } catch (e) { note.textContent = `${what} failed: ${(e as Error).message}`; }
+  };
+
+  const login = h("input", { name: "login", required: true, autocomplete: "off" });
+  const password = h("input", { name: "password", type: "password", minlength: 8, autocomplete: "new-password" });
+  const role = h("select", { name: "role" }, ["user", "operator", "admin"].map(r => h("option", { value: r }, r)));
+  const newUser = h("form", { class: "card" }, h("h2", {}, "New user"), field("Login", login), field("Password", password), field("Role", role),
+    h("button", { type: "submit" }, "Create user"));
+  newUser.addEventListener("submit", e => { e.preventDefault(); void run(`User ${login.value}`, () => api.post("/users", { login: login.value, password: password.value || null, role: role.value })); });
+
+  const userRows = users.map(u => h("tr", {},
+    h("td", {}, u.login),
+    h("td", {}, roleChoice(u, role => void run(`Role of ${u.login}`, () => api.patch(`/users/${u.id}`, { role })))),
+    h("td", {}, u.is_active ? "active" : "inactive"),
+    h("td", {}, h("button", { type: "button", onclick: () => void run(`${u.login}`, () => api.patch(`/users/${u.id}`, { is_active: !u.is_active })) },
+      u.is_active ? `Deactivate ${u.login}` : `Activate ${u.login}`))));
+
+  const groupName = h("input", { name: "group", required: true, pattern: "[A-Za-z0-9._-]+" });
+  const groupTitle = h("input", { name: "title" });
+  const newGroup = h("form", { class: "card" }, h("h2", {}, "New group"), field("Name", groupName), field("Title", groupTitle),
+    h("button", { type: "submit" }, "Create group"));
+  newGroup.addEventListener("submit", e => { e.preventDefault(); void run(`Group ${groupName.value}`, () => api.post("/groups", { name: groupName.value, title: groupTitle.value })); });
+
+  const groupCards = await Promise.all(groups.map(async g => {
+    const members = await api.get<Member[]>(`/groups/${encodeURIComponent(g.name)}/members`);
+    const who = h("select", {}, users.map(u => h("option", { value: u.id }, u.login)));
+    const dvr = h("input", { type: "checkbox" });
+    const ptz = h("input", { type: "checkbox" });
+    const manage = h("input", { type: "checkbox" });
+    const add = h("form", { class: "inline" }, field("User", who),
+      h("label", { class: "check" }, dvr, " archive"), h("label", { class: "check" }, ptz, " PTZ"), h("label", { class: "check" }, manage, " manage"),
+      h("button", { type: "submit" }, `Add to ${g.name}`));
+    add.addEventListener("submit", e => {
+      e.preventDefault();
+      void run(`Member of ${g.name}`, () => api.put(`/groups/${encodeURIComponent(g.name)}/members/${who.value}`, { can_dvr: dvr.checked, can_ptz: ptz.checked, can_manage: manage.checked }));
+    });
+    return h("li", { class: "card" }, h("h3", {}, g.title || g.name, " ", h("small", {}, g.name)),
+      h("ul", {}, members.map(m => h("li", {}, m.login, m.can_dvr ? " · archive" : "", m.can_ptz ? " · PTZ" : "", m.can_manage ? " · manage" : "", " ",
+        h("button", { type: "button", class: "link", onclick: () => void run(`Removing ${m.login}`, () => api.del(`/groups/${encodeURIComponent(g.name)}/members/${m.user_id}`)) }, `Remove ${m.login}`)))),
+      add);
+  }));
+
+  return h("section", {}, h("h1", {}, "Users and groups"), note,
+    h("div", { class: "scroll" }, h("table", {}, h("caption", {}, "Users"),
+      h("thead", {}, h("tr", {}, ["Login", "Role", "State", "Action"].map(t => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, userRows))),
+    newUser,
+    h("h2", {}, "Groups"), h("ul", { class: "cards" }, groupCards), newGroup);
+}
+
+function roleChoice(user: User, change: (role: string) => void): HTMLSelectElement {
+  const select = h("select", { "aria-label": `Role of ${user.login}` },
+    ["user", "operator", "admin"].map(r => h("option", { value: r, selected: r === user.role }, r)));
+  select.addEventListener("change", () => change(select.value));
+  return select;
+}

@@ -1,0 +1,172 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Vigil.LoadTool;
+using Vigil.Portal.Tests;
+
+namespace Vigil.Web.Tests;
+
+/// <summary>
+/// The real path a viewer's browser meets: the portal (its embedded relay node, the built web portal),
+/// nginx-rtmp as the streamer (asking the portal's hook on publish and play, serving HLS over HTTP,
+/// each playlist and fragment asked of the same hook through auth_request), the GStreamer camera, and
+/// the NativeAOT agent in front of it, pending until someone approves it. Plus what the scenarios look
+/// for: cameras in two groups, a user who may see only one of them.
+/// </summary>
+public sealed class WebStack : IAsyncDisposable
+{
+    public const string LiveCamera = "front-door";
+    public const string HiddenCamera = "back-yard";
+    public const string VisitorCamera = "garden";
+    public const string AgentSerial = "WEB-CAM-0001";
+    public const string PrimaryColor = "#0b5394";
+    /// <summary>The PIN on the camera's sticker, recorded by the operator with its serial.</summary>
+    public const string StickerPin = "482915";
+
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    private WebStack(PortalServer portal) => Portal = portal;
+
+    public PortalServer Portal { get; }
+    public string VisitorLogin { get; } = "visitor";
+    public string VisitorPassword { get; } = "visitor-" + Guid.NewGuid().ToString("N")[..12];
+    public string Root { get; } = RepositoryRoot();
+    public string Screenshots => Path.Combine(Root, "artifacts", "screenshots");
+    public AgentProcess Agent { get; private set; } = null!;
+
+    public static async Task<WebStack> StartAsync()
+    {
+        var root = RepositoryRoot();
+        var web = Path.Combine(root, "portal-web", "dist");
+        if (!File.Exists(Path.Combine(web, "index.html")))
+        {
+            Assert.Fail($"the web portal is not built ({web}): ./build.sh build or ./build.sh test build it (npm ci, vite build)");
+        }
+        var agentPort = RelayProcess.FreePort();
+        var portal = await PortalServer.StartAsync(TestDatabases.Sqlite, o =>
+        {
+            o.EmbeddedRelay = $"127.0.0.1:{agentPort}";
+            o.EmbeddedRelayApi = $"127.0.0.1:{RelayProcess.FreePort()}";
+            o.DataDir = Directory.CreateTempSubdirectory("vigil-web-data-").FullName;
+            o.WebRoot = web;
+        });
+        var stack = new WebStack(portal);
+        try
+        {
+            await stack.BuildAsync(agentPort);
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task BuildAsync(int agentPort)
+    {
+        using var admin = await Portal.AdminAsync();
+        Expect(await admin.PutJsonAsync("/api/v1/branding", new { title = "CityCam", primary_color = PrimaryColor, accent_color = "#e69138" }), HttpStatusCode.OK, HttpStatusCode.NoContent);
+
+        var rtmpPort = RelayProcess.FreePort();
+        var httpPort = RelayProcess.FreePort();
+        var streamer = Expect(await admin.PostJsonAsync("/api/v1/streamers", new
+        {
+            name = "rtmp-1",
+            kind = "nginx-rtmp",
+            api_url = $"http://127.0.0.1:{httpPort}/",
+            public_url = $"http://127.0.0.1:{httpPort}",
+            ingest_url = $"rtmp://127.0.0.1:{rtmpPort}/live",
+            capacity = 100,
+        }), HttpStatusCode.Created);
+        var hook = $"{Portal.BaseAddress.ToString().TrimEnd('/')}/hooks/nginx-rtmp/rtmp-1?key={Uri.EscapeDataString(streamer!["hook_key"]!.GetValue<string>())}";
+        var dir = Directory.CreateTempSubdirectory("vigil-web-nginx-").FullName;
+        // An hour of playlist: the archive of nginx-rtmp is what its playlist keeps.
+        var (nginx, _) = await MediaPeers.StartNginxStreamerAsync(dir, rtmpPort, httpPort, hook, playlistSeconds: 3600);
+        _owned.Add(nginx);
+
+        // One-second GOPs: the first HLS fragments are there within seconds of the publish.
+        var (camera, cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript(AppContext.BaseDirectory), "--keyint", "25", "--shared");
+        _owned.Add(camera);
+
+        foreach (var group in new[] { "staff", "visitors" })
+        {
+            Expect(await admin.PostJsonAsync("/api/v1/groups", new { name = group, title = group == "staff" ? "Staff" : "Visitors" }), HttpStatusCode.Created);
+        }
+        Expect(await admin.PostJsonAsync("/api/v1/cameras", new
+        {
+            name = LiveCamera, title = "Front door", stream_url = $"rtsp://127.0.0.1:{cameraPort}/stream", dvr_depth = 1, access = "private", group = "staff", streamer = "rtmp-1",
+        }), HttpStatusCode.Created);
+        Expect(await admin.PostJsonAsync("/api/v1/cameras", new { name = HiddenCamera, title = "Back yard", stream_url = "rtsp://127.0.0.1:554/hidden", access = "private", group = "staff" }), HttpStatusCode.Created);
+        Expect(await admin.PostJsonAsync("/api/v1/cameras", new { name = VisitorCamera, title = "Garden", stream_url = "rtsp://127.0.0.1:554/garden", access = "private", group = "visitors" }), HttpStatusCode.Created);
+        Expect(await admin.PostJsonAsync("/api/v1/stickers", new { serial = AgentSerial, pin = StickerPin }), HttpStatusCode.Created, HttpStatusCode.OK, HttpStatusCode.NoContent);
+        var visitor = Expect(await admin.PostJsonAsync("/api/v1/users", new { login = VisitorLogin, password = VisitorPassword, role = "user" }), HttpStatusCode.Created);
+        Expect(await admin.PutJsonAsync($"/api/v1/groups/visitors/members/{visitor!["id"]!.GetValue<long>()}", new { can_dvr = true }), HttpStatusCode.NoContent);
+
+        string? relayKey = null;
+        Assert.That(await Eventually.True(async () =>
+        {
+            var node = (await admin.GetAsync("/api/v1/relays")).Json!.AsArray().FirstOrDefault(n => n!["node_id"]!.GetValue<string>() == "embedded");
+            relayKey = node?["public_key"]?.GetValue<string>();
+            return relayKey is { Length: > 0 };
+        }, 30), Is.True, "the embedded relay node registers itself");
+        var agentDir = Directory.CreateTempSubdirectory("vigil-web-agent-").FullName;
+        Agent = AgentProcess.Start(AgentBinary(Root), agentDir,
+            $"relay = 127.0.0.1:{agentPort}\nrelay_key = {relayKey}\nstate_dir = {Path.Combine(agentDir, "state")}\nserial = {AgentSerial}\nmodel = IPC-Web-2MP\nfirmware = 5.7.3\n");
+        _owned.Add(Agent);
+        Assert.That(await Eventually.True(async () =>
+        {
+            var id = Agent.ReadDeviceId();
+            return id is not null && (await admin.GetAsync($"/api/v1/devices/{id}")).Json?["state"]?.GetValue<string>() == "pending";
+        }, 30), Is.True, () => "the agent comes in pending through the embedded relay\n" + Agent.Log);
+    }
+
+    /// <summary>What the browser scenarios are told: where the portal is and who logs in.</summary>
+    public JsonObject Config() => new()
+    {
+        ["url"] = Portal.BaseAddress.ToString().TrimEnd('/'),
+        ["admin"] = new JsonObject { ["login"] = Portal.Admin.Login, ["password"] = Portal.Admin.Password },
+        ["visitor"] = new JsonObject { ["login"] = VisitorLogin, ["password"] = VisitorPassword },
+        ["live_camera"] = LiveCamera,
+        ["hidden_camera"] = HiddenCamera,
+        ["visitor_camera"] = VisitorCamera,
+        ["serial"] = AgentSerial,
+        ["pin"] = StickerPin,
+        ["primary_color"] = PrimaryColor,
+        ["screenshots"] = Screenshots,
+    };
+
+    private static JsonNode? Expect(PortalClient.Answer answer, params HttpStatusCode[] statuses)
+    {
+        Assert.That(statuses, Does.Contain(answer.Status), answer.Text);
+        return answer.Json;
+    }
+
+    private static string AgentBinary(string root)
+    {
+        var agent = AgentProcess.Locate(root, jitFallback: "");
+        if (agent.Length == 0)
+        {
+            Assert.Fail("the NativeAOT agent is needed: run ./build.sh publish-agent (./build.sh test does)");
+        }
+        return agent;
+    }
+
+    public static string RepositoryRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "Agent.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+        return dir ?? throw new InvalidOperationException("cannot find the repository root");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+        await Portal.DisposeAsync();
+    }
+}
