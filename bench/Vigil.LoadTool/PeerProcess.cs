@@ -170,7 +170,7 @@ public static class MediaPeers
     /// portal's nginx-rtmp hook URL; HLS nested per stream (dir/hls/NAME/index.m3u8) and served on
     /// <paramref name="httpPort"/>, every request asked of the same hook through auth_request, the
     /// viewer's token carried into the fragment names, to pages of any origin (a player in the portal's
-    /// web pages); /stat (loopback only) the RTMP statistics. The playlist keeps
+    /// web pages); /stat (loopback only) the RTMP statistics; /healthz what the portal's health probe asks. The playlist keeps
     /// <paramref name="playlistSeconds"/> of video, which is what a player can seek back in.
     /// The error log stays at notice: at info nginx-rtmp writes the stream arguments, tokens included.
     /// </summary>
@@ -191,6 +191,7 @@ public static class MediaPeers
             .AppendLine("      proxy_set_header X-Real-IP $remote_addr;")
             .AppendLine("    }")
             .AppendLine("    location = /stat { rtmp_stat all; allow 127.0.0.1; deny all; }")
+            .AppendLine("    location = /healthz { access_log off; return 200 \"ok\\n\"; }")
             .AppendLine("    location / {")
             .AppendLine("      auth_request /vigil-auth;")
             .AppendLine("      log_not_found off;")

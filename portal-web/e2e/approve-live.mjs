@@ -21,7 +21,8 @@ await scenario(async (page, result) => {
 
   await page.goto(`${config.url}/#/camera/${config.live_camera}`);
   await page.locator("#player").waitFor();
-  result.mpegts = await page.locator("a.mpegts").getAttribute("href");
+  result.mpegts = await page.locator("a.mpegts").count() ? await page.locator("a.mpegts").getAttribute("href") : null;
+  result.mpegts_note = await page.locator(".mpegts-none").count() ? await page.locator(".mpegts-none").innerText() : null;
   // The agent starts publishing at the binding: the first fragments take a few seconds.
   await page.waitForFunction(() => document.querySelector("#player")?.currentTime > 0.5, null, { timeout: 60000 });
   result.live = await playing(page, "#player");

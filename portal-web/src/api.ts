@@ -17,7 +17,7 @@ export interface Device {
 }
 export interface Playback {
   camera: string; streamer: string;
-  live: { hls: string; mpegts: string };
+  live: { hls: string; mpegts: string | null };
   archive: { from: number; duration: number; hls: string | null; mpegts: string | null; mp4: string | null; timeshift: string | null } | null;
   expires_at: number;
 }

@@ -324,7 +324,8 @@ public sealed class HookTests(string database)
         var bare = await Ask(null);
         Assert.That(bare.Status, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(bare.Error, Does.Contain("X-Original-URI"));
-        Assert.That((await Ask("/index.m3u8")).Status, Is.EqualTo(HttpStatusCode.BadRequest), "no camera segment");
+        Assert.That((await Ask("/index.m3u8")).Status, Is.EqualTo(HttpStatusCode.Forbidden), "no camera segment: refused, as nginx passes on only 401 and 403");
+        Assert.That((await Ask("/")).Status, Is.EqualTo(HttpStatusCode.Forbidden));
         using var keyless = await _streamers.Http.GetAsync($"/hooks/nginx-rtmp/{_streamer.Name}");
         Assert.That(keyless.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }

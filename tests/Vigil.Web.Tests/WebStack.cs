@@ -73,7 +73,7 @@ public sealed class WebStack : IAsyncDisposable
         {
             name = "rtmp-1",
             kind = "nginx-rtmp",
-            api_url = $"http://127.0.0.1:{httpPort}/",
+            api_url = $"http://127.0.0.1:{httpPort}/healthz",
             public_url = $"http://127.0.0.1:{httpPort}",
             ingest_url = $"rtmp://127.0.0.1:{rtmpPort}/live",
             capacity = 100,

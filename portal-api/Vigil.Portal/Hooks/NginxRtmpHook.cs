@@ -73,7 +73,14 @@ internal static class NginxRtmpHook
         var query = uri.IndexOf('?', StringComparison.Ordinal);
         var path = (query < 0 ? uri : uri[..query]).TrimStart('/');
         var slash = path.IndexOf('/', StringComparison.Ordinal);
-        var name = HookEndpoints.RequireName(slash < 0 ? "" : path[..slash], "nginx");
+        if (slash <= 0)
+        {
+            // nginx turns any answer but 2xx, 401 and 403 into a 500 for the viewer: a URL naming no
+            // camera (the site's root, a stray file) is refused, not reported as a bad request.
+            await HookEndpoints.DenyAsync(call.Http, HookVerdict.Deny(HookReasons.NoCamera)).ConfigureAwait(false);
+            return;
+        }
+        var name = path[..slash];
         var token = query < 0 ? "" : HookQuery.Get(uri[query..], "token");
         var verdict = await call.Decisions.PlayAsync(name, token, StreamRequest.Live).ConfigureAwait(false);
         HookEndpoints.Log(call.Log, Dialect, HookActions.Play, name, call.Http.Request.Headers["X-Real-IP"].ToString(), verdict);

@@ -36,7 +36,9 @@ export async function cameraPage(_ctx: Context, name: string): Promise<Node> {
     h("div", { class: "player" }, video, mode, problem),
     h("p", {},
       h("button", { type: "button", onclick: watchLive }, "Watch live"), " ",
-      h("a", { href: playback.live.mpegts, class: "mpegts" }, "MPEG-TS link (set-top boxes, VLC)")),
+      playback.live.mpegts
+        ? h("a", { href: playback.live.mpegts, class: "mpegts" }, "MPEG-TS link (set-top boxes, VLC)")
+        : h("span", { class: "mpegts-none muted" }, "This camera's streamer offers HLS only: no MPEG-TS link.")),
     archiveSection(camera, playback, path, video, mode, fail),
     h("p", { class: "muted" }, `Links valid until ${formatTime(playback.expires_at)}.`));
 }
