@@ -89,6 +89,21 @@ public sealed class CameraStore(Database db)
             """, camera);
     }
 
+    /// <summary>The ids of the cameras placed on a streamer.</summary>
+    public Task<IReadOnlyList<long>> OnStreamerAsync(long streamerId) =>
+        db.QueryAsync<long>("SELECT id FROM cameras WHERE streamer_id = @streamerId ORDER BY id", new { streamerId });
+
+    /// <summary>
+    /// Moves a camera from one streamer to another only if it is still on the first: when several
+    /// portal instances move the cameras of a failed streamer at once, each camera moves once and
+    /// the one instance that moved it tells its agent.
+    /// </summary>
+    public async Task<bool> MoveAsync(long id, long from, long to)
+    {
+        return await db.ExecuteAsync("UPDATE cameras SET streamer_id = @to, updated_at = @at WHERE id = @id AND streamer_id = @from",
+            new { id, from, to, at = Clock.NowMs() }).ConfigureAwait(false) > 0;
+    }
+
     public async Task<bool> DeleteAsync(long id)
     {
         return await db.ExecuteAsync("DELETE FROM cameras WHERE id = @id", new { id }).ConfigureAwait(false) > 0;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Vigil.Portal.Api;
@@ -174,6 +175,54 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
             camera.StreamerId = pick.Id;
             await cameras.UpdateAsync(camera).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A streamer is down: each of its cameras goes to the streamer that is up with the most room
+    /// (never past a streamer's capacity), and the agents of the cameras moved here are sent their
+    /// new assignment at once. Safe to run on every instance at the same time: a camera moves only
+    /// from where it still is, so each moves once. Cameras do not move back when the streamer
+    /// returns; new cameras fill it again. Returns how many cameras this call moved.
+    /// </summary>
+    public async Task<int> MoveOffAsync(Streamer down, CancellationToken ct)
+    {
+        var ids = await cameras.OnStreamerAsync(down.Id).ConfigureAwait(false);
+        var moved = new List<long>();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var pick = await streamers.PickAsync(down.Id, needRoom: true).ConfigureAwait(false);
+            if (pick is null)
+            {
+                PortalLog.NoRoomToMove(log, down.Name, ids.Count - i);
+                break;
+            }
+            if (await cameras.MoveAsync(ids[i], down.Id, pick.Id).ConfigureAwait(false))
+            {
+                moved.Add(ids[i]);
+                PortalLog.CameraMoved(log, down.Name, (await cameras.GetAsync(ids[i]).ConfigureAwait(false))?.Name ?? ids[i].ToString(CultureInfo.InvariantCulture), pick.Name);
+            }
+        }
+        if (moved.Count == 0)
+        {
+            return 0;
+        }
+        decisions.Invalidate();
+        await Parallel.ForEachAsync(moved, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (cameraId, token) =>
+        {
+            if (await devices.BoundToAsync(cameraId).ConfigureAwait(false) is { } device)
+            {
+                try
+                {
+                    await PushAssignmentAsync(device.Id, token).ConfigureAwait(false);
+                }
+                catch (HttpRequestException e)
+                {
+                    // The agent gets its assignment with its next hello instead.
+                    PortalLog.RelayCommandFailed(log, device.RelayNode ?? "", device.Id, e.Message);
+                }
+            }
+        }).ConfigureAwait(false);
+        return moved.Count;
     }
 
     /// <summary>Sends the device its assignment through the relay that holds it; a device not online gets it with its next hello.</summary>
