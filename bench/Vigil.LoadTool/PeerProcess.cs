@@ -160,9 +160,13 @@ public static class MediaPeers
 
     /// <summary>
     /// nginx with the RTMP module, its own config in <paramref name="dir"/>: one "live" application
-    /// that writes HLS (2 s fragments, all kept) to dir/hls. Returns once it accepts connections.
+    /// that writes HLS (2 s fragments, all kept) to dir/hls. With a <paramref name="hook"/>, its
+    /// on_publish and on_play ask that address (a portal's streamer hook). With an
+    /// <paramref name="httpPort"/>, it also serves HTTP there: "/" answers (what a portal probes for
+    /// health), /stat is the RTMP module's statistics (XML) and /hls/ the playlists and fragments.
+    /// Returns once it accepts connections.
     /// </summary>
-    public static async Task<(PeerProcess Nginx, int Port)> StartNginxRtmpAsync(string dir, int port = 0)
+    public static async Task<(PeerProcess Nginx, int Port)> StartNginxRtmpAsync(string dir, int port = 0, string? hook = null, int httpPort = 0)
     {
         port = port == 0 ? RelayProcess.FreePort() : port;
         Directory.CreateDirectory(Path.Combine(dir, "hls"));
@@ -182,6 +186,7 @@ public static class MediaPeers
             .AppendLine("    application live {")
             .AppendLine("      live on;")
             .AppendLine("      record off;")
+            .AppendLine(hook is null ? "" : $"      on_publish {hook};\n      on_play {hook};")
             .AppendLine("      hls on;")
             .AppendLine($"      hls_path {dir}/hls;")
             .AppendLine("      hls_fragment 2s;")
@@ -190,6 +195,19 @@ public static class MediaPeers
             .AppendLine("    }")
             .AppendLine("  }")
             .AppendLine("}");
+        if (httpPort != 0)
+        {
+            conf.AppendLine("http {")
+                .AppendLine("  access_log off;")
+                .AppendLine($"  client_body_temp_path {dir}/body;")
+                .AppendLine("  server {")
+                .AppendLine($"    listen 127.0.0.1:{httpPort};")
+                .AppendLine("    location = / { return 200 \"nginx-rtmp\\n\"; }")
+                .AppendLine("    location = /stat { rtmp_stat all; }")
+                .AppendLine($"    location /hls/ {{ alias {dir}/hls/; }}")
+                .AppendLine("  }")
+                .AppendLine("}");
+        }
         var confPath = Path.Combine(dir, "nginx.conf");
         await File.WriteAllTextAsync(confPath, conf.ToString()).ConfigureAwait(false);
         var nginx = PeerProcess.Start("nginx", "/usr/sbin/nginx", ["-p", dir, "-c", confPath, "-e", Path.Combine(dir, "error.log")], dir);

@@ -38,9 +38,17 @@ public sealed partial class PortalProcess : IAsyncDisposable
         }
     }
 
-    /// <param name="database">A SQLite file path or a PostgreSQL connection string, with no schema yet.</param>
+    /// <summary>The first admin's password, for another instance on the same database.</summary>
+    private string _adminPassword = "";
+
+    /// <summary>The address it serves.</summary>
+    public Uri BaseAddress => Api.BaseAddress!;
+
+    /// <param name="database">A SQLite file path or a PostgreSQL connection string, with no schema yet (or, with <paramref name="sharing"/>, that instance's).</param>
     /// <param name="environment">Extra environment variables (a GC heap limit, say).</param>
-    public static async Task<PortalProcess> StartAsync(string portalDll, string database, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="sharing">Another instance already running on this database (a cluster): its admin logs in here too.</param>
+    public static async Task<PortalProcess> StartAsync(string portalDll, string database, IReadOnlyDictionary<string, string>? environment = null,
+        PortalProcess? sharing = null)
     {
         var port = RelayProcess.FreePort();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -55,6 +63,10 @@ public sealed partial class PortalProcess : IAsyncDisposable
         var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the portal");
         var password = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var portal = new PortalProcess(process, port);
+        if (sharing is not null)
+        {
+            password.TrySetResult(sharing._adminPassword);
+        }
         void Line(string? line)
         {
             if (line is null)
@@ -78,7 +90,14 @@ public sealed partial class PortalProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            var secret = await password.Task.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            // A portal that cannot start (a wrong path or database) exits: that ends the wait at once.
+            await Task.WhenAny(password.Task, process.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            if (!password.Task.IsCompleted)
+            {
+                throw new InvalidOperationException($"the portal exited with {process.ExitCode} before it served");
+            }
+            var secret = await password.Task.ConfigureAwait(false);
+            portal._adminPassword = secret;
             var deadline = DateTime.UtcNow.AddSeconds(60);
             HttpResponseMessage login;
             while (true)
