@@ -179,7 +179,7 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
 
     /// <summary>
     /// A streamer is down: each of its cameras goes to the streamer that is up with the most room
-    /// (never past a streamer's capacity), and the agents of the cameras moved here are sent their
+    /// (not past a streamer's capacity), and the agents of the cameras moved here are sent their
     /// new assignment at once. Safe to run on every instance at the same time: a camera moves only
     /// from where it still is, so each moves once. Cameras do not move back when the streamer
     /// returns; new cameras fill it again. Returns how many cameras this call moved.
