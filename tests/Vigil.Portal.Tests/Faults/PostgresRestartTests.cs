@@ -9,7 +9,8 @@ namespace Vigil.Portal.Tests.Faults;
 /// PostgreSQL restarts under a running portal process, a relay and an agent: cleanly (fast
 /// shutdown), then by a SIGKILL of the postmaster. While it is away the API answers a clear 503;
 /// once it is back, with nothing restarted, everything made before is there, writes succeed, and
-/// presence and commands work again (the relay's presence reports and hellos are retried).
+/// presence and commands work again: a device that came and one that left during the outage are
+/// shown as they are (the relay retries its hellos and sends a snapshot after a failed report).
 /// </summary>
 [NonParallelizable]
 public sealed class PostgresRestartTests
@@ -40,7 +41,12 @@ public sealed class PostgresRestartTests
 
             foreach (var (how, fault) in new (string, Func<Task>)[] { ("fast shutdown", () => { pg.StopFast(); return Task.CompletedTask; }), ("SIGKILL", pg.KillAsync) })
             {
+                var leaver = await StartAgentAsync([relay], $"PGL{agents.Count:D3}");
+                var leaverId = leaver.ReadDeviceId()!;
+                Assert.That(await Eventually.True(() => ConnectedAsync(admin, leaverId), 20), Is.True, leaver.Log);
                 await fault();
+                // A camera goes offline while the database is away: only a report after the outage can tell.
+                await leaver.DisposeAsync();
                 // Away: clear 503s for reads and writes, and the portal stays up.
                 var read = await admin.GetAsync("/api/v1/cameras");
                 Assert.That(read.Status, Is.EqualTo(HttpStatusCode.ServiceUnavailable), $"{how}: {read.Text}");
@@ -64,6 +70,7 @@ public sealed class PostgresRestartTests
                 cameras.Add(made.Json!["name"]!.GetValue<string>());
                 var newcomer = agents[^1].ReadDeviceId()!;
                 Assert.That(await Eventually.True(() => ConnectedAsync(admin, newcomer), 30), Is.True, $"{how}: the device that came during the outage is known and connected");
+                Assert.That(await Eventually.True(async () => !await ConnectedAsync(admin, leaverId), 30), Is.True, $"{how}: the device that left during the outage is shown gone");
                 var echo = await admin.PostJsonAsync($"/api/v1/devices/{first}/commands", new { name = "echo", args = new { after = how } });
                 Assert.That(echo.Json?["ok"]?.GetValue<bool>(), Is.True, $"{how}: {echo.Text}");
                 TestContext.Out.WriteLine($"{how}: the API served again {back.TotalSeconds:F1} s after PostgreSQL was started again");
