@@ -57,6 +57,42 @@ public sealed class StreamerFailoverTests
         Assert.That(await Placement(), Is.EqualTo(placed), "no camera flaps back to the streamer that returned");
     }
 
+    [Test]
+    public async Task AnAssignmentTheRelayCouldNotTakeIsSentWhenItCanAgain()
+    {
+        ClusterRig.RequirePeers();
+        await using var portal = await PortalServer.StartAsync(TestDatabases.Sqlite);
+        using var admin = await portal.AdminAsync();
+        await using var gate = TcpGate.Start();
+        await using var relay = await ClusterRig.StartRelayAsync(admin, portal.BaseAddress, "node-gated", gate);
+        await using var dying = await StreamerNode.StartAsync(admin, portal.BaseAddress, Streaming.Unique("dying"));
+        await using var other = await StreamerNode.StartAsync(admin, portal.BaseAddress, Streaming.Unique("other"));
+        var (camera, cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript(AppContext.BaseDirectory), "--port", "0", "--keyint", "25", "--width", "320", "--height", "240");
+        await using var _ = camera;
+        var name = Streaming.Unique("cam");
+        Assert.That((await admin.PostJsonAsync("/api/v1/cameras", new { name, streamer = dying.Name, stream_url = $"rtsp://127.0.0.1:{cameraPort}/stream" })).Status,
+            Is.EqualTo(System.Net.HttpStatusCode.Created));
+        await using var agent = await ClusterRig.StartAgentAsync([relay], "GATE0001");
+        var id = agent.ReadDeviceId()!;
+        Assert.That(await Eventually.True(() => ClusterRig.ConnectedAsync(admin, id), 20), Is.True, agent.Log);
+        await admin.PostJsonAsync($"/api/v1/devices/{id}/approve", new { });
+        await admin.PostJsonAsync($"/api/v1/devices/{id}/bind", new { camera = name });
+        Assert.That(await Eventually.True(() => Task.FromResult(dying.Publishes(name) > 0), 20), Is.True, "publishing on the first streamer\n" + agent.Log);
+
+        // The portal loses its way to the node's API (the agent's link to the node stays up), then the streamer dies.
+        gate.Close();
+        await dying.KillAsync();
+        Assert.That(await Eventually.True(async () => (await admin.GetAsync($"/api/v1/cameras/{name}")).Json!["streamer"]!.GetValue<string>() == other.Name, 15),
+            Is.True, portal.Log.Text);
+        Assert.That(await Eventually.True(() => Task.FromResult(portal.Log.Text.Contains($"refused a command for {id}", StringComparison.Ordinal)), 15), Is.True,
+            "the push failed\n" + portal.Log.Text);
+        Assert.That(other.Publishes(name), Is.Zero, "the agent was not told yet");
+
+        gate.Open();
+        Assert.That(await Eventually.True(() => Task.FromResult(other.Publishes(name) > 0), 15), Is.True, "told on a later round\n" + agent.Log);
+        Assert.That(await ClusterRig.SessionsAsync(relay), Does.Contain(id), "through the same session, not a new hello");
+    }
+
     private static async Task<string> HealthAsync(PortalClient admin, string streamer) =>
         (await admin.GetAsync("/api/v1/streamers")).Json!.AsArray().First(s => s!["name"]!.GetValue<string>() == streamer)!["health"]!.GetValue<string>();
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -24,6 +25,9 @@ public sealed record Assignment(string Name, string Source, string Target, strin
 public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, StreamerStore streamers, RelayStore relays, RelayClient relay,
     PortalSecrets secrets, PlayAuthorizer decisions, LoginThrottle throttle, Discovery.OnvifThroughAgent onvif, ILogger<DeviceLifecycle> log)
 {
+    /// <summary>Devices whose failover assignment their relay node did not take yet (this instance's memory).</summary>
+    private readonly ConcurrentDictionary<string, byte> _undelivered = new();
+
     public async Task<Device> SetStateAsync(string id, string state, string actor, CancellationToken ct)
     {
         var device = await devices.GetAsync(id).ConfigureAwait(false) ?? throw ApiException.NotFound("device");
@@ -209,29 +213,59 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
         decisions.Invalidate();
         await Parallel.ForEachAsync(moved, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (cameraId, token) =>
         {
-            if (await devices.BoundToAsync(cameraId).ConfigureAwait(false) is { } device)
+            if (await devices.BoundToAsync(cameraId).ConfigureAwait(false) is { } device && !await TryPushAsync(device.Id, token).ConfigureAwait(false))
             {
-                try
-                {
-                    await PushAssignmentAsync(device.Id, token).ConfigureAwait(false);
-                }
-                catch (HttpRequestException e)
-                {
-                    // The agent gets its assignment with its next hello instead.
-                    PortalLog.RelayCommandFailed(log, device.RelayNode ?? "", device.Id, e.Message);
-                }
+                _undelivered.TryAdd(device.Id, 0);
             }
         }).ConfigureAwait(false);
         return moved.Count;
     }
 
-    /// <summary>Sends the device its assignment through the relay that holds it; a device not online gets it with its next hello.</summary>
-    public async Task PushAssignmentAsync(string id, CancellationToken ct)
+    /// <summary>
+    /// Tries again to send the moved cameras' agents the assignments their relay node could not
+    /// take (unreachable, or slow past <see cref="PushTimeout"/>); called on every probe round, so a
+    /// node that comes back gets them within a round. The same assignment arriving twice (here and
+    /// with a new session's hello) changes nothing at the agent.
+    /// </summary>
+    public async Task RetryUndeliveredAsync(CancellationToken ct)
+    {
+        foreach (var id in _undelivered.Keys)
+        {
+            if (await TryPushAsync(id, ct).ConfigureAwait(false))
+            {
+                _undelivered.TryRemove(id, out _);
+            }
+        }
+    }
+
+    /// <summary>How long one push of a failover may take: a hung relay node must not hold up the probes.</summary>
+    public static readonly TimeSpan PushTimeout = TimeSpan.FromSeconds(10);
+
+    private async Task<bool> TryPushAsync(string id, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(PushTimeout);
+        try
+        {
+            return await PushAssignmentAsync(id, limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            PortalLog.RelayCommandFailed(log, (await devices.GetAsync(id).ConfigureAwait(false))?.RelayNode ?? "", id, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Sends the device its assignment through the relay that holds it; a device not online gets it
+    /// with its next hello. False when the node answered with an error.
+    /// </summary>
+    public async Task<bool> PushAssignmentAsync(string id, CancellationToken ct)
     {
         var device = await devices.GetAsync(id).ConfigureAwait(false);
         if (device is not { Connected: true } || await relays.ReachableAsync(device.RelayNode).ConfigureAwait(false) is not { } node)
         {
-            return;
+            return true;
         }
         var assignment = await AssignmentAsync(device).ConfigureAwait(false);
         var args = assignment is null ? "null" : JsonSerializer.Serialize(assignment, PortalJsonContext.Default.Assignment);
@@ -240,7 +274,9 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
         if (status != StatusCodes.Status200OK)
         {
             PortalLog.RelayCommandFailed(log, node.NodeId, id, $"{status}: {Truncate(answer)}");
+            return false;
         }
+        return true;
     }
 
     private async Task DisconnectAsync(Device device, CancellationToken ct)

@@ -9,7 +9,8 @@ namespace Vigil.Portal.Streamers;
 /// refused or silent connection or a 5xx is a failure, and <see cref="PortalOptions.StreamerDownAfter"/>
 /// failures in a row make it "down" (one bad answer is not enough to move cameras). A verdict is
 /// written only when it changes. Every round, the cameras of any streamer that is down are moved to
-/// streamers that are up and their agents told at once (<see cref="DeviceLifecycle.MoveOffAsync"/>).
+/// streamers that are up and their agents told at once (<see cref="DeviceLifecycle.MoveOffAsync"/>),
+/// and the agents whose relay node could not be told are tried again.
 /// Each portal instance probes on its own; they agree because they write the same verdicts, and a
 /// camera moves only from where it still is, so two instances acting at once move it once.
 /// </summary>
@@ -49,6 +50,7 @@ public sealed class StreamerHealth(StreamerStore streamers, DeviceLifecycle life
                 await lifecycle.MoveOffAsync(streamer, ct).ConfigureAwait(false);
             }
         }
+        await lifecycle.RetryUndeliveredAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>The streamer's health after this probe: its new verdict, or the one it had while failures are still being confirmed.</summary>
