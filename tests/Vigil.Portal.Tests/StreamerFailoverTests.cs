@@ -91,6 +91,13 @@ public sealed class StreamerFailoverTests
         gate.Open();
         Assert.That(await Eventually.True(() => Task.FromResult(other.Publishes(name) > 0), 15), Is.True, "told on a later round\n" + agent.Log);
         Assert.That(await ClusterRig.SessionsAsync(relay), Does.Contain(id), "through the same session, not a new hello");
+
+        // The first streamer is back; an operator moves the camera onto it again: the agent follows at once.
+        await dying.StartAgainAsync();
+        var before = dying.Publishes(name);
+        var moved = await admin.PatchJsonAsync($"/api/v1/cameras/{name}", new { streamer = dying.Name });
+        Assert.That(moved.Status, Is.EqualTo(System.Net.HttpStatusCode.OK), moved.Text);
+        Assert.That(await Eventually.True(() => Task.FromResult(dying.Publishes(name) > before), 15), Is.True, "a rebalance reaches the agent\n" + agent.Log);
     }
 
     private static async Task<string> HealthAsync(PortalClient admin, string streamer) =>

@@ -63,7 +63,7 @@ internal static class CameraEndpoints
     }
 
     private static async Task<IResult> UpdateAsync(HttpContext ctx, string name, CameraStore cameras, CameraAccess access, UserStore users,
-        StreamerStore streamers, Hooks.PlayAuthorizer decisions)
+        StreamerStore streamers, Hooks.PlayAuthorizer decisions, DeviceStore devices, Relays.DeviceLifecycle lifecycle)
     {
         var caller = Caller.Of(ctx);
         var (camera, rights) = await VisibleAsync(ctx, name, cameras, access).ConfigureAwait(false);
@@ -76,9 +76,15 @@ internal static class CameraEndpoints
         {
             throw ApiException.BadRequest("name cannot be changed");
         }
+        var streamed = (camera.StreamerId, camera.StreamUrl, camera.Enabled);
         await ApplyAsync(camera, body, caller.IsStaff, users, streamers).ConfigureAwait(false);
         await cameras.UpdateAsync(camera).ConfigureAwait(false);
         decisions.Invalidate();
+        // Another streamer (a rebalance), source or switch: the bound agent is told now, not at its next hello.
+        if ((camera.StreamerId, camera.StreamUrl, camera.Enabled) != streamed && await devices.BoundToAsync(camera.Id).ConfigureAwait(false) is { } device)
+        {
+            await lifecycle.PushAssignmentAsync(device.Id, ctx.RequestAborted).ConfigureAwait(false);
+        }
         return Results.Json(await cameras.GetAsync(camera.Id), PortalJsonContext.Default.Camera);
     }
 
