@@ -25,11 +25,19 @@ internal sealed class AgentMedia(AgentContext context)
         }
     }
 
-    /// <summary>Starts streaming this assignment, in place of any other.</summary>
+    /// <summary>
+    /// Starts streaming this assignment, in place of any other. The same assignment again (sent with
+    /// every new relay session, after a relay failover say) leaves the running stream alone, so that
+    /// moving the control link does not interrupt the video.
+    /// </summary>
     public void Assign(MediaAssignment assignment)
     {
         lock (_gate)
         {
+            if (_pipeline is not null && _pipeline.Stats.Assignment.SameAs(assignment))
+            {
+                return;
+            }
             _pipeline?.Stop();
             _pipeline = new MediaPipeline(assignment);
             _pipeline.Start();

@@ -172,9 +172,11 @@ public static class MediaPeers
     /// viewer's token carried into the fragment names, to pages of any origin (a player in the portal's
     /// web pages); /stat (loopback only) the RTMP statistics; /healthz what the portal's health probe asks. The playlist keeps
     /// <paramref name="playlistSeconds"/> of video, which is what a player can seek back in.
-    /// The error log stays at notice: at info nginx-rtmp writes the stream arguments, tokens included.
+    /// The error log stays at notice: at info nginx-rtmp writes the stream arguments, tokens included,
+    /// with each publish ("publish: name=..."), which a test that counts publishes asks for with
+    /// <paramref name="logPublishes"/>.
     /// </summary>
-    public static Task<(PeerProcess Nginx, int Port)> StartNginxStreamerAsync(string dir, int rtmpPort, int httpPort, string hookUrl, int playlistSeconds = 20)
+    public static Task<(PeerProcess Nginx, int Port)> StartNginxStreamerAsync(string dir, int rtmpPort, int httpPort, string hookUrl, int playlistSeconds = 20, bool logPublishes = false)
     {
         var hooks = $"on_publish {hookUrl}; on_play {hookUrl}; on_update {hookUrl}; notify_update_timeout 2s; notify_method post;";
         var http = new StringBuilder()
@@ -206,7 +208,7 @@ public static class MediaPeers
             .AppendLine("  }")
             .AppendLine("}");
         Directory.CreateDirectory(Path.Combine(dir, "tmp"));
-        return StartNginxAsync(dir, rtmpPort, Rtmp(dir, $"hls_nested on; hls_fragment 1s; hls_playlist_length {playlistSeconds}s; {hooks}"), http.ToString(), errorLevel: "notice");
+        return StartNginxAsync(dir, rtmpPort, Rtmp(dir, $"hls_nested on; hls_fragment 1s; hls_playlist_length {playlistSeconds}s; {hooks}"), http.ToString(), errorLevel: logPublishes ? "info" : "notice");
     }
 
     private static string Rtmp(string dir, string application) => new StringBuilder()

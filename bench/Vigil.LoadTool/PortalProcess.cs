@@ -25,7 +25,7 @@ public sealed partial class PortalProcess : IAsyncDisposable
     /// <summary>An HTTP client with the first admin's session.</summary>
     public HttpClient Api { get; }
 
-    /// <summary>The first admin's password, as the first start printed it (for a demo to hand on to its user).</summary>
+    /// <summary>The first admin's password, as the first start printed it (for a demo to hand on to its user, or another instance on the same database).</summary>
     public string AdminPassword { get; private set; } = "";
     public int Pid => _process.Id;
 
@@ -41,12 +41,16 @@ public sealed partial class PortalProcess : IAsyncDisposable
         }
     }
 
-    /// <param name="database">A SQLite file path or a PostgreSQL connection string, with no schema yet.</param>
+    /// <summary>The address it serves.</summary>
+    public Uri BaseAddress => Api.BaseAddress!;
+
+    /// <param name="database">A SQLite file path or a PostgreSQL connection string, with no schema yet (or, with <paramref name="sharing"/>, that instance's).</param>
     /// <param name="environment">Extra environment variables (a GC heap limit, say).</param>
     /// <param name="extraArgs">Further options of "vigil-portal run" (an embedded relay, a data directory).</param>
     /// <param name="port">The HTTP port, or 0 for a free one.</param>
+    /// <param name="sharing">Another instance already running on this database (a cluster): its admin logs in here too.</param>
     public static async Task<PortalProcess> StartAsync(string portalDll, string database, IReadOnlyDictionary<string, string>? environment = null,
-        IEnumerable<string>? extraArgs = null, int port = 0)
+        IEnumerable<string>? extraArgs = null, int port = 0, PortalProcess? sharing = null)
     {
         port = port == 0 ? RelayProcess.FreePort() : port;
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -61,6 +65,10 @@ public sealed partial class PortalProcess : IAsyncDisposable
         var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the portal");
         var password = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var portal = new PortalProcess(process, port);
+        if (sharing is not null)
+        {
+            password.TrySetResult(sharing.AdminPassword);
+        }
         void Line(string? line)
         {
             if (line is null)

@@ -11,11 +11,11 @@ public sealed class RelayProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly string _dir;
 
-    private RelayProcess(Process process, string dir, int agentPort, int apiPort)
+    private RelayProcess(Process process, string dir, IPEndPoint agentEndPoint, int apiPort)
     {
         _process = process;
         _dir = dir;
-        AgentEndPoint = new IPEndPoint(IPAddress.Loopback, agentPort);
+        AgentEndPoint = agentEndPoint;
         Api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
     }
 
@@ -26,14 +26,20 @@ public sealed class RelayProcess : IAsyncDisposable
     public string LogFile => Path.Combine(_dir, "relay.log");
     public byte[] PublicKey { get; private set; } = [];
 
-    /// <summary>Starts a relay on fresh ports (or the given API port, for a node registered ahead of its start).</summary>
-    public static async Task<RelayProcess> StartAsync(string relayDll, IEnumerable<string> extraArgs, string? dir = null, int? apiPort = null)
+    /// <summary>
+    /// Starts a relay on fresh ports (or the given API port, for a node registered ahead of its
+    /// start), taking agents on loopback or on <paramref name="agentAddress"/> (an address other
+    /// network namespaces reach); its API stays on loopback.
+    /// </summary>
+    public static async Task<RelayProcess> StartAsync(string relayDll, IEnumerable<string> extraArgs, string? dir = null, int? apiPort = null,
+        IPAddress? agentAddress = null)
     {
         dir ??= Directory.CreateTempSubdirectory("vigil-relay-").FullName;
-        var agentPort = FreePort();
+        var agentEndPoint = new IPEndPoint(agentAddress ?? IPAddress.Loopback, FreePort());
+        var agentPort = agentEndPoint.Port;
         apiPort ??= FreePort();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])[relayDll, "--listen", $"127.0.0.1:{agentPort}", "--api-listen", $"127.0.0.1:{apiPort}",
+        foreach (var a in (string[])[relayDll, "--listen", agentEndPoint.ToString(), "--api-listen", $"127.0.0.1:{apiPort}",
                      "--key-file", Path.Combine(dir, "relay.key"), "--api-token-file", Path.Combine(dir, "api.token"), "--node-id", $"relay-{agentPort}"])
         {
             psi.ArgumentList.Add(a);
@@ -49,7 +55,7 @@ public sealed class RelayProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var relay = new RelayProcess(process, dir, agentPort, apiPort.Value);
+        var relay = new RelayProcess(process, dir, agentEndPoint, apiPort.Value);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {

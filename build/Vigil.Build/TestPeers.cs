@@ -9,7 +9,7 @@ internal static class TestPeers
         ("tinyproxy", "/usr/bin/tinyproxy"),
         ("postgresql", "/usr/bin/pg_ctlcluster"),
         ("wrk", "/usr/bin/wrk"),
-        // The scanner's tests build network namespaces, veth pairs, a bridge and a macvlan.
+        // The scanner's tests build network namespaces, veth pairs, a bridge and a macvlan; a fault test cuts an agent's veth.
         ("iproute2", "/sbin/ip"),
         // Firmware tests: a busybox root like a camera's, the clock at 1970, low limits, read-only mounts.
         ("busybox-static", "/bin/busybox"),

@@ -38,6 +38,8 @@ public static class PortalApp
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss "; });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Every request to a streamer or relay would be four lines (the probes run every few seconds); the portal logs what matters itself.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
 
         var db = Database.Open(options.Database);
@@ -78,7 +80,7 @@ public static class PortalApp
             c.MaxResponseContentBufferSize = RelayClient.MaxAnswerBytes;
         });
         builder.Services.AddHttpClient<ExternalLogin>(c => c.Timeout = ExternalLogin.Timeout + TimeSpan.FromSeconds(1));
-        builder.Services.AddHttpClient(Streamers.StreamerHealth.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(3));
+        builder.Services.AddHttpClient(Streamers.StreamerHealth.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(2));
         builder.Services.AddHostedService<Streamers.StreamerHealth>();
         if (options.EmbeddedRelay.Length > 0)
         {

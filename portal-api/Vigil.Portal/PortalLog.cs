@@ -44,6 +44,15 @@ internal static partial class PortalLog
     [LoggerMessage(12, LogLevel.Information, "streamer {Name} is {Health}")]
     public static partial void StreamerHealth(ILogger log, string name, string health);
 
+    [LoggerMessage(14, LogLevel.Warning, "streamer {Name} is down: camera '{Camera}' moved to {To}")]
+    public static partial void CameraMoved(ILogger log, string name, string camera, string to);
+
+    [LoggerMessage(15, LogLevel.Error, "streamer {Name} is down and no streamer that is up has room: {Count} camera(s) stay on it")]
+    public static partial void NoRoomToMove(ILogger log, string name, int count);
+
+    [LoggerMessage(16, LogLevel.Warning, "the database is unavailable on {Method} {Path}: {Reason}")]
+    public static partial void DatabaseUnavailable(ILogger log, string method, string path, string reason);
+
     [LoggerMessage(13, LogLevel.Critical, "the embedded relay could not start: {Reason}")]
     public static partial void EmbeddedRelayFailed(ILogger log, string reason);
 

@@ -24,8 +24,15 @@ public sealed class PortalOptions
     public string EmbeddedRelay { get; set; } = "";
     /// <summary>The embedded relay node's API, on loopback.</summary>
     public string EmbeddedRelayApi { get; set; } = "127.0.0.1:7480";
-    /// <summary>How often each streamer's API address is probed for health.</summary>
-    public int StreamerProbeSeconds { get; set; } = 10;
+    /// <summary>
+    /// How often each streamer's API address is probed for health. With <see cref="StreamerDownAfter"/>
+    /// this bounds how soon the cameras of a failed streamer move: within period x confirmations
+    /// (4 s by default) plus the probe timeout, leaving room for the agents to publish again and the
+    /// streamer to cut its first fragment within 15 s of the failure.
+    /// </summary>
+    public int StreamerProbeSeconds { get; set; } = 2;
+    /// <summary>How many failed probes in a row make a streamer "down" (and move its cameras).</summary>
+    public int StreamerDownAfter { get; set; } = 2;
     /// <summary>The login of the account made at the first start.</summary>
     public string AdminLogin { get; set; } = "admin";
     /// <summary>The built web portal (index.html and assets); empty: the wwwroot next to the program.</summary>

@@ -70,6 +70,18 @@ public sealed class MediaUrlTests
         Assert.That(withQuery.Target.Path, Is.EqualTo("/cam?x=1&token=t"));
     }
 
+    [Test]
+    public void AnAssignmentIsTheSameOnlyWithTheSameCameraStreamerTokenAndName()
+    {
+        static MediaAssignment Make(string name, string source, string target, string token) => MediaAssignment.Create(name, source, target, token, out _)!;
+        var running = Make("cam-1", "rtsp://u:p@cam/s", "rtmp://a/live/cam-1", "t1");
+        Assert.That(running.SameAs(Make("cam-1", "rtsp://u:p@cam/s", "rtmp://a/live/cam-1", "t1")), Is.True, "sent again with a new relay session");
+        Assert.That(running.SameAs(Make("cam-1", "rtsp://u:p@cam/s", "rtmp://b/live/cam-1", "t1")), Is.False, "another streamer");
+        Assert.That(running.SameAs(Make("cam-1", "rtsp://u:p@cam/s", "rtmp://a/live/cam-1", "t2")), Is.False, "a new publish token");
+        Assert.That(running.SameAs(Make("cam-1", "rtsp://u:q@cam/s", "rtmp://a/live/cam-1", "t1")), Is.False, "new camera credentials");
+        Assert.That(running.SameAs(Make("cam-2", "rtsp://u:p@cam/s", "rtmp://a/live/cam-1", "t1")), Is.False, "another name");
+    }
+
     [TestCase("rtmp://cam/s", "rtmp://streamer/live/x")]
     [TestCase("rtsp://cam/s", "http://streamer/live/x")]
     [TestCase(null, "rtmp://streamer/live/x")]

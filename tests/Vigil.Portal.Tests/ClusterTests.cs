@@ -25,14 +25,7 @@ public sealed class ClusterTests
             // Relay A reports to the first instance, relay B to the second.
             foreach (var (portal, admin, name) in new[] { (first, admin1, "node-a"), (second, admin2, "node-b") })
             {
-                var dir = Directory.CreateTempSubdirectory("vigil-relay-").FullName;
-                var apiToken = "node-api-token-" + Guid.NewGuid().ToString("N");
-                await File.WriteAllTextAsync(Path.Combine(dir, "api.token"), apiToken);
-                var apiPort = RelayProcess.FreePort();
-                var registered = await admin.PutJsonAsync($"/api/v1/relays/{name}", new { api_url = $"http://127.0.0.1:{apiPort}", api_token = apiToken });
-                await File.WriteAllTextAsync(Path.Combine(dir, "portal.token"), registered.Json!["portal_token"]!.GetValue<string>());
-                var relay = await RelayProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll"),
-                    ["--node-id", name, "--portal-url", portal.BaseAddress.ToString(), "--portal-token-file", Path.Combine(dir, "portal.token")], dir, apiPort);
+                var relay = await Faults.ClusterRig.StartRelayAsync(admin, portal.BaseAddress, name);
                 relays.Add(relay);
                 agents.Add(await AgentProcess.StartAsync(RelayCommandTests.AgentBinary(), relay, []));
             }

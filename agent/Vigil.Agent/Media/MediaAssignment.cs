@@ -41,4 +41,10 @@ internal sealed class MediaAssignment
         }
         return new MediaAssignment(string.IsNullOrEmpty(name) ? null : name, s!, t!);
     }
+
+    /// <summary>The same camera, streamer, name and token: nothing to restart.</summary>
+    public bool SameAs(MediaAssignment other) =>
+        Name == other.Name && Same(Source, other.Source) && Same(Target, other.Target);
+
+    private static bool Same(MediaUrl a, MediaUrl b) => a.Plain == b.Plain && a.User == b.User && a.Password == b.Password;
 }

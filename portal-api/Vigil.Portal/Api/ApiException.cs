@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Npgsql;
 using Microsoft.Extensions.Logging;
 
 namespace Vigil.Portal.Api;
@@ -31,6 +32,14 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlew
         {
             await WriteAsync(context, refusal.Status, refusal.Message).ConfigureAwait(false);
         }
+        catch (Exception e) when (!context.Response.HasStarted && DatabaseUnavailable(e))
+        {
+            // PostgreSQL restarting or out of reach: a clear, retryable answer; the connection pool
+            // opens fresh connections once it is back, with nothing to restart here.
+            PortalLog.DatabaseUnavailable(log, context.Request.Method, context.Request.Path, e.Message);
+            context.Response.Headers.RetryAfter = "5";
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "the database is unavailable; try again shortly").ConfigureAwait(false);
+        }
         catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
         {
             PortalLog.Unhandled(log, context.Request.Method, context.Request.Path, e);
@@ -47,6 +56,17 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlew
         InvalidOperationException i when i.Message.Contains("Content-Type", StringComparison.OrdinalIgnoreCase) =>
             (StatusCodes.Status415UnsupportedMediaType, i.Message),
         _ => null,
+    };
+
+    /// <summary>
+    /// The server cannot be reached or is shutting down or starting (SQLSTATE classes 08 and 57P,
+    /// too many connections): not the request's fault, and over once the database is back.
+    /// </summary>
+    public static bool DatabaseUnavailable(Exception e) => e switch
+    {
+        PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("57P", StringComparison.Ordinal) || p.SqlState == "53300",
+        NpgsqlException => true,
+        _ => e.InnerException is { } inner && DatabaseUnavailable(inner),
     };
 
     public static Task WriteAsync(HttpContext context, int status, string message)

@@ -63,7 +63,7 @@ internal static class CameraEndpoints
     }
 
     private static async Task<IResult> UpdateAsync(HttpContext ctx, string name, CameraStore cameras, CameraAccess access, UserStore users,
-        StreamerStore streamers, Hooks.PlayAuthorizer decisions, DeviceStore devices, Relays.DeviceLifecycle life)
+        StreamerStore streamers, Hooks.PlayAuthorizer decisions, DeviceStore devices, Relays.DeviceLifecycle lifecycle)
     {
         var caller = Caller.Of(ctx);
         var (camera, rights) = await VisibleAsync(ctx, name, cameras, access).ConfigureAwait(false);
@@ -76,15 +76,15 @@ internal static class CameraEndpoints
         {
             throw ApiException.BadRequest("name cannot be changed");
         }
+        var streamed = (camera.StreamerId, camera.StreamUrl, camera.Enabled);
         await ApplyAsync(camera, body, caller.IsStaff, users, streamers).ConfigureAwait(false);
         await cameras.UpdateAsync(camera).ConfigureAwait(false);
         decisions.Invalidate();
-        // What the camera's agent pulls and where it publishes follow the record: a claimed camera
-        // gets its stream address after the claim, and its agent starts streaming then.
-        if ((body.StreamUrl is not null || body.Enabled is not null || body.Streamer is not null)
-            && await devices.BoundToAsync(camera.Id).ConfigureAwait(false) is { } device)
+        // Another streamer (a rebalance), source or switch: the bound agent is told now, not at its next
+        // hello. A claimed camera gets its stream address after the claim, and its agent streams then.
+        if ((camera.StreamerId, camera.StreamUrl, camera.Enabled) != streamed && await devices.BoundToAsync(camera.Id).ConfigureAwait(false) is { } device)
         {
-            await life.PushAssignmentAsync(device.Id, ctx.RequestAborted).ConfigureAwait(false);
+            await lifecycle.PushAssignmentAsync(device.Id, ctx.RequestAborted).ConfigureAwait(false);
         }
         return Results.Json(await cameras.GetAsync(camera.Id), PortalJsonContext.Default.Camera);
     }

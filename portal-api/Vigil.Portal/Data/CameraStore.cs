@@ -89,6 +89,27 @@ public sealed class CameraStore(Database db)
             """, camera);
     }
 
+    /// <summary>The ids of the cameras placed on a streamer.</summary>
+    public Task<IReadOnlyList<long>> OnStreamerAsync(long streamerId) =>
+        db.QueryAsync<long>("SELECT id FROM cameras WHERE streamer_id = @streamerId ORDER BY id", new { streamerId });
+
+    /// <summary>
+    /// Moves a camera from one streamer to another only if it is still on the first and the other
+    /// still has room: when several portal instances move the cameras of a failed streamer at once,
+    /// each camera moves once and the one instance that moved it tells its agent. (Room is checked
+    /// in the same statement, not locked: instances racing for a streamer's last places may put a
+    /// camera or two past its capacity, never a streamer's worth.)
+    /// </summary>
+    public async Task<bool> MoveAsync(long id, long from, long to)
+    {
+        return await db.ExecuteAsync("""
+            UPDATE cameras SET streamer_id = @to, updated_at = @at
+            WHERE id = @id AND streamer_id = @from
+              AND (SELECT COUNT(*) FROM cameras WHERE streamer_id = @to) < (SELECT capacity FROM streamers WHERE id = @to)
+            """,
+            new { id, from, to, at = Clock.NowMs() }).ConfigureAwait(false) > 0;
+    }
+
     public async Task<bool> DeleteAsync(long id)
     {
         return await db.ExecuteAsync("DELETE FROM cameras WHERE id = @id", new { id }).ConfigureAwait(false) > 0;

@@ -51,10 +51,14 @@ public sealed class StreamerStore(Database db)
             """, s).ConfigureAwait(false);
     }
 
-    public async Task SetHealthAsync(long id, string health)
+    /// <summary>
+    /// Writes a verdict only when it changes it; true for the one caller that changed it (with
+    /// several portal instances probing, the others find it already written).
+    /// </summary>
+    public async Task<bool> SetHealthAsync(long id, string health)
     {
-        await using var c = await db.OpenAsync().ConfigureAwait(false);
-        await c.ExecuteAsync("UPDATE streamers SET health = @health, health_at = @at WHERE id = @id", new { id, health, at = Clock.NowMs() }).ConfigureAwait(false);
+        return await db.ExecuteAsync("UPDATE streamers SET health = @health, health_at = @at WHERE id = @id AND health <> @health",
+            new { id, health, at = Clock.NowMs() }).ConfigureAwait(false) > 0;
     }
 
     public async Task<bool> DeleteAsync(long id)
@@ -64,13 +68,14 @@ public sealed class StreamerStore(Database db)
 
     /// <summary>
     /// Where a new camera goes: the healthy (or not yet probed) streamer with the most room left,
-    /// as a share of its capacity; a full one only when every one is full. Null when there is none.
+    /// as a share of its capacity; a full one only when every one is full (or never, with
+    /// <paramref name="needRoom"/>: a failover does not overload a streamer). Null when there is none.
     /// </summary>
-    public async Task<Streamer?> PickAsync(long? except = null)
+    public async Task<Streamer?> PickAsync(long? except = null, bool needRoom = false)
     {
         var all = await ListAsync().ConfigureAwait(false);
         return all
-            .Where(s => s.Id != except && s.Health != "down")
+            .Where(s => s.Id != except && s.Health != "down" && (!needRoom || s.Cameras < s.Capacity))
             .OrderBy(s => s.Cameras >= s.Capacity ? 1 : 0)
             .ThenBy(s => s.Capacity <= 0 ? double.MaxValue : (double)s.Cameras / s.Capacity)
             .ThenBy(s => s.Id)

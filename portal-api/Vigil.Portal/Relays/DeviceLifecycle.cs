@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Vigil.Portal.Api;
@@ -23,6 +25,9 @@ public sealed record Assignment(string Name, string Source, string Target, strin
 public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, StreamerStore streamers, RelayStore relays, RelayClient relay,
     PortalSecrets secrets, PlayAuthorizer decisions, LoginThrottle throttle, Discovery.OnvifThroughAgent onvif, ILogger<DeviceLifecycle> log)
 {
+    /// <summary>Devices whose failover assignment their relay node did not take yet (this instance's memory).</summary>
+    private readonly ConcurrentDictionary<string, byte> _undelivered = new();
+
     public async Task<Device> SetStateAsync(string id, string state, string actor, CancellationToken ct)
     {
         var device = await devices.GetAsync(id).ConfigureAwait(false) ?? throw ApiException.NotFound("device");
@@ -209,13 +214,91 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
         }
     }
 
-    /// <summary>Sends the device its assignment through the relay that holds it; a device not online gets it with its next hello.</summary>
-    public async Task PushAssignmentAsync(string id, CancellationToken ct)
+    /// <summary>
+    /// A streamer is down: each of its cameras goes to the streamer that is up with the most room
+    /// (not past a streamer's capacity), and the agents of the cameras moved here are sent their
+    /// new assignment at once. Safe to run on every instance at the same time: a camera moves only
+    /// from where it still is, so each moves once. Cameras do not move back when the streamer
+    /// returns; new cameras fill it again. Returns how many cameras this call moved.
+    /// </summary>
+    public async Task<int> MoveOffAsync(Streamer down, CancellationToken ct)
+    {
+        var ids = await cameras.OnStreamerAsync(down.Id).ConfigureAwait(false);
+        var moved = new List<long>();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var pick = await streamers.PickAsync(down.Id, needRoom: true).ConfigureAwait(false);
+            if (pick is null)
+            {
+                PortalLog.NoRoomToMove(log, down.Name, ids.Count - i);
+                break;
+            }
+            if (await cameras.MoveAsync(ids[i], down.Id, pick.Id).ConfigureAwait(false))
+            {
+                moved.Add(ids[i]);
+                PortalLog.CameraMoved(log, down.Name, (await cameras.GetAsync(ids[i]).ConfigureAwait(false))?.Name ?? ids[i].ToString(CultureInfo.InvariantCulture), pick.Name);
+            }
+        }
+        if (moved.Count == 0)
+        {
+            return 0;
+        }
+        decisions.Invalidate();
+        await Parallel.ForEachAsync(moved, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (cameraId, token) =>
+        {
+            if (await devices.BoundToAsync(cameraId).ConfigureAwait(false) is { } device && !await TryPushAsync(device.Id, token).ConfigureAwait(false))
+            {
+                _undelivered.TryAdd(device.Id, 0);
+            }
+        }).ConfigureAwait(false);
+        return moved.Count;
+    }
+
+    /// <summary>
+    /// Tries again to send the moved cameras' agents the assignments their relay node could not
+    /// take (unreachable, or slow past <see cref="PushTimeout"/>); called on every probe round, so a
+    /// node that comes back gets them within a round. The same assignment arriving twice (here and
+    /// with a new session's hello) changes nothing at the agent.
+    /// </summary>
+    public async Task RetryUndeliveredAsync(CancellationToken ct)
+    {
+        foreach (var id in _undelivered.Keys)
+        {
+            if (await TryPushAsync(id, ct).ConfigureAwait(false))
+            {
+                _undelivered.TryRemove(id, out _);
+            }
+        }
+    }
+
+    /// <summary>How long one push of a failover may take: a hung relay node must not hold up the probes.</summary>
+    public static readonly TimeSpan PushTimeout = TimeSpan.FromSeconds(10);
+
+    private async Task<bool> TryPushAsync(string id, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(PushTimeout);
+        try
+        {
+            return await PushAssignmentAsync(id, limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            PortalLog.RelayCommandFailed(log, (await devices.GetAsync(id).ConfigureAwait(false))?.RelayNode ?? "", id, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Sends the device its assignment through the relay that holds it; a device not online gets it
+    /// with its next hello. False when the node answered with an error.
+    /// </summary>
+    public async Task<bool> PushAssignmentAsync(string id, CancellationToken ct)
     {
         var device = await devices.GetAsync(id).ConfigureAwait(false);
         if (device is not { Connected: true } || await relays.ReachableAsync(device.RelayNode).ConfigureAwait(false) is not { } node)
         {
-            return;
+            return true;
         }
         var assignment = await AssignmentAsync(device).ConfigureAwait(false);
         var args = assignment is null ? "null" : JsonSerializer.Serialize(assignment, PortalJsonContext.Default.Assignment);
@@ -224,7 +307,9 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
         if (status != StatusCodes.Status200OK)
         {
             PortalLog.RelayCommandFailed(log, node.NodeId, id, $"{status}: {Truncate(answer)}");
+            return false;
         }
+        return true;
     }
 
     private async Task DisconnectAsync(Device device, CancellationToken ct)

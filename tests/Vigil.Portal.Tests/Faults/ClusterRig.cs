@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Vigil.LoadTool;
+
+namespace Vigil.Portal.Tests.Faults;
+
+/// <summary>
+/// The real processes of a cluster, as the fault tests start them: portal instances, relay nodes
+/// registered at a portal, nginx-rtmp streamers whose hooks ask a portal, AOT agents that know
+/// several relays, the GStreamer camera, and ffprobe to play what a streamer serves.
+/// </summary>
+internal static class ClusterRig
+{
+    public const string Ffprobe = "/usr/bin/ffprobe";
+
+    public static string PortalDll => Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll");
+    public static string RelayDll => Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll");
+    public static string Agent => RelayCommandTests.AgentBinary();
+
+    /// <summary>Fails in CI, and skips elsewhere, when a real peer these tests run is not installed.</summary>
+    public static void RequirePeers()
+    {
+        var missing = new[] { "/usr/sbin/nginx", MediaPeers.NginxRtmpModule, Ffprobe, MediaPeers.Python }.Where(p => !File.Exists(p)).ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+        var why = $"missing {string.Join(", ", missing)} (./build.sh test installs nginx, libnginx-mod-rtmp, ffmpeg and GStreamer)";
+        if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 })
+        {
+            Assert.Fail(why);
+        }
+        Assert.Ignore(why);
+    }
+
+    /// <summary>An API client of a portal process, logged in as its admin.</summary>
+    public static PortalClient Admin(PortalProcess portal)
+    {
+        var client = new PortalClient(new HttpClient { BaseAddress = portal.BaseAddress, Timeout = TimeSpan.FromSeconds(30) });
+        client.Http.DefaultRequestHeaders.Authorization = portal.Api.DefaultRequestHeaders.Authorization;
+        return client;
+    }
+
+    /// <summary>
+    /// Registers a relay node at a portal (its API address and token) and starts it, reporting to
+    /// that portal. With a <paramref name="gate"/>, the portal reaches the node's API through it.
+    /// </summary>
+    public static async Task<RelayProcess> StartRelayAsync(PortalClient admin, Uri portal, string nodeId, TcpGate? gate = null)
+    {
+        var dir = Directory.CreateTempSubdirectory("vigil-relay-").FullName;
+        var apiToken = "node-api-token-" + Guid.NewGuid().ToString("N");
+        await File.WriteAllTextAsync(Path.Combine(dir, "api.token"), apiToken);
+        var apiPort = RelayProcess.FreePort();
+        gate?.Target = apiPort;
+        var registered = await admin.PutJsonAsync($"/api/v1/relays/{nodeId}", new { api_url = $"http://127.0.0.1:{gate?.Port ?? apiPort}", api_token = apiToken });
+        Assert.That(registered.Status, Is.EqualTo(HttpStatusCode.OK), registered.Text);
+        await File.WriteAllTextAsync(Path.Combine(dir, "portal.token"), registered.Json!["portal_token"]!.GetValue<string>());
+        return await RelayProcess.StartAsync(RelayDll,
+            ["--node-id", nodeId, "--portal-url", portal.ToString(), "--portal-token-file", Path.Combine(dir, "portal.token")], dir, apiPort);
+    }
+
+    /// <summary>
+    /// Starts an agent that knows these relays, in this order of preference (it tries the next one
+    /// when one fails), with a short heartbeat; waits for its device id. Extra config lines may follow.
+    /// </summary>
+    public static async Task<AgentProcess> StartAgentAsync(IEnumerable<RelayProcess> relays, string serial, string extra = "")
+    {
+        var dir = Directory.CreateTempSubdirectory("vigil-agent-").FullName;
+        var config = new StringBuilder();
+        foreach (var relay in relays)
+        {
+            config.AppendLine(CultureInfo.InvariantCulture, $"relay = {relay.AgentEndPoint} {Convert.ToBase64String(relay.PublicKey)}");
+        }
+        config.AppendLine(CultureInfo.InvariantCulture, $"state_dir = {Path.Combine(dir, "state")}")
+            .AppendLine(CultureInfo.InvariantCulture, $"serial = {serial}")
+            .AppendLine("heartbeat_interval = 5")
+            .AppendLine("heartbeat_timeout = 15")
+            .AppendLine("stats_interval = 1")
+            .Append(extra);
+        var agent = AgentProcess.Start(Agent, dir, config.ToString());
+        Assert.That(await Eventually.True(() => Task.FromResult(agent.ReadDeviceId() is not null || agent.HasExited), 30), Is.True, agent.Log);
+        Assert.That(agent.HasExited, Is.False, agent.Log);
+        return agent;
+    }
+
+    /// <summary>The device ids a relay holds a session for.</summary>
+    public static async Task<HashSet<string>> SessionsAsync(RelayProcess relay)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(await relay.Api.GetStringAsync("/v1/sessions"));
+        return doc.RootElement.EnumerateArray().Select(s => s.GetProperty("device_id").GetString()!).ToHashSet();
+    }
+
+    /// <summary>Whether the portal shows the device connected.</summary>
+    public static async Task<bool> ConnectedAsync(PortalClient admin, string deviceId) =>
+        (await admin.GetAsync($"/api/v1/devices/{deviceId}")).Json?["connected"]?.GetValue<bool>() == true;
+
+    /// <summary>
+    /// How many video frames ffprobe decodes from a playlist (or file), reading at most 25 of them (a
+    /// live playlist never ends); 0 when it plays nothing.
+    /// </summary>
+    public static async Task<int> DecodedFramesAsync(string playlist)
+    {
+        var psi = new ProcessStartInfo(Ffprobe,
+            ["-v", "error", "-read_intervals", "%+#25", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", playlist])
+        { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        _ = p.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            await p.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill();
+            return 0;
+        }
+        return p.ExitCode == 0 && int.TryParse((await output).Trim().Split('\n')[0].Trim(), out var frames) ? frames : 0;
+    }
+}
+
+/// <summary>
+/// An nginx-rtmp streamer registered at a portal (kind nginx-rtmp, its HTTP root as the API address
+/// the portal probes) with its on_publish/on_play hooks asking that portal.
+/// </summary>
+internal sealed class StreamerNode : IAsyncDisposable
+{
+    private StreamerNode(string name, string dir, int rtmpPort, int httpPort, string hook)
+    {
+        Name = name;
+        Dir = dir;
+        RtmpPort = rtmpPort;
+        HttpPort = httpPort;
+        Hook = hook;
+    }
+
+    public string Name { get; }
+    public string Dir { get; }
+    public int RtmpPort { get; }
+    public int HttpPort { get; }
+    private string Hook { get; }
+    public PeerProcess? Nginx { get; private set; }
+
+    public string Playlist(string camera) => Path.Combine(Dir, "hls", camera, "index.m3u8");
+
+    /// <summary>How many times a publisher of this stream name got on (nginx logs each publish).</summary>
+    public int Publishes(string camera)
+    {
+        var log = Path.Combine(Dir, "error.log");
+        return File.Exists(log) ? File.ReadLines(log).Count(l => l.Contains($"publish: name='{camera}'", StringComparison.Ordinal)) : 0;
+    }
+
+    public static async Task<StreamerNode> StartAsync(PortalClient admin, Uri portal, string name, int capacity = 100)
+    {
+        var rtmpPort = RelayProcess.FreePort();
+        var httpPort = RelayProcess.FreePort();
+        var made = await admin.PostJsonAsync("/api/v1/streamers", new
+        {
+            name,
+            kind = "nginx-rtmp",
+            api_url = $"http://127.0.0.1:{httpPort}/healthz",
+            public_url = $"http://127.0.0.1:{httpPort}",
+            ingest_url = $"rtmp://127.0.0.1:{rtmpPort}/live",
+            capacity,
+        });
+        Assert.That(made.Status, Is.EqualTo(HttpStatusCode.Created), made.Text);
+        var hook = $"{portal.ToString().TrimEnd('/')}/hooks/nginx-rtmp/{name}?key={Uri.EscapeDataString(made.Json!["hook_key"]!.GetValue<string>())}";
+        var node = new StreamerNode(name, Directory.CreateTempSubdirectory("vigil-streamer-").FullName, rtmpPort, httpPort, hook);
+        await node.StartAgainAsync();
+        return node;
+    }
+
+    /// <summary>Starts nginx (again) on the same ports and directory.</summary>
+    public async Task StartAgainAsync()
+    {
+        (Nginx, _) = await MediaPeers.StartNginxStreamerAsync(Dir, RtmpPort, HttpPort, Hook, playlistSeconds: 3600, logPublishes: true);
+    }
+
+    /// <summary>SIGKILL: the streamer dies with its connections, as a crashed host's would.</summary>
+    public Task KillAsync() => Nginx?.StopAsync(Posix.SigKill) ?? Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Nginx is not null)
+        {
+            await Nginx.DisposeAsync();
+        }
+        try
+        {
+            Directory.Delete(Dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
