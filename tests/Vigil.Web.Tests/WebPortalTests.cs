@@ -93,6 +93,7 @@ public sealed class WebPortalTests
         Assert.That(archive["second"]!.GetValue<double>(), Is.GreaterThan(archive["first"]!.GetValue<double>() + 1), "the archive plays");
         Assert.That(r["archive_behind_live"]!.GetValue<double>(), Is.GreaterThan(4), "the archive plays from a moment behind the live edge");
         Assert.That(r["clip_note"]!.GetValue<string>(), Does.Contain("cannot cut clips"), "nginx-rtmp has no clip form: the page says so");
+        Assert.That(r["clip_button"]!.GetValue<int>(), Is.Zero, "and offers no button that could only fail");
         Assert.That(r["infra_text"]!.GetValue<string>(), Does.Contain("rtmp-1").And.Contain("nginx-rtmp").And.Contain("1 / 100").And.Contain("embedded"));
         Assert.That(r["page_errors"], Is.Null);
     }

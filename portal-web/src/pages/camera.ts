@@ -116,6 +116,10 @@ function archiveSection(camera: Camera, playback: Playback, path: string, video:
       shareNote.textContent = (e as Error).message;
     }
   });
+  // A streamer with no clip form (nginx-rtmp) is said to have none up front, not after a click.
+  if (!archive.mp4 && !archive.mpegts) {
+    shareNote.textContent = "This camera's streamer cannot cut clips: there is no link to share.";
+  }
   return h("section", { "aria-labelledby": "archive", class: "archive" }, heading,
     h("p", {}, `Kept for ${camera.dvr_depth} day${camera.dvr_depth === 1 ? "" : "s"}.`),
     field("Moment on the timeline", timeline, `From ${formatTime(earliest)} to now`),
@@ -123,9 +127,9 @@ function archiveSection(camera: Camera, playback: Playback, path: string, video:
     h("p", {}, "Chosen: ", when),
     play,
     h("h3", {}, "Share a clip"),
-    field("Clip length in minutes", clipLength),
-    field("Link valid for", validity),
-    makeClip, share, shareNote);
+    ...(archive.mp4 || archive.mpegts
+      ? [field("Clip length in minutes", clipLength), field("Link valid for", validity), makeClip, share, shareNote]
+      : [shareNote]));
 }
 
 /**
