@@ -25,7 +25,7 @@ public static class DemoCommand
             Console.Error.WriteLine("usage: vigil-load demo --agent PATH --camera-script PATH --state DIR [--portal-dll PATH] [--until-playing] [--free-ports]");
             return 2;
         }
-        foreach (var (what, path) in new[] { ("agent", agent), ("camera script", script), ("ffprobe", "/usr/bin/ffprobe"), ("nginx", "/usr/sbin/nginx"), ("nginx-rtmp", MediaPeers.NginxRtmpModule) })
+        foreach (var (what, path) in new[] { ("agent", agent), ("camera script", script), ("ffprobe", "/usr/bin/ffprobe"), ("nginx", "/usr/sbin/nginx"), ("nginx-rtmp", MediaPeers.NginxRtmpModule), ("njs", MediaPeers.NginxJsModule) })
         {
             if (!File.Exists(path))
             {
@@ -104,6 +104,10 @@ public static class DemoCommand
         var (hls, mpegts) = await DemoStack.PlaybackAsync(stack.Portal.Api, CameraName).ConfigureAwait(false);
         var took = await DemoStack.WaitPlayingAsync(hls, TimeSpan.FromSeconds(90)).ConfigureAwait(false);
         Step($"playing (ffprobe decoded frames of the HLS {took.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s after binding)");
+        var ts = mpegts is null ? "none: the streamer serves HLS only" : $"""
+            vlc "{mpegts}"
+                          ffplay "{mpegts}"
+            """;
         Console.WriteLine($"""
 
             Vigil demo is running{(untilPlaying ? "" : " (Ctrl-C stops it)")}:
@@ -112,7 +116,7 @@ public static class DemoCommand
               camera      {CameraName}: GStreamer test camera {camera.RtspUrl}, agent device {device}
               watch (HLS) ffplay "{hls}"
                           vlc "{hls}"
-              MPEG-TS     {mpegts ?? "none: nginx-rtmp serves HLS only (docs/api.md)"}
+              MPEG-TS     {ts}
               new URL     curl -s -H "Authorization: Bearer $SESSION" {stack.PortalUrl}api/v1/cameras/{CameraName}/playback
                           ($SESSION from POST {stack.PortalUrl}api/v1/auth/login with the login above)
               logs        {stack.LogDir}/ (portal, nginx, agent-{Serial}, camera-{Serial}), nginx: {stack.NginxDir}/error.log

@@ -173,7 +173,7 @@ public sealed class DemoStack : IAsyncDisposable
         return text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!;
     }
 
-    /// <summary>The live playback URLs the portal gives a viewer (hls, and mpegts where the streamer has one).</summary>
+    /// <summary>The live playback URLs the portal gives a viewer (hls, and mpegts, null where the streamer has none).</summary>
     public static async Task<(string Hls, string? Mpegts)> PlaybackAsync(HttpClient viewer, string camera)
     {
         using var answer = await viewer.GetAsync($"/api/v1/cameras/{camera}/playback").ConfigureAwait(false);
@@ -198,13 +198,13 @@ public sealed class DemoStack : IAsyncDisposable
     }
 
     /// <summary>
-    /// Plays a URL with ffprobe for two seconds of video: the video frames it decoded, or 0 when it
-    /// could not play (with what ffprobe said).
+    /// Plays a URL with ffprobe for <paramref name="seconds"/> of video: the video frames it decoded,
+    /// or 0 when it could not play (with what ffprobe said).
     /// </summary>
-    public static async Task<(int Frames, string Said)> ProbeAsync(string url, TimeSpan limit)
+    public static async Task<(int Frames, string Said)> ProbeAsync(string url, TimeSpan limit, int seconds = 2)
     {
         var (code, output) = await RunAsync("/usr/bin/ffprobe",
-            ["-v", "error", "-rw_timeout", "10000000", "-select_streams", "v:0", "-read_intervals", "%+2", "-count_frames",
+            ["-v", "error", "-rw_timeout", "10000000", "-select_streams", "v:0", "-read_intervals", $"%+{seconds.ToString(CultureInfo.InvariantCulture)}", "-count_frames",
              "-show_entries", "stream=codec_name,nb_read_frames", "-of", "default=nw=1", url], limit).ConfigureAwait(false);
         var frames = output.Split('\n').FirstOrDefault(l => l.StartsWith("nb_read_frames=", StringComparison.Ordinal)) is { } line
             && int.TryParse(line["nb_read_frames=".Length..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;

@@ -139,16 +139,24 @@ public static class MediaPeers
     public const string Python = "/usr/bin/python3";
     public const string NginxRtmpModule = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
 
-    /// <summary>The GStreamer camera script, found from the repository root above a directory.</summary>
-    public static string CameraScript(string from)
+    public const string NginxJsModule = "/usr/lib/nginx/modules/ngx_http_js_module.so";
+
+    /// <summary>The repository's root (the directory of Agent.sln) at or above a directory.</summary>
+    public static string RepositoryRoot(string from)
     {
         var dir = from;
         while (dir is not null && !File.Exists(Path.Combine(dir, "Agent.sln")))
         {
             dir = Path.GetDirectoryName(dir);
         }
-        return Path.Combine(dir ?? throw new InvalidOperationException("cannot find the repository root"), "tests", "Vigil.Media.Tests", "peers", "camera.py");
+        return dir ?? throw new InvalidOperationException("cannot find the repository root");
     }
+
+    /// <summary>The GStreamer camera script, found from the repository root above a directory.</summary>
+    public static string CameraScript(string from) => Path.Combine(RepositoryRoot(from), "tests", "Vigil.Media.Tests", "peers", "camera.py");
+
+    /// <summary>The directory of the njs script that serves nginx-rtmp's streams as continuous MPEG-TS (deploy/nginx-rtmp).</summary>
+    public static string NginxRtmpScripts(string from) => Path.Combine(RepositoryRoot(from), "deploy", "nginx-rtmp");
 
     /// <summary>Starts the GStreamer camera (camera.py options) on a free port; returns it once it listens.</summary>
     public static async Task<(PeerProcess Camera, int Port)> StartCameraAsync(string script, params string[] options)
@@ -170,7 +178,9 @@ public static class MediaPeers
     /// portal's nginx-rtmp hook URL; HLS nested per stream (dir/hls/NAME/index.m3u8) and served on
     /// <paramref name="httpPort"/>, every request asked of the same hook through auth_request, the
     /// viewer's token carried into the fragment names, to pages of any origin (a player in the portal's
-    /// web pages); /stat (loopback only) the RTMP statistics; /healthz what the portal's health probe asks. The playlist keeps
+    /// web pages); /NAME/mpegts the stream as one continuous MPEG-TS (deploy/nginx-rtmp/vigil-mpegts.js,
+    /// nginx's njs module), asked of the hook like the HLS; /stat (loopback only) the RTMP statistics;
+    /// /healthz what the portal's health probe asks. The playlist keeps
     /// <paramref name="playlistSeconds"/> of video, which is what a player can seek back in.
     /// The error log stays at notice: at info nginx-rtmp writes the stream arguments, tokens included,
     /// with each publish ("publish: name=..."), which a test that counts publishes asks for with
@@ -182,6 +192,8 @@ public static class MediaPeers
         var http = new StringBuilder()
             .AppendLine("http {")
             .AppendLine($"  access_log off; client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp;")
+            .AppendLine($"  js_path {NginxRtmpScripts(AppContext.BaseDirectory)};")
+            .AppendLine("  js_import mpegts from vigil-mpegts.js;")
             .AppendLine("  server {")
             .AppendLine($"    listen 127.0.0.1:{httpPort};")
             .AppendLine("    location = /vigil-auth {")
@@ -194,6 +206,12 @@ public static class MediaPeers
             .AppendLine("    }")
             .AppendLine("    location = /stat { rtmp_stat all; allow 127.0.0.1; deny all; }")
             .AppendLine("    location = /healthz { access_log off; return 200 \"ok\\n\"; }")
+            .AppendLine("    location ~ ^/[^/]+/mpegts$ {")
+            .AppendLine("      auth_request /vigil-auth;")
+            .AppendLine($"      root {dir}/hls;")
+            .AppendLine("      add_header Access-Control-Allow-Origin * always;")
+            .AppendLine("      js_content mpegts.stream;")
+            .AppendLine("    }")
             .AppendLine("    location / {")
             .AppendLine("      auth_request /vigil-auth;")
             .AppendLine("      log_not_found off;")
@@ -208,7 +226,7 @@ public static class MediaPeers
             .AppendLine("  }")
             .AppendLine("}");
         Directory.CreateDirectory(Path.Combine(dir, "tmp"));
-        return StartNginxAsync(dir, rtmpPort, Rtmp(dir, $"hls_nested on; hls_fragment 1s; hls_playlist_length {playlistSeconds}s; {hooks}"), http.ToString(), errorLevel: logPublishes ? "info" : "notice");
+        return StartNginxAsync(dir, rtmpPort, Rtmp(dir, $"hls_nested on; hls_fragment 1s; hls_playlist_length {playlistSeconds}s; {hooks}"), http.ToString(), errorLevel: logPublishes ? "info" : "notice", js: true);
     }
 
     private static string Rtmp(string dir, string application) => new StringBuilder()
@@ -221,7 +239,7 @@ public static class MediaPeers
         .AppendLine("    }")
         .ToString();
 
-    private static async Task<(PeerProcess Nginx, int Port)> StartNginxAsync(string dir, int port, string application, string http, string errorLevel)
+    private static async Task<(PeerProcess Nginx, int Port)> StartNginxAsync(string dir, int port, string application, string http, string errorLevel, bool js = false)
     {
         Directory.CreateDirectory(Path.Combine(dir, "hls"));
         var conf = new StringBuilder()
@@ -231,6 +249,7 @@ public static class MediaPeers
             .AppendLine($"pid {dir}/nginx.pid;")
             .AppendLine($"error_log {dir}/error.log {errorLevel};")
             .AppendLine($"load_module {NginxRtmpModule};")
+            .Append(js ? $"load_module {NginxJsModule};\n" : "")
             .AppendLine("events { worker_connections 64; }")
             .AppendLine("rtmp {")
             .AppendLine("  server {")

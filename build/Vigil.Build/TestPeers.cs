@@ -31,6 +31,8 @@ internal static class TestPeers
         // The streamers: nginx-rtmp writing HLS, ffmpeg taking an RTSP push; ffprobe for the verdict.
         ("nginx", "/usr/sbin/nginx"),
         ("libnginx-mod-rtmp", "/usr/lib/nginx/modules/ngx_rtmp_module.so"),
+        // nginx's njs, which serves nginx-rtmp's streams as continuous MPEG-TS (deploy/nginx-rtmp).
+        ("libnginx-mod-http-js", "/usr/lib/nginx/modules/ngx_http_js_module.so"),
         ("ffmpeg", "/usr/bin/ffprobe"),
         // The web portal's browser tests: Debian's Chromium, driven by playwright-core from portal-web.
         ("chromium", "/usr/bin/chromium"),

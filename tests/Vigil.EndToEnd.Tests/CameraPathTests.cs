@@ -11,7 +11,8 @@ namespace Vigil.EndToEnd.Tests;
 /// embedded relay, the device pending, an operator's approval (or an end user's claim with the
 /// sticker's serial and PIN), binding, placement on nginx-rtmp, the assignment through the relay,
 /// the agent publishing, the publish hook allowing it, a viewer's playback URL from the portal, the
-/// play checks allowing it and ffprobe decoding the HLS; then a revocation cutting it all off.
+/// play checks allowing it and ffprobe decoding the HLS and the continuous MPEG-TS; then a
+/// revocation cutting it all off.
 /// </summary>
 public sealed class CameraPathTests
 {
@@ -67,10 +68,38 @@ public sealed class CameraPathTests
             Assert.That(placed["streamer"]?.GetValue<string>(), Is.EqualTo(DemoStack.StreamerName), "the portal placed the camera on the one streamer");
 
             var (hls, mpegts) = await DemoStack.PlaybackAsync(viewer, name);
-            Assert.That(mpegts, Is.Null, "nginx-rtmp serves no continuous MPEG-TS: the portal offers none rather than a URL that fails");
             Assert.That(hls, Does.StartWith($"http://127.0.0.1:{_stack.StreamerHttpPort}/{name}/index.m3u8?token=pt1."));
+            Assert.That(mpegts, Does.StartWith($"http://127.0.0.1:{_stack.StreamerHttpPort}/{name}/mpegts?token=pt1."), "nginx-rtmp's continuous MPEG-TS (njs)");
             var took = await DemoStack.WaitPlayingAsync(hls, TimeSpan.FromSeconds(45));
             TestContext.Out.WriteLine($"binding to HLS playing: {took.TotalSeconds:F1} s");
+
+            // The MPEG-TS: one response that goes on from fragment to fragment. It starts at the newest
+            // two fragments (a second of video each, 25 frames), so six seconds of video decoded, and
+            // more than three seconds waited for them, are fragments nginx-rtmp wrote after the start.
+            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            var watcher = await MpegTsWatcher.StartAsync(http, mpegts!);
+            TestContext.Out.WriteLine($"MPEG-TS request to first bytes: {watcher.FirstBytes.TotalMilliseconds:F0} ms");
+            var probing = Stopwatch.StartNew();
+            var (frames, said) = await DemoStack.ProbeAsync(mpegts!, TimeSpan.FromSeconds(30), seconds: 6);
+            TestContext.Out.WriteLine($"MPEG-TS: {frames} frames of 6 s decoded in {probing.Elapsed.TotalSeconds:F1} s");
+            Assert.That(frames, Is.GreaterThanOrEqualTo(125), $"six seconds of video from the continuous MPEG-TS; ffprobe said: {said}");
+            Assert.That(probing.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(3)), "live: the fragments after the first two came as nginx-rtmp wrote them");
+            var watched = watcher.Bytes;
+            // A viewer who goes away: nginx closes its side at its next send (a poll every 0.5 s), so
+            // the script's polling stopped with it rather than going on for a closed connection.
+            var leaving = await MpegTsWatcher.StartAsync(http, mpegts!);
+            await leaving.LeaveAsync();
+            Assert.That(await Poll.WithinAsync(TimeSpan.FromSeconds(5), () => Task.FromResult(MpegTsWatcher.ClosedByClientOnly(_stack.StreamerHttpPort) == 0)), Is.Not.Null,
+                "nginx closed the connection of the viewer who went away");
+            var forgedTs = mpegts![..^4] + (mpegts.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA");
+            foreach (var refusedUrl in new[] { forgedTs, mpegts[..mpegts.IndexOf('?', StringComparison.Ordinal)] })
+            {
+                using var refusedTs = await http.GetAsync(refusedUrl);
+                var body = await refusedTs.Content.ReadAsByteArrayAsync();
+                Assert.That(refusedTs.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "auth_request guards the MPEG-TS: a forged token, or none");
+                Assert.That(refusedTs.Content.Headers.ContentType?.MediaType, Is.Not.EqualTo("video/mp2t"));
+                Assert.That(body.Length == 0 || body[0] != 0x47, Is.True, "no MPEG-TS packet in the refusal");
+            }
             Assert.That(await LoggedAsync($"nginx-rtmp hook: publish of '{name}' from 127.0.0.1 allowed: the bound device's publish token"), Is.True, _stack.Portal.Log);
             Assert.That(camera.Agent.Log, Does.Contain($"media: {camera.RtspUrl} -> rtmp://127.0.0.1:{_stack.StreamerRtmpPort}/live/{name}?***"));
             Assert.That(camera.Agent.Log, Does.Not.Contain("pub1."), "the agent never logs its publish token");
@@ -86,7 +115,6 @@ public sealed class CameraPathTests
                 Assert.That(denied.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "a user without rights is not even told the camera exists");
             }
             var forged = hls[..^4] + (hls.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA");
-            using var http = new HttpClient();
             using (var refused = await http.GetAsync(forged))
             {
                 Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "nginx's auth_request asked the portal, which refused the forged token");
@@ -101,6 +129,8 @@ public sealed class CameraPathTests
 
             // Revocation: the agent is cut off and the stream is gone within 5 s; its next publish, with the old token, is refused.
             Assert.That(await _stack.PublishingAsync(name), Is.True);
+            Assert.That(watcher.Bytes, Is.GreaterThan(watched), "the first viewer's MPEG-TS response went on while the others were asked");
+            Assert.That(watcher.Ended, Is.False, "the MPEG-TS response lasts as long as the stream");
             var clock = Stopwatch.StartNew();
             await _stack.RevokeAsync(id);
             var gone = await Poll.WithinAsync(TimeSpan.FromSeconds(10), async () =>
@@ -111,6 +141,13 @@ public sealed class CameraPathTests
             Assert.That(await LoggedAsync($"nginx-rtmp hook: publish of '{name}' from 127.0.0.1 denied: ", TimeSpan.FromSeconds(20)), Is.True,
                 $"the agent's fresh publish with its old token was refused\n{_stack.Portal.Log}");
             Assert.That(await _stack.PublishingAsync(name), Is.False, "nothing publishes the revoked camera");
+            // The MPEG-TS response open since before the revocation ends (nginx closes it, 10 s after the stream's last fragment).
+            var ended = await watcher.EndsWithinAsync(TimeSpan.FromSeconds(30));
+            TestContext.Out.WriteLine($"MPEG-TS: {watcher.Bytes} bytes in one response, which ended {ended?.TotalSeconds:F1} s after the stream was gone");
+            Assert.That(ended, Is.Not.Null, "the MPEG-TS response outlived the stream");
+            Assert.That(watcher.Failure, Is.Null, "the response ended as a chunked response ends, not cut off");
+            var nginxLog = File.ReadAllText(Path.Combine(_stack.NginxDir, "error.log"));
+            Assert.That(nginxLog, Does.Not.Contain("[error]").And.Not.Contain("[alert]").And.Not.Contain("[crit]"), "nginx's worker, njs included, logged no error");
             // nginx-rtmp keeps a player of a stream nobody publishes waiting: eight seconds without a frame, where a live stream gives its first within two or three, say enough.
             Assert.That((await DemoStack.ProbeAsync(rtmp, TimeSpan.FromSeconds(8))).Frames, Is.Zero, "no stream to play");
         }

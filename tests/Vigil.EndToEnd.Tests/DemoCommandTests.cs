@@ -29,7 +29,8 @@ public sealed class DemoCommandTests
         Assert.That(output, Does.Contain("playing (ffprobe decoded frames of the HLS"));
         Assert.That(output, Does.Match(@"login +admin / \S{8,}"));
         Assert.That(output, Does.Match(@"watch \(HLS\) ffplay ""http://127\.0\.0\.1:\d+/demo-camera/index\.m3u8\?token=pt1\."));
-        Assert.That(output, Does.Contain("MPEG-TS     none: nginx-rtmp serves HLS only"));
+        Assert.That(output, Does.Match(@"MPEG-TS +vlc ""http://127\.0\.0\.1:\d+/demo-camera/mpegts\?token=pt1\."));
+        Assert.That(output, Does.Match(@"\n +ffplay ""http://127\.0\.0\.1:\d+/demo-camera/mpegts\?token=pt1\."));
         Assert.That(File.ReadAllText(Path.Combine(state, "logs", "portal.log")), Does.Contain("publish of 'demo-camera' from 127.0.0.1 allowed"));
         Assert.That(EndToEnd.ProcessesNaming(state), Is.Empty, "the portal, nginx or the agent left running");
         Directory.Delete(state, recursive: true);

@@ -23,12 +23,12 @@ internal static class EndToEnd
     /// <summary>Fails in CI, and skips elsewhere, when a peer program is missing.</summary>
     public static void RequirePeers()
     {
-        var missing = new[] { "/usr/sbin/nginx", MediaPeers.NginxRtmpModule, "/usr/bin/ffprobe", MediaPeers.Python }.Where(p => !File.Exists(p)).ToList();
+        var missing = new[] { "/usr/sbin/nginx", MediaPeers.NginxRtmpModule, MediaPeers.NginxJsModule, "/usr/bin/ffprobe", MediaPeers.Python }.Where(p => !File.Exists(p)).ToList();
         if (missing.Count == 0)
         {
             return;
         }
-        var message = $"missing {string.Join(", ", missing)}: ./build.sh test installs nginx, libnginx-mod-rtmp, ffmpeg and GStreamer";
+        var message = $"missing {string.Join(", ", missing)}: ./build.sh test installs nginx, libnginx-mod-rtmp, libnginx-mod-http-js, ffmpeg and GStreamer";
         if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 })
         {
             Assert.Fail(message);

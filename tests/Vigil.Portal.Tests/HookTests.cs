@@ -317,10 +317,13 @@ public sealed class HookTests(string database)
         }
         Assert.That((await Ask($"/{w.Camera}/index.m3u8?token={token}")).Status, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await Ask($"/{w.Camera}/17.ts?token={token}")).Status, Is.EqualTo(HttpStatusCode.OK), "a fragment, its token written in by sub_filter");
+        Assert.That((await Ask($"/{w.Camera}/mpegts?token={token}")).Status, Is.EqualTo(HttpStatusCode.OK), "the continuous MPEG-TS, asked as live");
         Assert.That((await Ask($"/{w.Camera}/index.m3u8?token={token[..^4]}AAAA")).Status, Is.EqualTo(HttpStatusCode.Forbidden));
         Assert.That((await Ask($"/{w.Camera}/index.m3u8")).Status, Is.EqualTo(HttpStatusCode.Forbidden), "no token");
         var other = await CameraAsync(_admin, _streamer.Name);
         Assert.That((await Ask($"/{other}/index.m3u8?token={token}")).Status, Is.EqualTo(HttpStatusCode.Forbidden), "a token of another camera");
+        Assert.That((await Ask($"/{other}/mpegts?token={token}")).Status, Is.EqualTo(HttpStatusCode.Forbidden), "the MPEG-TS of another camera");
+        Assert.That((await Ask($"/{w.Camera}/mpegts")).Status, Is.EqualTo(HttpStatusCode.Forbidden), "the MPEG-TS without a token");
         var bare = await Ask(null);
         Assert.That(bare.Status, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(bare.Error, Does.Contain("X-Original-URI"));

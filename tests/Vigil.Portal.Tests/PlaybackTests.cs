@@ -50,13 +50,13 @@ public sealed class PlaybackTests(string database)
     }
 
     [Test]
-    public async Task NginxRtmpOffersHlsAndNoMpegTs()
+    public async Task NginxRtmpOffersHlsAndMpegTs()
     {
         var nginx = await StreamerAsync(_admin, "nginx-rtmp", "rtmp://rtmp.streamer.test/live");
         var (camera, viewer, _) = await WatchedCameraAsync(dvr: false, dvrDepth: 0, streamer: nginx.Name);
         var live = (await PlaybackAsync(viewer, camera))["live"]!;
         Assert.That(live["hls"]!.GetValue<string>(), Does.StartWith($"{nginx.PublicUrl}/{camera}/index.m3u8?token=pt1."));
-        Assert.That(live["mpegts"], Is.Null, "nginx-rtmp has no continuous MPEG-TS over HTTP: no URL rather than one that fails");
+        Assert.That(live["mpegts"]!.GetValue<string>(), Does.StartWith($"{nginx.PublicUrl}/{camera}/mpegts?token=pt1."), "nginx-rtmp's MPEG-TS is its njs location");
     }
 
     [Test]

@@ -81,8 +81,8 @@ public sealed class WebPortalTests
             "the pending device shows what identifies it");
         Assert.That(pending, Does.Contain("Key fingerprint").And.Contain("First seen"));
         Assert.That(r["bound"]!.GetValue<bool>(), Is.True);
-        Assert.That(r["mpegts"], Is.Null, "nginx-rtmp serves no continuous MPEG-TS: no link that would fail");
-        Assert.That(r["mpegts_note"]!.GetValue<string>(), Does.Contain("HLS only"));
+        Assert.That(r["mpegts"]!.GetValue<string>(), Does.Contain($"/{WebStack.LiveCamera}/mpegts?token=pt1."), "nginx-rtmp's continuous MPEG-TS: the page links it");
+        Assert.That(r["mpegts_note"], Is.Null, "no note that the streamer serves HLS only");
         Assert.That(r["live_mode"]!.GetValue<string>(), Is.EqualTo("Live"));
         var live = r["live"]!;
         Assert.That(live["second"]!.GetValue<double>(), Is.GreaterThan(live["first"]!.GetValue<double>() + 1), "the live video plays: its currentTime advances");

@@ -60,7 +60,7 @@ internal static class NginxRtmpHook
 
     /// <summary>
     /// nginx's auth_request for the HLS it serves: the subrequest carries the viewer's request as
-    /// X-Original-URI (/CAMERA/index.m3u8?token=..., /CAMERA/12.ts?token=...). The camera is the
+    /// X-Original-URI (/CAMERA/index.m3u8?token=..., /CAMERA/12.ts?token=..., /CAMERA/mpegts?token=...). The camera is the
     /// URI's first segment. 2xx lets the viewer have the file, 401 or 403 refuses it.
     /// </summary>
     public static async Task HttpPlayAsync(HookCall call)

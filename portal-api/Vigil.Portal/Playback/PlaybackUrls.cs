@@ -12,9 +12,10 @@ public sealed record ArchivePlayback(long From, long Duration, string? Hls, stri
 public sealed record PlaybackAnswer(string Camera, string Streamer, LivePlayback Live, ArchivePlayback? Archive, long ExpiresAt);
 
 /// <summary>
-/// Where a viewer finds a camera on its streamer. Live is NAME/index.m3u8 and NAME/mpegts everywhere
-/// but on nginx-rtmp, which writes HLS files (served by nginx's http, NAME/index.m3u8 with hls_nested)
-/// and has no continuous MPEG-TS over HTTP: there the mpegts URL is absent, not a URL that would fail.
+/// Where a viewer finds a camera on its streamer. Live is NAME/index.m3u8 and NAME/mpegts on every
+/// kind: nginx-rtmp writes HLS files (served by nginx's http, NAME/index.m3u8 with hls_nested), and
+/// its NAME/mpegts is nginx's njs sending those fragments one after another as one continuous
+/// MPEG-TS (deploy/nginx-rtmp/vigil-mpegts.js).
 /// The archive follows the streamer: Flussonic's own DVR URLs; MediaMTX's playback server (/get,
 /// which public_url must reach); nginx-rtmp its long HLS playlist, which the player seeks back in (no
 /// clip forms); generic streamers get Flussonic's names, the de facto convention of camera archives,
@@ -25,7 +26,7 @@ public static class PlaybackUrls
     public static LivePlayback Live(Streamer streamer, string camera, string token)
     {
         var root = Root(streamer, camera);
-        return new LivePlayback($"{root}/index.m3u8?token={token}", streamer.Kind == "nginx-rtmp" ? null : $"{root}/mpegts?token={token}");
+        return new LivePlayback($"{root}/index.m3u8?token={token}", $"{root}/mpegts?token={token}");
     }
 
     public static ArchivePlayback Archive(Streamer streamer, string camera, long from, long duration, string token)
