@@ -15,7 +15,7 @@
 //
 // njs 0.7 has no garbage collector and r.send takes no Buffer: every byte sent is a byte string
 // that stays allocated until the request ends. A response therefore finishes after
-// $mpegts_max_mb megabytes (set in the location; 512 if unset), which bounds what one viewer
+// $mpegts_max_mb megabytes (set in the location; 128 if unset), which bounds what one viewer
 // holds in the worker; the player reconnects for more.
 
 import fs from 'fs';
@@ -93,7 +93,7 @@ function stream(r) {
         r.return(404);
         return;
     }
-    const maxBytes = (parseInt(r.variables.mpegts_max_mb, 10) || 512) * 1048576;
+    const maxBytes = (parseInt(r.variables.mpegts_max_mb, 10) || 128) * 1048576;
 
     r.status = 200;
     r.headersOut['Content-Type'] = 'video/mp2t';
