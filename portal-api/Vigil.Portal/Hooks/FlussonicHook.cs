@@ -59,7 +59,7 @@ internal static class FlussonicHook
 
     public static async Task PublishAsync(HookCall call)
     {
-        var body = await JsonBody.ReadAsync(call.Http, HookJsonContext.Default.FlussonicPublishRequest).ConfigureAwait(false);
+        var body = await JsonBody.ReadAsync(call.Http, HookJsonContext.Default.FlussonicPublishRequest, HookEndpoints.MaxBodyBytes).ConfigureAwait(false);
         var name = HookEndpoints.RequireName(body.Name ?? "", "Flussonic");
         var verdict = await call.Decisions.PublishAsync(call.Streamer, name, HookEndpoints.TokenOr(body.Token, body.Qs)).ConfigureAwait(false);
         HookEndpoints.Log(call.Log, Dialect, HookActions.Publish, name, body.Ip, verdict);

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.Features;
 using Vigil.Portal.Api;
 
 namespace Vigil.Portal.Hooks;
@@ -54,19 +53,6 @@ internal static class HookEndpoints
 
     /// <summary>The token field, or else the token=... of the query string the streamer passed on whole.</summary>
     public static string TokenOr(string? token, string? query) => string.IsNullOrEmpty(token) ? TokenInQuery(query) ?? "" : token;
-
-    /// <summary>Hook bodies are small: anything larger is refused before it is read.</summary>
-    public static void LimitBody(HttpContext ctx)
-    {
-        if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBodyBytes;
-        }
-        if (ctx.Request.ContentLength > MaxBodyBytes)
-        {
-            throw new ApiException(StatusCodes.Status413PayloadTooLarge, $"request body too large (at most {MaxBodyBytes} bytes)");
-        }
-    }
 
     public static Task DenyAsync(HttpContext ctx, HookVerdict verdict, int status = StatusCodes.Status403Forbidden) =>
         ErrorMiddleware.WriteAsync(ctx, status, verdict.Reason);

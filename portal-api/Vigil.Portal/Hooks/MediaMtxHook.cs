@@ -17,7 +17,7 @@ internal static class MediaMtxHook
 
     public static async Task AuthAsync(HookCall call)
     {
-        var body = await JsonBody.ReadAsync(call.Http, HookJsonContext.Default.MediaMtxAuthRequest).ConfigureAwait(false);
+        var body = await JsonBody.ReadAsync(call.Http, HookJsonContext.Default.MediaMtxAuthRequest, HookEndpoints.MaxBodyBytes).ConfigureAwait(false);
         var path = body.Path?.Trim('/') ?? "";
         var action = body.Action switch
         {

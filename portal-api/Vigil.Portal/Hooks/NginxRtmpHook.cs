@@ -18,7 +18,7 @@ internal static class NginxRtmpHook
     public static async Task NotifyAsync(HookCall call)
     {
         var request = call.Http.Request;
-        HookEndpoints.LimitBody(call.Http);
+        JsonBody.Limit(call.Http, HookEndpoints.MaxBodyBytes);
         if (!request.HasFormContentType)
         {
             throw new ApiException(StatusCodes.Status415UnsupportedMediaType, "expected Content-Type: application/x-www-form-urlencoded, as nginx-rtmp sends");

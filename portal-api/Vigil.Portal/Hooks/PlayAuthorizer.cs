@@ -247,25 +247,8 @@ public sealed class PlayAuthorizer
         }
     }
 
-    /// <summary>
-    /// Camera and streamer names are letters, digits, '-', '_' and '.': anything else is no name of
-    /// ours and is refused before it reaches a cache or the database.
-    /// </summary>
-    private static bool IsName(string name)
-    {
-        if (name.Length is 0 or > 200)
-        {
-            return false;
-        }
-        foreach (var ch in name)
-        {
-            if (!(char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.'))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
+    /// <summary>Anything that is no camera or streamer name of ours is refused before it reaches a cache or the database.</summary>
+    private static bool IsName(string name) => Api.Check.NameError("name", name) is null;
 }
 
 /// <summary>Why a hook said yes or no: constant strings, for the log and the streamer, never holding a secret.</summary>
