@@ -33,7 +33,6 @@ internal sealed class StagingTable : IAsyncDisposable
 
     public Dialect Dialect { get; }
     public string Name { get; }
-    public DbConnection Connection => _connection;
     private string Key => _columns[0].Staged;
 
     public static async Task<StagingTable> CreateAsync(DbConnection connection, Dialect dialect, ImportKind kind, CancellationToken ct)
