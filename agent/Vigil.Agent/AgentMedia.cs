@@ -14,17 +14,6 @@ internal sealed class AgentMedia(AgentContext context)
     private MediaPipeline? _pipeline;
     private Timer? _timer;
 
-    public MediaAssignment? Current
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _pipeline?.Stats.Assignment;
-            }
-        }
-    }
-
     /// <summary>
     /// Starts streaming this assignment, in place of any other. The same assignment again (sent with
     /// every new relay session, after a relay failover say) leaves the running stream alone, so that

@@ -56,7 +56,8 @@ internal sealed class AgentStatus(string stateDir, string deviceId)
     {
         try
         {
-            AtomicFile.Write(Path.Combine(stateDir, FileName), Encoding.UTF8.GetBytes(ToText()));
+            // Rewritten with every stats report while streaming: whole for its readers, not synced to flash.
+            AtomicFile.Write(Path.Combine(stateDir, FileName), Encoding.UTF8.GetBytes(ToText()), durable: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

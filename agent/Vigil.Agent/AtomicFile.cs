@@ -31,13 +31,18 @@ internal static partial class AtomicFile
     private const int EROFS = 30;
     private const int ENAMETOOLONG = 36;
 
-    public static void Write(string path, ReadOnlySpan<byte> content)
+    /// <param name="durable">
+    /// False for a file that is rewritten often and may come back older after a power cut (the status
+    /// file): readers still see the old content or the new, but nothing is synced to the storage, which
+    /// on a camera is flash.
+    /// </param>
+    public static void Write(string path, ReadOnlySpan<byte> content, bool durable = true)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
         try
         {
-            WriteNew(temp, content);
+            WriteNew(temp, content, durable);
             File.Move(temp, path, overwrite: true);
         }
         catch
@@ -51,11 +56,14 @@ internal static partial class AtomicFile
             }
             throw;
         }
-        SyncDirectory(dir);
+        if (durable)
+        {
+            SyncDirectory(dir);
+        }
     }
 
-    /// <summary>Creates or truncates <paramref name="path"/> with mode 0600, writes the content and syncs it.</summary>
-    private static unsafe void WriteNew(string path, ReadOnlySpan<byte> content)
+    /// <summary>Creates or truncates <paramref name="path"/> with mode 0600, writes the content and, when durable, syncs it.</summary>
+    private static unsafe void WriteNew(string path, ReadOnlySpan<byte> content, bool durable)
     {
         int fd;
         while ((fd = Open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, OwnerReadWrite)) < 0)
@@ -89,7 +97,7 @@ internal static partial class AtomicFile
                 }
             }
             // As FileStream.Flush(true): file systems that cannot sync (EROFS, EINVAL) are not an error.
-            if (Fsync(fd) < 0 && Marshal.GetLastPInvokeError() is var e && e is not (EROFS or EINVAL))
+            if (durable && Fsync(fd) < 0 && Marshal.GetLastPInvokeError() is var e && e is not (EROFS or EINVAL))
             {
                 throw ErrorFor(e, path, creating: false);
             }

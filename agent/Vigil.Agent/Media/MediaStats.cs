@@ -35,11 +35,6 @@ internal sealed class MediaStats(MediaAssignment assignment)
 
     public MediaAssignment Assignment { get; } = assignment;
 
-    public long FramesIn => Interlocked.Read(ref _framesIn);
-    public long FramesOut => Interlocked.Read(ref _framesOut);
-    public long CameraReconnects => Interlocked.Read(ref _cameraReconnects);
-    public long StreamerReconnects => Interlocked.Read(ref _streamerReconnects);
-
     public void FrameIn(MediaFrame frame)
     {
         Interlocked.Add(ref _bytesIn, frame.Length);
