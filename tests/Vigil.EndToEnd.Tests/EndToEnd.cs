@@ -5,7 +5,7 @@ namespace Vigil.EndToEnd.Tests;
 /// <summary>Where the end-to-end tests find the programs they run, and how they wait.</summary>
 internal static class EndToEnd
 {
-    public static readonly string Root = FindRoot();
+    public static readonly string Root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
 
     public static string CameraScript => MediaPeers.CameraScript(Root);
 
@@ -104,15 +104,5 @@ internal static class EndToEnd
         {
             return null;
         }
-    }
-
-    private static string FindRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Agent.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-        return dir ?? throw new InvalidOperationException("cannot find Agent.sln above the tests");
     }
 }

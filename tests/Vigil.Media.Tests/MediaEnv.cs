@@ -7,7 +7,7 @@ namespace Vigil.Media.Tests;
 /// <summary>Where the programs under test are, and the helpers every real-peer fixture uses.</summary>
 internal static partial class MediaEnv
 {
-    public static readonly string Root = FindRoot();
+    public static readonly string Root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
 
     public static string CameraScript => MediaPeers.CameraScript(Root);
 
@@ -170,16 +170,6 @@ internal static partial class MediaEnv
 
     [GeneratedRegex(@"\d+$")]
     private static partial Regex TrailingNumber();
-
-    private static string FindRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Agent.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-        return dir ?? throw new InvalidOperationException("cannot find the repository root");
-    }
 }
 
 /// <summary>ffprobe's frame counts and duration, and whatever ffmpeg said while decoding every frame.</summary>

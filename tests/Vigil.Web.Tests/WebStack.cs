@@ -29,13 +29,13 @@ public sealed class WebStack : IAsyncDisposable
     public PortalServer Portal { get; }
     public string VisitorLogin { get; } = "visitor";
     public string VisitorPassword { get; } = "visitor-" + Guid.NewGuid().ToString("N")[..12];
-    public string Root { get; } = RepositoryRoot();
+    public string Root { get; } = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
     public string Screenshots => Path.Combine(Root, "artifacts", "screenshots");
     public AgentProcess Agent { get; private set; } = null!;
 
     public static async Task<WebStack> StartAsync()
     {
-        var root = RepositoryRoot();
+        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
         var web = Path.Combine(root, "portal-web", "dist");
         if (!File.Exists(Path.Combine(web, "index.html")))
         {
@@ -149,16 +149,6 @@ public sealed class WebStack : IAsyncDisposable
             Assert.Fail("the NativeAOT agent is needed: run ./build.sh publish-agent (./build.sh test does)");
         }
         return agent;
-    }
-
-    public static string RepositoryRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Agent.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-        return dir ?? throw new InvalidOperationException("cannot find the repository root");
     }
 
     public async ValueTask DisposeAsync()
