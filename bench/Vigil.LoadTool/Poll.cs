@@ -5,7 +5,10 @@ namespace Vigil.LoadTool;
 /// <summary>Waiting on something another process does: poll until it holds, for at most a limit.</summary>
 public static class Poll
 {
-    /// <summary>Polls every 100 ms until the condition holds; how long it took, or null if it never held within the limit.</summary>
+    /// <summary>
+    /// Polls every 100 ms until the condition holds, asking once more when the limit is reached; how
+    /// long it took, or null if it never held.
+    /// </summary>
     public static async Task<TimeSpan?> WithinAsync(TimeSpan limit, Func<Task<bool>> condition)
     {
         var clock = Stopwatch.StartNew();
@@ -17,6 +20,6 @@ public static class Poll
             }
             await Task.Delay(100).ConfigureAwait(false);
         }
-        return null;
+        return await condition().ConfigureAwait(false) ? clock.Elapsed : null;
     }
 }

@@ -73,19 +73,8 @@ internal static partial class MediaEnv
     public static long StatusNumber(string dir, string key) =>
         long.TryParse(StatusValue(dir, key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : -1;
 
-    public static async Task<bool> WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition())
-            {
-                return true;
-            }
-            await Task.Delay(100);
-        }
-        return condition();
-    }
+    public static async Task<bool> WaitUntil(Func<bool> condition, TimeSpan timeout) =>
+        await Poll.WithinAsync(timeout, () => Task.FromResult(condition())) is not null;
 
     /// <summary>nginx-rtmp's HLS fragments of a stream, in playlist order, as one MPEG-TS file.</summary>
     public static string JoinHls(string hlsDir, string stream)

@@ -25,19 +25,8 @@ internal static class TestEnv
     public static string TempDir() => Directory.CreateTempSubdirectory("vigil-test-").FullName;
 
     /// <summary>Polls until the condition holds or the time is up; returns whether it held.</summary>
-    public static async Task<bool> WaitUntil(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-            await Task.Delay(100);
-        }
-        return await condition();
-    }
+    public static async Task<bool> WaitUntil(Func<Task<bool>> condition, TimeSpan timeout) =>
+        await Poll.WithinAsync(timeout, condition) is not null;
 
     public static async Task<string> Metrics(RelayProcess relay) => await relay.Api.GetStringAsync("/metrics");
 
