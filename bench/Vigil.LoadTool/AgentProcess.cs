@@ -179,15 +179,7 @@ public sealed class AgentProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().ConfigureAwait(false);
-        }
-        _process.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await ChildProcess.StopAsync(_process).ConfigureAwait(false);
 }
 
 public static partial class Posix

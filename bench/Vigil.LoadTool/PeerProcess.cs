@@ -120,15 +120,7 @@ public sealed class PeerProcess : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().ConfigureAwait(false);
-        }
-        _process.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await ChildProcess.StopAsync(_process).ConfigureAwait(false);
 
     public override string ToString() => $"{Name} (pid {_process.Id})";
 }
