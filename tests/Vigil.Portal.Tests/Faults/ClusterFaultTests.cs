@@ -163,16 +163,9 @@ public sealed class ClusterFaultTests
         var moved = _streamerB.Playlist(_cameraA);
         var clock = Stopwatch.StartNew();
         await _streamerA.KillAsync();
-        TimeSpan? playing = null;
-        while (clock.Elapsed < TimeSpan.FromSeconds(40))
-        {
-            if (File.Exists(moved) && await DecodedFramesAsync(moved) > 0)
-            {
-                playing = clock.Elapsed;
-                break;
-            }
-            await Task.Delay(250);
-        }
+        // Timed from before the kill, not from the start of the polling.
+        TimeSpan? playing = await Poll.WithinAsync(TimeSpan.FromSeconds(40), async () => File.Exists(moved) && await DecodedFramesAsync(moved) > 0) is null
+            ? null : clock.Elapsed;
         TestContext.Out.WriteLine($"camera A plays on streamer B {playing?.TotalSeconds:F1} s after streamer A was killed");
         Assert.That(playing, Is.Not.Null, $"camera A never played on streamer B\n{_portal1.Log}\n{_portal2.Log}\n{_agents[0].Log}");
         Assert.That(playing!.Value.TotalSeconds, Is.LessThanOrEqualTo(15), "video plays again within 15 s of the kill");

@@ -96,30 +96,9 @@ internal static class ClusterRig
     public static async Task<bool> ConnectedAsync(PortalClient admin, string deviceId) =>
         (await admin.GetAsync($"/api/v1/devices/{deviceId}")).Json?["connected"]?.GetValue<bool>() == true;
 
-    /// <summary>
-    /// How many video frames ffprobe decodes from a playlist (or file), reading at most 25 of them (a
-    /// live playlist never ends); 0 when it plays nothing.
-    /// </summary>
-    public static async Task<int> DecodedFramesAsync(string playlist)
-    {
-        var psi = new ProcessStartInfo(Ffprobe,
-            ["-v", "error", "-read_intervals", "%+#25", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", playlist])
-        { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        _ = p.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        try
-        {
-            await p.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill();
-            return 0;
-        }
-        return p.ExitCode == 0 && int.TryParse((await output).Trim().Split('\n')[0].Trim(), out var frames) ? frames : 0;
-    }
+    /// <summary>How many video frames ffprobe decodes from a second of a playlist (a live playlist never ends); 0 when it plays nothing.</summary>
+    public static async Task<int> DecodedFramesAsync(string playlist) =>
+        (await DemoStack.ProbeAsync(playlist, TimeSpan.FromSeconds(20), seconds: 1)).Frames;
 }
 
 /// <summary>
