@@ -9,6 +9,7 @@ the camera sent, for the verdict on what the streamer wrote.
 """
 import argparse
 import sys
+import threading
 
 import gi
 
@@ -16,6 +17,18 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
+
+
+_say_lock = threading.Lock()
+
+
+def say(line):
+    """One whole line per write: GStreamer's streaming threads report end of stream while the main
+    loop reports requests, and print() writes the text and its newline separately, so two threads
+    could splice their lines ("request GET_PARAMETEReos audio 1292")."""
+    with _say_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def main():
@@ -102,7 +115,7 @@ def main():
             if info.type & Gst.PadProbeType.BUFFER:
                 frames[0] += 1
             elif info.get_event().type == Gst.EventType.EOS:
-                print(f"eos {kind} {frames[0]}", flush=True)
+                say(f"eos {kind} {frames[0]}")
             return Gst.PadProbeReturn.OK
 
         element.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER | Gst.PadProbeType.EVENT_DOWNSTREAM, probe)
@@ -119,7 +132,7 @@ def main():
     def on_client(_server, client):
         def log(name):
             def handler(_client, _ctx):
-                print(f"request {name}", flush=True)
+                say(f"request {name}")
             return handler
         for signal, name in (("options-request", "OPTIONS"), ("describe-request", "DESCRIBE"),
                              ("setup-request", "SETUP"), ("play-request", "PLAY"),
@@ -127,14 +140,14 @@ def main():
             client.connect(signal, log(name))
         if a.session_timeout > 0:
             client.connect("new-session", lambda _c, session: session.set_timeout(a.session_timeout))
-        client.connect("closed", lambda _c: print("client closed", flush=True))
-        print("client connected", flush=True)
+        client.connect("closed", lambda _c: say("client closed"))
+        say("client connected")
 
     server.connect("client-connected", on_client)
     if server.attach(None) == 0:
         print("cannot listen", file=sys.stderr, flush=True)
         sys.exit(1)
-    print(f"ready {server.get_bound_port()}", flush=True)
+    say(f"ready {server.get_bound_port()}")
     GLib.MainLoop().run()
 
 
