@@ -151,6 +151,26 @@ public sealed class LoginAttackTests
         Assert.That((await adminElsewhere.GetAsync("/api/v1/auth/whoami")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }
 
+    [Test]
+    public async Task AUserChangingTheirPasswordEndsTheirOtherSessionsAndApiKeys()
+    {
+        await _portal.CreateUserAsync("changer", "the-old-password");
+        using var here = await _portal.ClientAsync("changer", "the-old-password");
+        using var stolen = await _portal.ClientAsync("changer", "the-old-password");
+        var created = await stolen.PostAsJsonAsync("/api/v1/auth/api-keys", new { name = "left behind" });
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        using var apiKey = _portal.Bearer(JsonNode.Parse(await created.Content.ReadAsStringAsync())!["secret"]!.GetValue<string>());
+
+        var wrong = await here.PostAsJsonAsync("/api/v1/auth/password", new { current_password = "not-it", new_password = "the-new-password" });
+        Assert.That(wrong.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "the current password is proven first");
+        var changed = await here.PostAsJsonAsync("/api/v1/auth/password", new { current_password = "the-old-password", new_password = "the-new-password" });
+        Assert.That(changed.StatusCode, Is.EqualTo(HttpStatusCode.NoContent), await changed.Content.ReadAsStringAsync());
+        Assert.That((await here.GetAsync("/api/v1/auth/whoami")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "the session it was changed with stays");
+        Assert.That((await stolen.GetAsync("/api/v1/auth/whoami")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "a session elsewhere ends");
+        Assert.That((await apiKey.GetAsync("/api/v1/auth/whoami")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "an API key ends");
+        Assert.That((await _portal.LoginAsync("changer", "the-new-password", from: "127.0.0.41")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
     private async Task<double> TimeAsync(string login, string from)
     {
         var clock = Stopwatch.StartNew();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Dapper;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Vigil.Portal.Data;
 
@@ -105,6 +106,35 @@ public sealed class AuthService(Database db, UserStore users, LoginThrottle thro
         await tx.CommitAsync().ConfigureAwait(false);
         Invalidate();
         return (sessions, keys);
+    }
+
+    /// <summary>
+    /// Users change their own password: the current one is proven first (throttled as a login is),
+    /// then every other session and API key of theirs ends, as after a reset.
+    /// </summary>
+    public async Task<(int Sessions, int Keys)> ChangePasswordAsync(Caller caller, string current, string replacement, string address, CancellationToken ct)
+    {
+        var login = caller.User!.Login;
+        var throttled = throttle.Check(login, address);
+        if (throttled.RetryAfter > 0)
+        {
+            PortalLog.LoginThrottled(log, login, address);
+            throw new Api.ApiException(StatusCodes.Status429TooManyRequests, $"too many wrong passwords from this address; try again in {throttled.RetryAfter} s");
+        }
+        await Task.Delay(throttled.Delay, ct).ConfigureAwait(false);
+        var user = await users.GetAsync(caller.UserId).ConfigureAwait(false) ?? throw Api.ApiException.Unauthorized();
+        if (user.PasswordHash is null)
+        {
+            throw Api.ApiException.Conflict("this account has no password here: it is changed where the external login keeps it");
+        }
+        if (!PasswordHasher.Verify(current, user.PasswordHash))
+        {
+            throttle.Failed(login, address);
+            throw Api.ApiException.Forbidden("the current password is wrong");
+        }
+        user.PasswordHash = hasher.Hash(replacement);
+        await users.UpdateAsync(user).ConfigureAwait(false);
+        return await EndCredentialsAsync(user.Id, caller.SessionHash).ConfigureAwait(false);
     }
 
     /// <summary>The user behind a session token or API key, or null.</summary>
