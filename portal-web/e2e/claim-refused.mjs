@@ -2,7 +2,7 @@
 // owner's page says so at once, with the reason, and how long that took from the click.
 import { config, login, scenario, shot } from "./lib.mjs";
 
-await scenario(async (page, result) => {
+await scenario(async (page, result, context) => {
   await login(page, config.visitor);
   await page.goto(`${config.url}/#/claim`);
   await page.getByLabel("Serial").fill(config.rogue_serial);
@@ -15,4 +15,11 @@ await scenario(async (page, result) => {
   result.refusal = await refusal.innerText();
   result.still_on_claim = page.url().includes("#/claim");
   await shot(page, "claim-refused");
+  // The operator sees the device with the copied serial flagged on the Devices page.
+  await context.clearCookies();
+  await login(page, config.admin);
+  await page.goto(`${config.url}/#/devices/pending`);
+  const card = page.locator(`li[data-serial="${config.rogue_serial}"]`);
+  await card.getByText("Serial in doubt").waitFor({ timeout: 15000 });
+  result.flagged = await card.getByText("Serial in doubt").innerText();
 });

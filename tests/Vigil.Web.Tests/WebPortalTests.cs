@@ -193,6 +193,7 @@ public sealed class WebPortalTests
             Assert.That(r["error"], Is.Null, r.ToJsonString());
             Assert.That(r["refusal"]!.GetValue<string>(), Does.Contain("not come online yet").And.Contain("another key"), "the reason, in words");
             Assert.That(r["still_on_claim"]!.GetValue<bool>(), Is.True);
+            Assert.That(r["flagged"]!.GetValue<string>(), Does.Contain("tied to another key"), "the operator's Devices page flags the rogue");
             TestContext.Out.WriteLine($"bad claim to refusal in the page: {r["refusal_ms"]} ms");
             Assert.That(r["refusal_ms"]!.GetValue<int>(), Is.LessThan(5000), "the refusal is immediate, not after a timeout");
             var device = (await admin.GetAsync($"/api/v1/devices/{DeviceIdentity.DeviceId(rogueKey.PublicKey)}")).Json!;
