@@ -12,7 +12,7 @@ namespace Vigil.Portal.Data;
 /// are made 0600 and 0700 explicitly (for a portal hosted in another process, as the tests do), and
 /// files an older version left readable to others are tightened at start, with a log line.
 /// </summary>
-internal static partial class PrivateFiles
+internal static class PrivateFiles
 {
     private const UnixFileMode OwnerFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode OwnerDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
