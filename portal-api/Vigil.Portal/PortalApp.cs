@@ -45,6 +45,9 @@ public static class PortalApp
         var db = Database.Open(options.Database);
         using (var bootLog = LoggerFactory.Create(l => { l.AddSimpleConsole(o => o.SingleLine = true); logging?.Invoke(l); }))
         {
+            // Before anything reads a key out of them: files an older version left readable to others.
+            PrivateFiles.Tighten([.. db.SqlitePath is { } sqlite ? PrivateFiles.SqliteFiles(sqlite) : [], .. options.EmbeddedRelay.Length > 0 ? EmbeddedRelay.SecretFiles(options) : []],
+                bootLog.CreateLogger("Vigil.Portal.Secrets"));
             await new Migrator(db, bootLog.CreateLogger<Migrator>()).MigrateAsync().ConfigureAwait(false);
         }
         var secrets = await PortalSecrets.LoadOrCreateAsync(db).ConfigureAwait(false);
@@ -90,6 +93,7 @@ public static class PortalApp
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
+        TrustedProxies.Use(app, options, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Vigil.Portal.Proxies"));
         app.UseMiddleware<ErrorMiddleware>();
         // The streamers' hooks carry their own key, never a session: they skip finding a caller.
         app.UseWhen(c => !c.Request.Path.StartsWithSegments("/hooks", StringComparison.Ordinal), b => b.UseMiddleware<CallerMiddleware>());

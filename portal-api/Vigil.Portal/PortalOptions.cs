@@ -38,5 +38,11 @@ public sealed class PortalOptions
     /// <summary>The built web portal (index.html and assets); empty: the wwwroot next to the program.</summary>
     public string WebRoot { get; set; } = "";
 
+    /// <summary>
+    /// The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses or CIDR
+    /// networks, comma-separated (e.g. "127.0.0.1" for a TLS proxy on the same host). Empty: none.
+    /// </summary>
+    public string TrustedProxies { get; set; } = "";
+
     public TimeSpan SessionLifetime => TimeSpan.FromHours(SessionLifetimeHours);
 }

@@ -11,12 +11,14 @@ namespace Vigil.Portal
         private const string Usage = """
             usage: vigil-portal [run] [--config FILE] [--listen URL] [--database PATH|CONNSTRING] [--public-url URL]
                                 [--data-dir DIR] [--embedded-relay ADDR:PORT] [--embedded-relay-api ADDR:PORT]
-                                [--web-root DIR]
+                                [--web-root DIR] [--trusted-proxies ADDR[,CIDR...]]
               --database   a SQLite file (default /var/lib/vigil-portal/portal.db) or a PostgreSQL
                            connection string (Host=...;Database=...) or postgres:// URL
               --embedded-relay  run a relay node in this process, taking agents on ADDR:PORT (the
                            single-server default: vigil-portal --embedded-relay 0.0.0.0:7443)
               --web-root   the built web portal (default: wwwroot next to the program)
+              --trusted-proxies  the reverse proxies whose X-Forwarded-For/-Proto are believed
+                           (addresses or CIDR networks; default none)
               Every option may also come from a JSON --config file or VIGIL_PORTAL_<Option> variables.
             """;
 
@@ -31,10 +33,13 @@ namespace Vigil.Portal
             ["--admin-login"] = nameof(PortalOptions.AdminLogin),
             ["--password-iterations"] = nameof(PortalOptions.PasswordIterations),
             ["--web-root"] = nameof(PortalOptions.WebRoot),
+            ["--trusted-proxies"] = nameof(PortalOptions.TrustedProxies),
         };
 
         public static async Task<int> MainAsync(string[] args)
         {
+            // Before the first file is made: the database and every key file are the owner's alone.
+            Vigil.Portal.Data.PrivateFiles.RestrictUmask();
             var rest = args.Length > 0 && args[0] == "run" ? args[1..] : args;
             if (rest.Contains("--help") || rest.Contains("-h") || (rest.Length > 0 && !rest[0].StartsWith('-')))
             {
@@ -86,6 +91,7 @@ namespace Vigil.Portal
             {
                 throw new InvalidOperationException("PasswordIterations below 10,000 is not allowed");
             }
+            _ = Auth.TrustedProxies.Parse(options.TrustedProxies);
             return options;
         }
 

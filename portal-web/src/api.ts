@@ -14,6 +14,7 @@ export interface Camera {
 export interface Device {
   id: string; fingerprint: string; serial: string; model: string; firmware: string; agent_version: string; state: string;
   camera: string | null; first_seen: number; last_seen: number; address: string; relay_node: string | null; connected: boolean;
+  serial_warning: string | null;
 }
 export interface Playback {
   camera: string; streamer: string;

@@ -38,6 +38,7 @@ public sealed class AuthorizationMatrixTests(string database)
         ("GET", "/api/v1/auth/api-keys", "/api/v1/auth/api-keys", Floor.User),
         ("POST", "/api/v1/auth/api-keys", "/api/v1/auth/api-keys", Floor.User),
         ("DELETE", "/api/v1/auth/api-keys/{id:long}", "/api/v1/auth/api-keys/999999", Floor.User),
+        ("POST", "/api/v1/auth/password", "/api/v1/auth/password", Floor.User),
         ("GET", "/api/v1/users", "/api/v1/users", Floor.Admin),
         ("GET", "/api/v1/users/{id:long}", "/api/v1/users/999999", Floor.Admin),
         ("POST", "/api/v1/users", "/api/v1/users", Floor.Admin),

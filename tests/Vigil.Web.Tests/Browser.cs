@@ -12,7 +12,8 @@ internal static class Browser
 {
     public const string Chromium = "/usr/bin/chromium";
 
-    public static async Task<JsonObject> RunAsync(WebStack stack, string scenario, TimeSpan? timeout = null)
+    /// <param name="extra">More for the scenario to read, beside the stack's own config.</param>
+    public static async Task<JsonObject> RunAsync(WebStack stack, string scenario, TimeSpan? timeout = null, JsonObject? extra = null)
     {
         if (!File.Exists(Chromium))
         {
@@ -30,7 +31,12 @@ internal static class Browser
             RedirectStandardError = true,
             WorkingDirectory = e2e,
         };
-        psi.Environment["VIGIL_WEB_CONFIG"] = stack.Config().ToJsonString();
+        var config = stack.Config();
+        foreach (var (key, value) in extra ?? [])
+        {
+            config[key] = value?.DeepClone();
+        }
+        psi.Environment["VIGIL_WEB_CONFIG"] = config.ToJsonString();
         using var node = Process.Start(psi) ?? throw new InvalidOperationException("cannot start node");
         var stderr = node.StandardError.ReadToEndAsync();
         var stdout = node.StandardOutput.ReadToEndAsync();

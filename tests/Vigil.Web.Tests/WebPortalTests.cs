@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Vigil.LoadTool;
 using Vigil.Portal.Tests;
+using Vigil.Protocol.Link;
+using Vigil.Protocol.Noise;
 
 namespace Vigil.Web.Tests;
 
@@ -168,6 +171,39 @@ public sealed class WebPortalTests
         // After the other scenarios the visitor already holds the front door; alone, the claim makes its camera.
         Assert.That(r["camera"]!.GetValue<string>(), Is.AnyOf(WebStack.LiveCamera, "cam-web-cam-0001"));
         Assert.That(r["heading"]!.GetValue<string>(), Is.Not.Empty);
+    }
+
+    [Test, Order(9)]
+    public async Task ARogueDeviceOnTheStickersSerialIsRefusedAtOnceWithTheReason()
+    {
+        // The sticker is tied at the factory to the camera's key; a device with another key reports its serial.
+        const string serial = "WEB-ROGUE-0001";
+        using var cameraKey = KeyPair.Generate();
+        using var rogueKey = KeyPair.Generate();
+        using var admin = await _stack.Portal.AdminAsync();
+        var sticker = await admin.PostJsonAsync("/api/v1/stickers", new { serial, pin = WebStack.StickerPin, fingerprint = DeviceIdentity.Fingerprint(cameraKey.PublicKey) });
+        Assert.That(sticker.Status, Is.EqualTo(HttpStatusCode.NoContent), sticker.Text);
+        var relayKey = Convert.FromBase64String((await admin.GetAsync("/api/v1/relays")).Json!.AsArray()
+            .First(n => n!["node_id"]!.GetValue<string>() == "embedded")!["public_key"]!.GetValue<string>());
+        var rogue = await SimAgent.ConnectAsync(IPEndPoint.Parse(_stack.Portal.Options.EmbeddedRelay), relayKey, rogueKey, ManagedChaChaPolyFactory.Instance, serial);
+        try
+        {
+            await rogue.HelloOk.WaitAsync(TimeSpan.FromSeconds(30));
+            var r = await Browser.RunAsync(_stack, "claim-refused", extra: new JsonObject { ["rogue_serial"] = serial, ["rogue_pin"] = WebStack.StickerPin });
+            Assert.That(r["error"], Is.Null, r.ToJsonString());
+            Assert.That(r["refusal"]!.GetValue<string>(), Does.Contain("not come online yet").And.Contain("another key"), "the reason, in words");
+            Assert.That(r["still_on_claim"]!.GetValue<bool>(), Is.True);
+            Assert.That(r["flagged"]!.GetValue<string>(), Does.Contain("tied to another key"), "the operator's Devices page flags the rogue");
+            TestContext.Out.WriteLine($"bad claim to refusal in the page: {r["refusal_ms"]} ms");
+            Assert.That(r["refusal_ms"]!.GetValue<int>(), Is.LessThan(5000), "the refusal is immediate, not after a timeout");
+            var device = (await admin.GetAsync($"/api/v1/devices/{DeviceIdentity.DeviceId(rogueKey.PublicKey)}")).Json!;
+            Assert.That(device["state"]!.GetValue<string>(), Is.EqualTo("pending"));
+            Assert.That(device["camera"]?.GetValue<string>(), Is.Null);
+        }
+        finally
+        {
+            rogue.Close("test over");
+        }
     }
 
     private static string[] Strings(JsonNode? node) => node!.AsArray().Select(n => n!.GetValue<string>()).ToArray();

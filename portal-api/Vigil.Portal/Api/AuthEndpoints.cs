@@ -7,6 +7,7 @@ public sealed record LoginRequest(string? Login, string? Password);
 public sealed record LoginResponse(string Token, User User, long ExpiresAt);
 public sealed record ApiKeyRequest(string? Name, int? ExpiresInDays);
 public sealed record ApiKeyCreated(AuthService.ApiKeyInfo Key, string Secret);
+public sealed record PasswordChange(string? CurrentPassword, string? NewPassword);
 
 internal static class AuthEndpoints
 {
@@ -18,6 +19,7 @@ internal static class AuthEndpoints
         api.MapGet("/auth/api-keys", async (HttpContext ctx, AuthService auth) =>
             Results.Json(await auth.ListApiKeysAsync(Caller.Of(ctx).RequireUser().UserId), PortalJsonContext.Default.IReadOnlyListApiKeyInfo));
         api.MapPost("/auth/api-keys", CreateApiKeyAsync);
+        api.MapPost("/auth/password", ChangePasswordAsync);
         api.MapDelete("/auth/api-keys/{id:long}", async (HttpContext ctx, long id, AuthService auth) =>
             await auth.DeleteApiKeyAsync(Caller.Of(ctx).RequireUser().UserId, id) ? Results.NoContent() : throw ApiException.NotFound("API key"));
     }
@@ -59,6 +61,18 @@ internal static class AuthEndpoints
             await auth.LogoutAsync(hash).ConfigureAwait(false);
         }
         ctx.Response.Cookies.Delete(CallerMiddleware.CookieName);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> ChangePasswordAsync(HttpContext ctx, AuthService auth, ILogger<AuthService> log)
+    {
+        var caller = Caller.Of(ctx).RequireUser();
+        var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.PasswordChange).ConfigureAwait(false);
+        Check.Throw(body.CurrentPassword is null ? "current_password is required" : null, Check.LengthError("current_password", body.CurrentPassword, 1024),
+            body.NewPassword is not { Length: >= 8 } ? "new_password must be at least 8 characters" : null, Check.LengthError("new_password", body.NewPassword, 1024));
+        var address = ctx.Connection.RemoteIpAddress?.ToString() ?? "";
+        var (sessions, keys) = await auth.ChangePasswordAsync(caller, body.CurrentPassword!, body.NewPassword!, address, ctx.RequestAborted).ConfigureAwait(false);
+        PortalLog.PasswordChanged(log, caller.User!.Login, caller.User.Login, sessions, keys);
         return Results.NoContent();
     }
 

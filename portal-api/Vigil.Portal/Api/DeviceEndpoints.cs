@@ -7,8 +7,8 @@ using Vigil.Protocol.Tunnels;
 namespace Vigil.Portal.Api;
 
 public sealed record BindInput(string? Camera, string? User);
-public sealed record ClaimInput(string? Serial, string? Pin);
-public sealed record StickerInput(string? Serial, string? Pin);
+public sealed record ClaimInput(string? Serial, string? Pin, string? Fingerprint);
+public sealed record StickerInput(string? Serial, string? Pin, string? Fingerprint);
 public sealed record CommandInput(string? Name, JsonElement? Args, int? TimeoutMs);
 public sealed record TunnelTokenInput(int? Port, int? TtlSeconds);
 public sealed record TunnelTokenIssued(string Token, string DeviceId, int Port, long ExpiresAt, string? RelayNode, string? Relay);
@@ -60,17 +60,18 @@ internal static class DeviceEndpoints
             var caller = Caller.Of(ctx).RequireUser();
             var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.ClaimInput);
             Check.Throw(string.IsNullOrEmpty(body.Serial) || string.IsNullOrEmpty(body.Pin) ? "serial and pin are required" : null,
-                Check.LengthError("serial", body.Serial, 100), Check.LengthError("pin", body.Pin, 100));
+                Check.LengthError("serial", body.Serial, 100), Check.LengthError("pin", body.Pin, 100), FingerprintError(body.Fingerprint));
             var address = ctx.Connection.RemoteIpAddress?.ToString() ?? "";
-            return Results.Json(await life.ClaimAsync(caller, body.Serial!, body.Pin!, address, ctx.RequestAborted), PortalJsonContext.Default.Camera);
+            return Results.Json(await life.ClaimAsync(caller, body.Serial!, body.Pin!, StickerClaim.NormalizeFingerprint(body.Fingerprint), address, ctx.RequestAborted),
+                PortalJsonContext.Default.Camera);
         });
         api.MapPost("/stickers", async (HttpContext ctx, DeviceStore devices, PasswordHasher hasher) =>
         {
             Caller.Of(ctx).RequireStaff();
             var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.StickerInput);
             Check.Throw(string.IsNullOrEmpty(body.Serial) ? "serial is required" : null, Check.LengthError("serial", body.Serial, 100),
-                body.Pin is not { Length: >= 6 and <= 64 } ? "pin must be 6 to 64 characters" : null);
-            await devices.SetStickerAsync(body.Serial!, hasher.Hash(body.Pin!));
+                body.Pin is not { Length: >= 6 and <= 64 } ? "pin must be 6 to 64 characters" : null, FingerprintError(body.Fingerprint));
+            await devices.SetStickerAsync(body.Serial!, hasher.Hash(body.Pin!), StickerClaim.NormalizeFingerprint(body.Fingerprint) ?? "");
             return Results.NoContent();
         });
         api.MapPost("/devices/{id}/commands", async (HttpContext ctx, string id, DeviceStore devices, RelayStore relays, RelayClient client) =>
@@ -115,6 +116,11 @@ internal static class DeviceEndpoints
             return Results.Text(Convert.ToBase64String(secrets.TunnelPublicKey) + "\n");
         });
     }
+
+    /// <summary>An optional key fingerprint, as "vigil-agent id" prints it.</summary>
+    private static string? FingerprintError(string? fingerprint) =>
+        string.IsNullOrWhiteSpace(fingerprint) || StickerClaim.NormalizeFingerprint(fingerprint) is not null ? null
+            : "fingerprint must be a key fingerprint as vigil-agent id prints it (eight groups of four hex digits, colon-separated)";
 
     private static async Task<IResult> ChangeAsync(HttpContext ctx, string id, string state, DeviceLifecycle life)
     {

@@ -28,6 +28,7 @@ namespace Vigil.Portal.Api;
 [JsonSerializable(typeof(LoginRequest))]
 [JsonSerializable(typeof(LoginResponse))]
 [JsonSerializable(typeof(ApiKeyRequest))]
+[JsonSerializable(typeof(PasswordChange))]
 [JsonSerializable(typeof(ApiKeyCreated))]
 [JsonSerializable(typeof(IReadOnlyList<AuthService.ApiKeyInfo>))]
 [JsonSerializable(typeof(UserInput))]

@@ -102,7 +102,7 @@ internal static class UserEndpoints
         return Results.Json(created, PortalJsonContext.Default.User, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> UpdateAsync(HttpContext ctx, long id, UserStore users, PasswordHasher hasher, AuthService auth)
+    private static async Task<IResult> UpdateAsync(HttpContext ctx, long id, UserStore users, PasswordHasher hasher, AuthService auth, ILogger<AuthService> log)
     {
         var caller = Caller.Of(ctx).RequireAdmin();
         var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.UserInput).ConfigureAwait(false);
@@ -126,6 +126,12 @@ internal static class UserEndpoints
         }
         await users.UpdateAsync(user).ConfigureAwait(false);
         auth.Invalidate();
+        if (body.Password is { Length: > 0 })
+        {
+            // A new password ends what the old one opened: the user's other sessions and API keys.
+            var (sessions, keys) = await auth.EndCredentialsAsync(id, id == caller.UserId ? caller.SessionHash : null).ConfigureAwait(false);
+            PortalLog.PasswordChanged(log, user.Login, caller.User!.Login, sessions, keys);
+        }
         return Results.Json(user, PortalJsonContext.Default.User);
     }
 

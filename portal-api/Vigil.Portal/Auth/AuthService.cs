@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Dapper;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Vigil.Portal.Data;
 
@@ -12,7 +13,7 @@ namespace Vigil.Portal.Auth;
 /// within <see cref="CacheFor"/> on every instance (at once on this one).
 /// </summary>
 public sealed class AuthService(Database db, UserStore users, LoginThrottle throttle,
-    ExternalLogin external, SettingsStore settings, PortalOptions options, ILogger<AuthService> log)
+    ExternalLogin external, SettingsStore settings, PortalOptions options, PasswordHasher hasher, ILogger<AuthService> log)
 {
     public const string SessionPrefix = "vs_";
     public const string ApiKeyPrefix = "vk_";
@@ -20,29 +21,38 @@ public sealed class AuthService(Database db, UserStore users, LoginThrottle thro
 
     private readonly ConcurrentDictionary<string, (User? User, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// A hash of a password nobody knows, at the installation's cost: checked when the login names
+    /// no local password (an unknown login, an external-only account), so that the answer takes as
+    /// long as for a known one and its timing does not tell which logins exist.
+    /// </summary>
+    private readonly string _dummyHash = hasher.Hash(PasswordHasher.Generate());
+
     public sealed record LoginResult(string? Token, User? User, long ExpiresAt, int RetryAfter, string? Error);
 
     public async Task<LoginResult> LoginAsync(string login, string password, string address, CancellationToken ct)
     {
-        var wait = throttle.RetryAfter(login, address);
-        if (wait > 0)
+        var throttled = throttle.Check(login, address);
+        if (throttled.RetryAfter > 0)
         {
             PortalLog.LoginThrottled(log, login, address);
-            return new LoginResult(null, null, 0, wait, "too many failed logins; try again later");
+            return new LoginResult(null, null, 0, throttled.RetryAfter, "too many failed logins from this address; try again later");
         }
+        // A login under attack from elsewhere is slowed down for everyone, and refused to no one.
+        await Task.Delay(throttled.Delay, ct).ConfigureAwait(false);
         var user = await users.FindByLoginAsync(login).ConfigureAwait(false);
         var backend = await settings.GetAsync(SettingsStore.AuthBackendUrl).ConfigureAwait(false);
-        var verdict = ExternalVerdict.NoAnswer;
+        var answer = ExternalVerdict.NoAnswer;
         IReadOnlyList<string>? groups = null;
         if (!string.IsNullOrEmpty(backend))
         {
-            (verdict, groups) = await external.AskAsync(backend, login, password, address, ct).ConfigureAwait(false);
+            (answer, groups) = await external.AskAsync(backend, login, password, address, ct).ConfigureAwait(false);
         }
-        var ok = verdict switch
+        var ok = answer switch
         {
             ExternalVerdict.Allowed => true,
             ExternalVerdict.WrongPassword => false,
-            _ => user is not null && PasswordHasher.Verify(password, user.PasswordHash),
+            _ => PasswordHasher.Verify(password, user?.PasswordHash ?? _dummyHash) && user?.PasswordHash is not null,
         };
         if (ok && user is null)
         {
@@ -56,7 +66,7 @@ public sealed class AuthService(Database db, UserStore users, LoginThrottle thro
             PortalLog.LoginFailed(log, login, address);
             return new LoginResult(null, null, 0, 0, "wrong login or password");
         }
-        throttle.Succeeded(login);
+        throttle.Succeeded(login, address);
         if (groups is not null)
         {
             await users.SetGroupsAsync(user.Id, groups).ConfigureAwait(false);
@@ -78,6 +88,53 @@ public sealed class AuthService(Database db, UserStore users, LoginThrottle thro
         _cache.TryRemove(tokenHash, out _);
         await using var c = await db.OpenAsync().ConfigureAwait(false);
         await c.ExecuteAsync("DELETE FROM sessions WHERE token_hash = @tokenHash", new { tokenHash }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a password change or reset: every session and API key of the user ends, but the one
+    /// session kept (the caller's own, when users change their own password), so whoever learnt the
+    /// old password keeps nothing it gave them. Other instances forget their cached callers within
+    /// <see cref="CacheFor"/>.
+    /// </summary>
+    public async Task<(int Sessions, int Keys)> EndCredentialsAsync(long userId, string? keepSessionHash)
+    {
+        await using var c = await db.OpenAsync().ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync().ConfigureAwait(false);
+        var sessions = await c.ExecuteAsync("DELETE FROM sessions WHERE user_id = @userId AND token_hash <> @keep",
+            new { userId, keep = keepSessionHash ?? "" }, tx).ConfigureAwait(false);
+        var keys = await c.ExecuteAsync("DELETE FROM api_keys WHERE user_id = @userId", new { userId }, tx).ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+        Invalidate();
+        return (sessions, keys);
+    }
+
+    /// <summary>
+    /// Users change their own password: the current one is proven first (throttled as a login is),
+    /// then every other session and API key of theirs ends, as after a reset.
+    /// </summary>
+    public async Task<(int Sessions, int Keys)> ChangePasswordAsync(Caller caller, string current, string replacement, string address, CancellationToken ct)
+    {
+        var login = caller.User!.Login;
+        var throttled = throttle.Check(login, address);
+        if (throttled.RetryAfter > 0)
+        {
+            PortalLog.LoginThrottled(log, login, address);
+            throw new Api.ApiException(StatusCodes.Status429TooManyRequests, $"too many wrong passwords from this address; try again in {throttled.RetryAfter} s");
+        }
+        await Task.Delay(throttled.Delay, ct).ConfigureAwait(false);
+        var user = await users.GetAsync(caller.UserId).ConfigureAwait(false) ?? throw Api.ApiException.Unauthorized();
+        if (user.PasswordHash is null)
+        {
+            throw Api.ApiException.Conflict("this account has no password here: it is changed where the external login keeps it");
+        }
+        if (!PasswordHasher.Verify(current, user.PasswordHash))
+        {
+            throttle.Failed(login, address);
+            throw Api.ApiException.Forbidden("the current password is wrong");
+        }
+        user.PasswordHash = hasher.Hash(replacement);
+        await users.UpdateAsync(user).ConfigureAwait(false);
+        return await EndCredentialsAsync(user.Id, caller.SessionHash).ConfigureAwait(false);
     }
 
     /// <summary>The user behind a session token or API key, or null.</summary>

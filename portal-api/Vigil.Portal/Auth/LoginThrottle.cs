@@ -2,35 +2,58 @@ using System.Collections.Concurrent;
 
 namespace Vigil.Portal.Auth;
 
+/// <summary>What the throttle says of an attempt: refused for so many seconds, or go ahead after a delay.</summary>
+public readonly record struct ThrottleVerdict(int RetryAfter, TimeSpan Delay);
+
 /// <summary>
-/// Failed logins counted per login name and per client address over a sliding window: past the
-/// limit, further attempts are refused before any password is checked (and before the slow KDF
-/// runs, so a flood costs the portal nothing). A success clears the login's count.
+/// Failed logins (and sticker PINs) counted over a sliding window, so that guessing is slow without
+/// letting an attacker lock the owner out. Refusals are per (login, client address) and per client
+/// address: five wrong passwords from one address refuse that address, never the owner typing the
+/// right one from another. What is counted per login alone only slows every attempt on it down (a
+/// fixed delay before the password is checked), so an attacker spread over many addresses still
+/// guesses slowly, and the owner still gets in. Refused attempts are turned away before the slow
+/// KDF runs, so a flood from one address costs the portal nothing. The client address is the real
+/// one behind a configured proxy (see <see cref="TrustedProxies"/>).
 /// </summary>
-public sealed class LoginThrottle(int perLogin = 5, int perAddress = 20, TimeSpan? window = null)
+public sealed class LoginThrottle(int perLoginAndAddress = 5, int perAddress = 20, int perLogin = 5, TimeSpan? window = null, TimeSpan? slowDown = null)
 {
+    /// <summary>Past this many buckets, the stale ones are swept; past twice as many, all are forgotten (bounded memory wins).</summary>
+    private const int MaxBuckets = 100_000;
     private readonly TimeSpan _window = window ?? TimeSpan.FromMinutes(5);
+    private readonly TimeSpan _slowDown = slowDown ?? TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
 
-    /// <summary>Seconds to wait, or 0 when an attempt may go ahead.</summary>
-    public int RetryAfter(string login, string address)
+    public ThrottleVerdict Check(string login, string address)
     {
         var now = DateTimeOffset.UtcNow;
-        return Math.Max(Wait("l:" + login.ToLowerInvariant(), perLogin, now), Wait("a:" + address, perAddress, now));
+        var refuse = Math.Max(Wait(Pair(login, address), perLoginAndAddress, now), Wait(Address(address), perAddress, now));
+        if (refuse > 0)
+        {
+            return new ThrottleVerdict(refuse, TimeSpan.Zero);
+        }
+        return new ThrottleVerdict(0, Wait(Login(login), perLogin, now) > 0 ? _slowDown : TimeSpan.Zero);
     }
 
     public void Failed(string login, string address)
     {
         var now = DateTimeOffset.UtcNow;
-        Add("l:" + login.ToLowerInvariant(), now);
-        Add("a:" + address, now);
-        if (_buckets.Count > 100_000)
+        Add(Pair(login, address), now);
+        Add(Address(address), now);
+        Add(Login(login), now);
+        if (_buckets.Count > MaxBuckets)
         {
             Sweep(now);
         }
     }
 
-    public void Succeeded(string login) => _buckets.TryRemove("l:" + login.ToLowerInvariant(), out _);
+    /// <summary>The right password from this address forgets its failures there (the login's own count runs out with the window).</summary>
+    public void Succeeded(string login, string address) => _buckets.TryRemove(Pair(login, address), out _);
+
+    private static string Pair(string login, string address) => "p:" + address + "\n" + login.ToLowerInvariant();
+
+    private static string Address(string address) => "a:" + address;
+
+    private static string Login(string login) => "l:" + login.ToLowerInvariant();
 
     private int Wait(string key, int limit, DateTimeOffset now)
     {
@@ -41,7 +64,7 @@ public sealed class LoginThrottle(int perLogin = 5, int perAddress = 20, TimeSpa
         lock (b)
         {
             b.Failures.RemoveAll(t => now - t > _window);
-            return b.Failures.Count < limit ? 0 : (int)Math.Ceiling((b.Failures[0] + _window - now).TotalSeconds);
+            return b.Failures.Count < limit ? 0 : Math.Max(1, (int)Math.Ceiling((b.Failures[^limit] + _window - now).TotalSeconds));
         }
     }
 
@@ -51,6 +74,11 @@ public sealed class LoginThrottle(int perLogin = 5, int perAddress = 20, TimeSpa
         lock (b)
         {
             b.Failures.Add(now);
+            // Only the newest failures up to the largest limit matter; an address that keeps failing keeps no longer list.
+            if (b.Failures.Count > 64)
+            {
+                b.Failures.RemoveRange(0, b.Failures.Count - 64);
+            }
         }
     }
 
@@ -65,6 +93,10 @@ public sealed class LoginThrottle(int perLogin = 5, int perAddress = 20, TimeSpa
                     _buckets.TryRemove(key, out _);
                 }
             }
+        }
+        if (_buckets.Count > 2 * MaxBuckets)
+        {
+            _buckets.Clear();
         }
     }
 

@@ -42,10 +42,16 @@ public sealed class Database : IAsyncDisposable
         }
         SqliteSetup.Init();
         var path = Path.GetFullPath(location);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // The file holds the installation's keys: made 0600 (its directory 0700) before SQLite first
+        // writes it; SQLite gives its -wal and -shm files the database file's mode.
+        PrivateFiles.CreateDirectory(Path.GetDirectoryName(path)!);
+        PrivateFiles.CreateFile(path);
         var csb = new SqliteConnectionStringBuilder { DataSource = path, Cache = SqliteCacheMode.Private, Pooling = true };
         return new Database(Dialect.Sqlite, null, csb.ToString());
     }
+
+    /// <summary>The SQLite file's full path; null on PostgreSQL.</summary>
+    public string? SqlitePath => _sqlite is null ? null : new SqliteConnectionStringBuilder(_sqlite).DataSource;
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {

@@ -12,10 +12,21 @@ public sealed record PresenceEvent(string DeviceId, bool Connected, string? Addr
 /// <summary>Devices (agents), their approval, binding, presence, and the stickers they are claimed with.</summary>
 public sealed class DeviceStore(Database db)
 {
+    // serial_warning flags a device whose reported serial is not its to claim: the serial's sticker is
+    // tied to another key, or (a sticker tied to none yet) another key reported the serial first.
     private const string Select = """
         SELECT d.id, d.public_key, d.fingerprint, d.serial, d.model, d.firmware, d.agent_version, d.state, d.camera_id, c.name AS camera,
-               d.first_seen, d.last_seen, d.address, d.relay_node, d.connected, d.publish_generation, d.claimed_by
-        FROM devices d LEFT JOIN cameras c ON c.id = d.camera_id
+               d.first_seen, d.last_seen, d.address, d.relay_node, d.connected, d.publish_generation, d.claimed_by,
+               CASE
+                   WHEN d.serial = '' THEN NULL
+                   WHEN st.fingerprint IS NOT NULL AND st.fingerprint <> '' AND st.fingerprint <> d.fingerprint
+                       THEN 'the sticker of this serial is tied to another key'
+                   WHEN (st.fingerprint IS NULL OR st.fingerprint = '') AND EXISTS (SELECT 1 FROM devices o WHERE o.serial = d.serial AND o.id <> d.id
+                       AND (o.first_seen < d.first_seen OR (o.first_seen = d.first_seen AND o.id < d.id)))
+                       THEN 'another key reported this serial first'
+                   ELSE NULL
+               END AS serial_warning
+        FROM devices d LEFT JOIN cameras c ON c.id = d.camera_id LEFT JOIN stickers st ON st.serial = d.serial
         """;
 
     public Task<Device?> GetAsync(string id) => db.QuerySingleOrDefaultAsync<Device>($"{Select} WHERE d.id = @id", new { id });
@@ -83,13 +94,29 @@ public sealed class DeviceStore(Database db)
     public Task<int> SetClaimedAsync(string id, long userId) =>
         db.ExecuteAsync("UPDATE devices SET claimed_by = @userId WHERE id = @id", new { id, userId });
 
+    /// <summary>Every device that reported the serial, the first seen first.</summary>
     public Task<IReadOnlyList<Device>> WithSerialAsync(string serial) =>
-        db.QueryAsync<Device>($"{Select} WHERE d.serial = @serial ORDER BY d.last_seen DESC", new { serial });
+        db.QueryAsync<Device>($"{Select} WHERE d.serial = @serial ORDER BY d.first_seen, d.id", new { serial });
 
-    public Task<string?> StickerPinHashAsync(string serial) =>
-        db.QuerySingleOrDefaultAsync<string>("SELECT pin_hash FROM stickers WHERE serial = @serial", new { serial });
+    public Task<Sticker?> StickerAsync(string serial) =>
+        db.QuerySingleOrDefaultAsync<Sticker>("SELECT serial, pin_hash, fingerprint FROM stickers WHERE serial = @serial", new { serial });
 
-    public Task<int> SetStickerAsync(string serial, string pinHash) =>
-        db.ExecuteAsync("INSERT INTO stickers (serial, pin_hash, created_at) VALUES (@serial, @pinHash, @now) ON CONFLICT (serial) DO UPDATE SET pin_hash = excluded.pin_hash",
-            new { serial, pinHash, now = Clock.NowMs() });
+    /// <summary>
+    /// Records a sticker. A fingerprint (the key recorded when the camera was flashed) ties it to that
+    /// key; recorded without one, a sticker keeps the key it was tied to before, if any.
+    /// </summary>
+    public Task<int> SetStickerAsync(string serial, string pinHash, string fingerprint) =>
+        db.ExecuteAsync("""
+            INSERT INTO stickers (serial, pin_hash, created_at, fingerprint) VALUES (@serial, @pinHash, @now, @fingerprint)
+            ON CONFLICT (serial) DO UPDATE SET pin_hash = excluded.pin_hash,
+                fingerprint = CASE WHEN excluded.fingerprint <> '' THEN excluded.fingerprint ELSE stickers.fingerprint END
+            """, new { serial, pinHash, fingerprint, now = Clock.NowMs() });
+
+    /// <summary>
+    /// Ties a sticker that is tied to no key yet to this one (its first claim). False when it was
+    /// tied already: the caller reads it again and obeys the key it holds.
+    /// </summary>
+    public async Task<bool> TieStickerAsync(string serial, string fingerprint) =>
+        await db.ExecuteAsync("UPDATE stickers SET fingerprint = @fingerprint WHERE serial = @serial AND fingerprint = ''", new { serial, fingerprint })
+            .ConfigureAwait(false) == 1;
 }

@@ -110,6 +110,19 @@ public sealed class Device
     public int PublishGeneration { get; set; }
     [JsonIgnore]
     public long? ClaimedBy { get; set; }
+    /// <summary>
+    /// Set when the serial this device reports is not its to claim (the sticker is tied to another
+    /// key, or another key reported the serial first): a copied serial, or a replaced camera.
+    /// </summary>
+    public string? SerialWarning { get; set; }
+}
+
+/// <summary>A camera's sticker: its serial, the PIN's slow hash, and the key fingerprint it is tied to ("" while tied to none).</summary>
+public sealed class Sticker
+{
+    public string Serial { get; set; } = "";
+    public string PinHash { get; set; } = "";
+    public string Fingerprint { get; set; } = "";
 }
 
 public static class StreamerKinds

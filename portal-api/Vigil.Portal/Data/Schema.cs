@@ -133,6 +133,9 @@ internal static class Schema
                 PRIMARY KEY (user_id, camera_id)
             );
             """),
+        (3, "the key a sticker is tied to", """
+            ALTER TABLE stickers ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+            """),
     ];
 
     public static string For(Dialect dialect, string sql) => dialect switch

@@ -81,25 +81,29 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
     }
 
     /// <summary>
-    /// An end user proves possession with the sticker's serial and PIN: the device that said hello
-    /// with that serial is approved, and a private camera owned by the user is made and bound to it.
-    /// Attempts are throttled like logins, so a PIN cannot be guessed by brute force.
+    /// An end user proves possession with the sticker's serial and PIN: the device the sticker is tied
+    /// to (by key, see <see cref="StickerClaim"/>) is approved, and a private camera owned by the user
+    /// is made and bound to it. The first claim ties a sticker that was tied to no key to the claimed
+    /// device's key, so no other key reporting the serial can be bound with it later. Attempts are
+    /// throttled like logins, so a PIN cannot be guessed by brute force.
     /// </summary>
-    public async Task<Camera> ClaimAsync(Caller caller, string serial, string pin, string address, CancellationToken ct)
+    public async Task<Camera> ClaimAsync(Caller caller, string serial, string pin, string? fingerprint, string address, CancellationToken ct)
     {
         var key = "claim:" + serial;
-        if (throttle.RetryAfter(key, address) is > 0 and var wait)
+        var verdict = throttle.Check(key, address);
+        if (verdict.RetryAfter > 0)
         {
-            throw new ApiException(StatusCodes.Status429TooManyRequests, $"too many wrong PINs; try again in {wait} s");
+            throw new ApiException(StatusCodes.Status429TooManyRequests, $"too many wrong PINs; try again in {verdict.RetryAfter} s");
         }
-        var pinHash = await devices.StickerPinHashAsync(serial).ConfigureAwait(false);
-        if (pinHash is null || !PasswordHasher.Verify(pin, pinHash))
+        await Task.Delay(verdict.Delay, ct).ConfigureAwait(false);
+        var sticker = await devices.StickerAsync(serial).ConfigureAwait(false);
+        if (sticker is null || !PasswordHasher.Verify(pin, sticker.PinHash))
         {
             throttle.Failed(key, address);
             throw ApiException.Forbidden("wrong serial or PIN");
         }
-        var device = (await devices.WithSerialAsync(serial).ConfigureAwait(false)).FirstOrDefault()
-            ?? throw ApiException.Conflict("this camera has not come online yet: power it on, wait a minute, and try again");
+        throttle.Succeeded(key, address);
+        var device = StickerClaim.Choose(sticker, await devices.WithSerialAsync(serial).ConfigureAwait(false), fingerprint);
         if (device.ClaimedBy is { } owner && owner != caller.UserId)
         {
             throw ApiException.Conflict("this camera is claimed by another account");
@@ -108,7 +112,12 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
         {
             throw ApiException.Conflict($"this camera was {device.State} by the operator");
         }
-        throttle.Succeeded(key);
+        if (sticker.Fingerprint.Length == 0 && !await devices.TieStickerAsync(serial, device.Fingerprint).ConfigureAwait(false)
+            && (await devices.StickerAsync(serial).ConfigureAwait(false))?.Fingerprint != device.Fingerprint)
+        {
+            throw ApiException.Conflict("this camera's sticker was just tied to another key; try again");
+        }
+        PortalLog.StickerClaimed(log, serial, device.Id, device.Fingerprint, caller.User!.Login);
         var camera = device.CameraId is { } cid ? await cameras.GetAsync(cid).ConfigureAwait(false) : null;
         camera ??= await OwnCameraAsync(device, caller.UserId).ConfigureAwait(false);
         await devices.SetClaimedAsync(device.Id, caller.UserId).ConfigureAwait(false);

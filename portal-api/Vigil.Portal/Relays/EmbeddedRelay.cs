@@ -18,6 +18,10 @@ public sealed class EmbeddedRelay(PortalOptions options, RelayStore relays, Port
     ILogger<EmbeddedRelay> log) : IHostedService
 {
     public const string NodeId = "embedded";
+
+    /// <summary>The embedded node's secrets in the data directory (each 0600, written by the relay's own key-file code).</summary>
+    public static IEnumerable<string> SecretFiles(PortalOptions options) =>
+        [Path.Combine(options.DataDir, "relay.key"), Path.Combine(options.DataDir, "relay-api.token")];
     private WebApplication? _relay;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -32,16 +36,16 @@ public sealed class EmbeddedRelay(PortalOptions options, RelayStore relays, Port
         try
         {
             var dir = options.DataDir;
-            Directory.CreateDirectory(dir);
+            PrivateFiles.CreateDirectory(dir);
             var apiListen = options.EmbeddedRelayApi;
-            var apiTokenFile = Path.Combine(dir, "relay-api.token");
+            var apiTokenFile = SecretFiles(options).Last();
             var portalUrl = LoopbackUrl(server.Features.Get<IServerAddressesFeature>()!.Addresses.First());
             var nodeToken = Secrets.NewToken("vr_");
             // The node's API token: made by the relay on its first start, read here to register it.
             var relayArgs = new[]
             {
                 "--node-id", NodeId, "--listen", options.EmbeddedRelay, "--api-listen", apiListen,
-                "--key-file", Path.Combine(dir, "relay.key"), "--api-token-file", apiTokenFile,
+                "--key-file", SecretFiles(options).First(), "--api-token-file", apiTokenFile,
                 "--portal-url", portalUrl, "--PortalToken", nodeToken,
                 "--tunnel-key", Convert.ToBase64String(secrets.TunnelPublicKey),
             };

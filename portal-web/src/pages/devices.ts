@@ -69,6 +69,7 @@ function deviceCard(d: Device, cameras: Camera[], note: HTMLElement, reload: () 
   });
   return h("li", { class: "card device", "data-device": d.id, "data-serial": d.serial },
     h("h2", {}, d.serial || d.id, " ", h("span", { class: `pill ${d.connected ? "ok" : "off"}` }, d.connected ? "online" : "offline")),
+    d.serial_warning ? h("p", { class: "error", role: "note" }, `Serial in doubt: ${d.serial_warning}. Compare the key fingerprint before approving.`) : null,
     h("dl", {},
       h("dt", {}, "Model"), h("dd", {}, d.model || "—"),
       h("dt", {}, "Firmware"), h("dd", {}, d.firmware || "—"),
