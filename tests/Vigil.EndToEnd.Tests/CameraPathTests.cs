@@ -175,8 +175,10 @@ public sealed class CameraPathTests
             Assert.That(name, Is.EqualTo("cam-e2e-claim-1"));
             Assert.That((await _stack.DeviceAsync(id))["state"]!.GetValue<string>(), Is.EqualTo("approved"));
 
-            Assert.That(JsonNode.Parse(await owner.GetStringAsync($"/api/v1/cameras/{name}"))!["stream_url"]!.GetValue<string>(), Is.Empty,
+            Assert.That(JsonNode.Parse(await _stack.Portal.Api.GetStringAsync($"/api/v1/cameras/{name}"))!["stream_url"]!.GetValue<string>(), Is.Empty,
                 "the owner knows no RTSP address");
+            Assert.That(JsonNode.Parse(await owner.GetStringAsync($"/api/v1/cameras/{name}"))!.AsObject().ContainsKey("stream_url"), Is.False,
+                "where the agent connects is for staff");
 
             // The agent streams the camera of its own config (the camera_url the installer wrote).
             var (hls, _) = await DemoStack.PlaybackAsync(owner, name);
