@@ -104,6 +104,8 @@ public sealed class HookPathAttackTests
         "/pub-cam/..%00/../priv-cam/{0}",
         "/pub-cam/%2e%2e/PRIV-CAM/../priv-cam/{0}",
         "/pub-cam/../priv-cam/{0}/",
+        "/pub-cam#/../priv-cam/{0}",
+        "/pub-cam/%23/../../priv-cam/{0}",
     ];
 
     private static IEnumerable<TestCaseData> Attacks() =>
