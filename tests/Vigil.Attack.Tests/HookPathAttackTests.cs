@@ -81,7 +81,11 @@ public sealed class HookPathAttackTests
         Assert.That((await GetAsync($"/{Private}/index.m3u8?token={_publicToken}")).Status, Is.EqualTo(403), "the plain path: a token of another camera");
     }
 
-    /// <summary>Ways to write a path whose first segment is the public camera and which nginx, once it decodes and normalises it, maps into the private camera's directory (or might).</summary>
+    /// <summary>
+    /// Ways to write a path whose first segment is the public camera and which nginx, once it decodes
+    /// and normalises it, maps into the private camera's directory (or might); the last is HTTP's
+    /// absolute form of the request target.
+    /// </summary>
     private static readonly string[] Spellings =
     [
         "/pub-cam/../priv-cam/{0}",
@@ -106,6 +110,7 @@ public sealed class HookPathAttackTests
         "/pub-cam/../priv-cam/{0}/",
         "/pub-cam#/../priv-cam/{0}",
         "/pub-cam/%23/../../priv-cam/{0}",
+        "http://127.0.0.1/pub-cam/../priv-cam/{0}",
     ];
 
     private static IEnumerable<TestCaseData> Attacks() =>
