@@ -130,7 +130,6 @@ public static class MediaPeers
 {
     public const string Python = "/usr/bin/python3";
     public const string NginxRtmpModule = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
-
     public const string NginxJsModule = "/usr/lib/nginx/modules/ngx_http_js_module.so";
 
     /// <summary>The repository's root (the directory of Agent.sln) at or above a directory.</summary>
@@ -147,7 +146,7 @@ public static class MediaPeers
     /// <summary>The GStreamer camera script, found from the repository root above a directory.</summary>
     public static string CameraScript(string from) => Path.Combine(RepositoryRoot(from), "tests", "Vigil.Media.Tests", "peers", "camera.py");
 
-    /// <summary>The directory of the njs script that serves nginx-rtmp's streams as continuous MPEG-TS (deploy/nginx-rtmp).</summary>
+    /// <summary>The streamer node's files (deploy/nginx-rtmp): its nginx configuration templates and the njs MPEG-TS script.</summary>
     public static string NginxRtmpScripts(string from) => Path.Combine(RepositoryRoot(from), "deploy", "nginx-rtmp");
 
     /// <summary>Starts the GStreamer camera (camera.py options) on a free port; returns it once it listens.</summary>
@@ -159,104 +158,70 @@ public static class MediaPeers
     }
 
     /// <summary>
-    /// nginx with the RTMP module, its own config in <paramref name="dir"/>: one "live" application
-    /// that writes HLS (2 s fragments, all kept) to dir/hls. Returns once it accepts connections.
+    /// nginx with the RTMP module as a bare ingest for the media tests and benchmarks (no hooks, no
+    /// HTTP; not the streamer node of deploy/nginx-rtmp): one "live" application that writes HLS (2 s
+    /// fragments, all kept) to dir/hls. Returns once it accepts connections.
     /// </summary>
-    public static Task<(PeerProcess Nginx, int Port)> StartNginxRtmpAsync(string dir, int port = 0) =>
-        StartNginxAsync(dir, port == 0 ? RelayProcess.FreePort() : port, Rtmp(dir, "hls_fragment 2s; hls_playlist_length 3600s; hls_cleanup off;"), http: "", errorLevel: "info");
-
-    /// <summary>
-    /// nginx-rtmp as a streamer of the portal's: publish, play and update (every 2 s) asked of the
-    /// portal's nginx-rtmp hook URL; HLS nested per stream (dir/hls/NAME/index.m3u8) and served on
-    /// <paramref name="httpPort"/>, every request asked of the same hook through auth_request, the
-    /// viewer's token carried into the fragment names, to pages of any origin (a player in the portal's
-    /// web pages); /NAME/mpegts the stream as one continuous MPEG-TS (deploy/nginx-rtmp/vigil-mpegts.js,
-    /// nginx's njs module), asked of the hook like the HLS; /stat (loopback only) the RTMP statistics;
-    /// /healthz what the portal's health probe asks. The playlist keeps
-    /// <paramref name="playlistSeconds"/> of video, which is what a player can seek back in.
-    /// The error log stays at notice: at info nginx-rtmp writes the stream arguments, tokens included,
-    /// with each publish ("publish: name=..."), which a test that counts publishes asks for with
-    /// <paramref name="logPublishes"/>.
-    /// </summary>
-    public static Task<(PeerProcess Nginx, int Port)> StartNginxStreamerAsync(string dir, int rtmpPort, int httpPort, string hookUrl, int playlistSeconds = 20, bool logPublishes = false)
+    public static async Task<(PeerProcess Nginx, int Port)> StartNginxRtmpAsync(string dir, int port = 0)
     {
-        var hooks = $"on_publish {hookUrl}; on_play {hookUrl}; on_update {hookUrl}; notify_update_timeout 2s; notify_method post;";
-        var http = new StringBuilder()
-            .AppendLine("http {")
-            .AppendLine($"  access_log off; client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp;")
-            .AppendLine($"  js_path {NginxRtmpScripts(AppContext.BaseDirectory)};")
-            .AppendLine("  js_import mpegts from vigil-mpegts.js;")
-            .AppendLine("  limit_conn_zone $binary_remote_addr zone=mpegts:1m;")
-            .AppendLine("  server {")
-            .AppendLine($"    listen 127.0.0.1:{httpPort};")
-            .AppendLine("    location = /vigil-auth {")
-            .AppendLine("      internal;")
-            .AppendLine($"      proxy_pass {hookUrl};")
-            .AppendLine("      proxy_pass_request_body off;")
-            .AppendLine("      proxy_set_header Content-Length \"\";")
-            .AppendLine("      proxy_set_header X-Original-URI $request_uri;")
-            .AppendLine("      proxy_set_header X-Real-IP $remote_addr;")
-            .AppendLine("    }")
-            .AppendLine("    location = /stat { rtmp_stat all; allow 127.0.0.1; deny all; }")
-            .AppendLine("    location = /healthz { access_log off; return 200 \"ok\\n\"; }")
-            .AppendLine("    location ~ ^/[^/]+/mpegts$ {")
-            .AppendLine("      auth_request /vigil-auth;")
-            .AppendLine($"      root {dir}/hls;")
-            .AppendLine("      add_header Access-Control-Allow-Origin * always;")
-            .AppendLine("      limit_conn mpegts 4;")
-            .AppendLine("      js_content mpegts.stream;")
-            .AppendLine("    }")
-            .AppendLine("    location / {")
-            .AppendLine("      auth_request /vigil-auth;")
-            .AppendLine("      log_not_found off;")
-            .AppendLine($"      root {dir}/hls;")
-            .AppendLine("      types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }")
-            .AppendLine("      add_header Cache-Control no-cache always;")
-            .AppendLine("      add_header Access-Control-Allow-Origin * always;")
-            .AppendLine("      sub_filter_types application/vnd.apple.mpegurl;")
-            .AppendLine("      sub_filter_once off;")
-            .AppendLine("      sub_filter '.ts' '.ts?token=$arg_token';")
-            .AppendLine("    }")
-            .AppendLine("  }")
-            .AppendLine("}");
-        Directory.CreateDirectory(Path.Combine(dir, "tmp"));
-        return StartNginxAsync(dir, rtmpPort, Rtmp(dir, $"hls_nested on; hls_fragment 1s; hls_playlist_length {playlistSeconds}s; {hooks}"), http.ToString(), errorLevel: logPublishes ? "info" : "notice", js: true);
-    }
-
-    private static string Rtmp(string dir, string application) => new StringBuilder()
-        .AppendLine("    application live {")
-        .AppendLine("      live on;")
-        .AppendLine("      record off;")
-        .AppendLine("      hls on;")
-        .AppendLine($"      hls_path {dir}/hls;")
-        .AppendLine($"      {application}")
-        .AppendLine("    }")
-        .ToString();
-
-    private static async Task<(PeerProcess Nginx, int Port)> StartNginxAsync(string dir, int port, string application, string http, string errorLevel, bool js = false)
-    {
+        port = port == 0 ? RelayProcess.FreePort() : port;
         Directory.CreateDirectory(Path.Combine(dir, "hls"));
         var conf = new StringBuilder()
-            .AppendLine("daemon off;")
-            .AppendLine("master_process off;")
             .AppendLine("worker_processes 1;")
             .AppendLine($"pid {dir}/nginx.pid;")
-            .AppendLine($"error_log {dir}/error.log {errorLevel};")
+            .AppendLine($"error_log {dir}/error.log info;")
             .AppendLine($"load_module {NginxRtmpModule};")
-            .Append(js ? $"load_module {NginxJsModule};\n" : "")
             .AppendLine("events { worker_connections 64; }")
             .AppendLine("rtmp {")
             .AppendLine("  server {")
             .AppendLine($"    listen 127.0.0.1:{port};")
             .AppendLine("    chunk_size 4096;")
             .AppendLine("    ping 10s;")
-            .Append(application)
+            .AppendLine("    application live {")
+            .AppendLine("      live on; record off;")
+            .AppendLine($"      hls on; hls_path {dir}/hls; hls_fragment 2s; hls_playlist_length 3600s; hls_cleanup off;")
+            .AppendLine("    }")
             .AppendLine("  }")
-            .AppendLine("}")
-            .Append(http);
+            .AppendLine("}");
         var confPath = Path.Combine(dir, "nginx.conf");
         await File.WriteAllTextAsync(confPath, conf.ToString()).ConfigureAwait(false);
-        var nginx = PeerProcess.Start("nginx", "/usr/sbin/nginx", ["-p", dir, "-c", confPath, "-e", Path.Combine(dir, "error.log")], dir);
+        return await StartNginxAsync(dir, confPath, port).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// nginx-rtmp as a streamer of the portal's, with the configuration an operator installs
+    /// (deploy/nginx-rtmp/*.template, filled into <paramref name="dir"/>/conf): publish, play and
+    /// update asked of <paramref name="hookUrl"/>; the HLS (dir/hls/NAME/index.m3u8) and each stream
+    /// as MPEG-TS (/NAME/mpegts) served on <paramref name="httpPort"/>, every request asked of the same
+    /// hook; /stat and /healthz. The playlist keeps <paramref name="playlistSeconds"/> of video, which
+    /// is what a player can seek back in. The error log stays at notice: at info nginx-rtmp writes the
+    /// stream arguments, tokens included, with each publish ("publish: name=..."), which a test that
+    /// counts publishes asks for with <paramref name="logPublishes"/>.
+    /// </summary>
+    public static async Task<(PeerProcess Nginx, int Port)> StartNginxStreamerAsync(string dir, int rtmpPort, int httpPort, string hookUrl, int playlistSeconds = 20, bool logPublishes = false)
+    {
+        Directory.CreateDirectory(Path.Combine(dir, "tmp"));
+        Directory.CreateDirectory(Path.Combine(dir, "hls"));
+        var scripts = NginxRtmpScripts(AppContext.BaseDirectory);
+        var confPath = await StreamerConfig.WriteAsync(scripts, Path.Combine(dir, "conf"), new Dictionary<string, string>
+        {
+            ["STATE_DIR"] = dir,
+            ["LOG_LEVEL"] = logPublishes ? "info" : "notice",
+            ["RTMP_LISTEN"] = $"127.0.0.1:{rtmpPort}",
+            ["HTTP_LISTEN"] = $"127.0.0.1:{httpPort}",
+            ["HLS_DIR"] = Path.Combine(dir, "hls"),
+            ["HOOK_URL"] = hookUrl,
+            ["PLAYLIST_SECONDS"] = playlistSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SCRIPTS_DIR"] = scripts,
+        }).ConfigureAwait(false);
+        return await StartNginxAsync(dir, confPath, rtmpPort).ConfigureAwait(false);
+    }
+
+    /// <summary>nginx in the foreground with one process (a test's child), its prefix <paramref name="dir"/>; returns once <paramref name="port"/> accepts connections.</summary>
+    private static async Task<(PeerProcess Nginx, int Port)> StartNginxAsync(string dir, string confPath, int port)
+    {
+        var nginx = PeerProcess.Start("nginx", "/usr/sbin/nginx",
+            ["-p", dir, "-c", confPath, "-e", Path.Combine(dir, "error.log"), "-g", "daemon off; master_process off;"], dir);
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (true)
         {

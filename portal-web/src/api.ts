@@ -7,8 +7,9 @@ export class ApiError extends Error {
 }
 
 export interface User { id: number; login: string; email: string; role: "admin" | "operator" | "user"; is_active: boolean; note: string }
+/** A camera as the API answers it; stream_url (its source, often with its login) only in answers to staff. */
 export interface Camera {
-  name: string; title: string; stream_url: string; dvr_depth: number; enabled: boolean; access: string;
+  name: string; title: string; stream_url?: string; dvr_depth: number; enabled: boolean; access: string;
   group: string | null; owner: string | null; streamer: string | null; agent_serial: string; comment: string;
 }
 export interface Device {

@@ -175,8 +175,10 @@ public sealed class CameraPathTests
             Assert.That(name, Is.EqualTo("cam-e2e-claim-1"));
             Assert.That((await _stack.DeviceAsync(id))["state"]!.GetValue<string>(), Is.EqualTo("approved"));
 
-            Assert.That(JsonNode.Parse(await owner.GetStringAsync($"/api/v1/cameras/{name}"))!["stream_url"]!.GetValue<string>(), Is.Empty,
+            Assert.That(JsonNode.Parse(await _stack.Portal.Api.GetStringAsync($"/api/v1/cameras/{name}"))!["stream_url"]!.GetValue<string>(), Is.Empty,
                 "the owner knows no RTSP address");
+            Assert.That(JsonNode.Parse(await owner.GetStringAsync($"/api/v1/cameras/{name}"))!.AsObject().ContainsKey("stream_url"), Is.False,
+                "where the agent connects is for staff");
 
             // The agent streams the camera of its own config (the camera_url the installer wrote).
             var (hls, _) = await DemoStack.PlaybackAsync(owner, name);
@@ -185,9 +187,14 @@ public sealed class CameraPathTests
             Assert.That(await LoggedAsync($"nginx-rtmp hook: publish of '{name}' from 127.0.0.1 allowed"), Is.True, _stack.Portal.Log);
             Assert.That(camera.Agent.Log, Does.Contain($"media: {camera.RtspUrl} -> rtmp://127.0.0.1:{_stack.StreamerRtmpPort}/live/{name}?***"));
 
-            // An address set later reaches the agent at once (credentials the camera does not ask for, masked in the log).
+            // Where the agent connects is for staff: the owner may not point it elsewhere. An address an
+            // operator sets later reaches the agent at once (credentials the camera does not ask for, masked in the log).
             var address = camera.RtspUrl.Replace("rtsp://", "rtsp://owner:s3cret@", StringComparison.Ordinal);
-            using (var set = await owner.PatchAsJsonAsync($"/api/v1/cameras/{name}", new { stream_url = address }))
+            using (var refused = await owner.PatchAsJsonAsync($"/api/v1/cameras/{name}", new { stream_url = address }))
+            {
+                Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), await refused.Content.ReadAsStringAsync());
+            }
+            using (var set = await _stack.Portal.Api.PatchAsJsonAsync($"/api/v1/cameras/{name}", new { stream_url = address }))
             {
                 Assert.That(set.StatusCode, Is.EqualTo(HttpStatusCode.OK), await set.Content.ReadAsStringAsync());
             }

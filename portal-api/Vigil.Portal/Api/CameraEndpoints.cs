@@ -20,10 +20,14 @@ internal static class CameraEndpoints
             var caller = Caller.Of(ctx);
             var page = Paging.From(ctx);
             var list = await cameras.ListVisibleAsync(caller.UserId, caller.IsStaff, caller.IsAuthenticated, page.Limit, page.Offset);
+            foreach (var camera in list)
+            {
+                camera.ShowSource(caller.IsStaff);
+            }
             return Results.Json(list, PortalJsonContext.Default.IReadOnlyListCamera);
         });
         api.MapGet("/cameras/{name}", async (HttpContext ctx, string name, CameraStore cameras, CameraAccess access) =>
-            Results.Json((await VisibleAsync(ctx, name, cameras, access)).Camera, PortalJsonContext.Default.Camera));
+            Results.Json((await VisibleAsync(ctx, name, cameras, access)).Camera.ShowSource(Caller.Of(ctx).IsStaff), PortalJsonContext.Default.Camera));
         api.MapPost("/cameras", CreateAsync);
         api.MapPatch("/cameras/{name}", UpdateAsync);
         api.MapDelete("/cameras/{name}", async (HttpContext ctx, string name, CameraStore cameras, Hooks.PlayAuthorizer decisions) =>
@@ -37,8 +41,9 @@ internal static class CameraEndpoints
     }
 
     /// <summary>
-    /// The camera and the caller's rights on it, if the caller may see it; a camera the caller may
-    /// not see is "not found", not "forbidden".
+    /// The camera and the caller's rights on it, if the caller may see it. A camera the caller may not
+    /// see is answered as one that does not exist: 404 to a user, 401 (log in first) to an anonymous
+    /// caller whether the name exists or not, so that nobody learns which private names exist.
     /// </summary>
     public static async Task<(Camera Camera, CameraRights Rights)> VisibleAsync(HttpContext ctx, string name, CameraStore cameras, CameraAccess access)
     {
@@ -46,7 +51,7 @@ internal static class CameraEndpoints
         var rights = camera is null ? CameraRights.None : await access.RightsAsync(Caller.Of(ctx), camera).ConfigureAwait(false);
         if (camera is null || !rights.View)
         {
-            throw Caller.Of(ctx).IsAuthenticated || camera is null ? ApiException.NotFound("camera") : ApiException.Unauthorized();
+            throw Caller.Of(ctx).IsAuthenticated ? ApiException.NotFound("camera") : ApiException.Unauthorized();
         }
         return (camera, rights);
     }
@@ -59,7 +64,7 @@ internal static class CameraEndpoints
         var camera = new Camera { Name = body.Name! };
         await ApplyAsync(camera, body, staff: true, users, streamers).ConfigureAwait(false);
         var created = await cameras.CreateAsync(camera).ConfigureAwait(false) ?? throw ApiException.Conflict($"camera '{body.Name}' exists");
-        return Results.Json(await cameras.GetAsync(created.Id), PortalJsonContext.Default.Camera, statusCode: StatusCodes.Status201Created);
+        return Results.Json((await cameras.GetAsync(created.Id))?.ShowSource(staff: true), PortalJsonContext.Default.Camera, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> UpdateAsync(HttpContext ctx, string name, CameraStore cameras, CameraAccess access, UserStore users,
@@ -86,7 +91,7 @@ internal static class CameraEndpoints
         {
             await lifecycle.PushAssignmentAsync(device.Id, ctx.RequestAborted).ConfigureAwait(false);
         }
-        return Results.Json(await cameras.GetAsync(camera.Id), PortalJsonContext.Default.Camera);
+        return Results.Json((await cameras.GetAsync(camera.Id))?.ShowSource(caller.IsStaff), PortalJsonContext.Default.Camera);
     }
 
     /// <summary>What is wrong with a camera's fields as written, shared by the JSON API and the CSV import.</summary>
@@ -105,7 +110,9 @@ internal static class CameraEndpoints
 
     /// <summary>
     /// Copies the given fields onto the camera. Who may see and record it (access, group, archive
-    /// depth, streamer, agent) is for staff; a user who manages a camera edits its description.
+    /// depth, streamer, agent) and where its agent connects (stream_url, substream_url: the agent
+    /// opens whatever address they hold, from inside the camera's network) are for staff; a user who
+    /// manages a camera edits its description.
     /// </summary>
     private static async Task ApplyAsync(Camera camera, CameraInput body, bool staff, UserStore users, StreamerStore streamers)
     {
@@ -113,6 +120,10 @@ internal static class CameraEndpoints
         if (!staff && (body.DvrDepth is not null || body.Access is not null || body.Group is not null || body.Streamer is not null || body.AgentSerial is not null))
         {
             throw ApiException.Forbidden("only operators change a camera's access, group, archive, streamer or agent");
+        }
+        if (!staff && (body.StreamUrl is not null || body.SubstreamUrl is not null))
+        {
+            throw ApiException.Forbidden("only operators set where a camera's agent connects (stream_url, substream_url)");
         }
         camera.Title = body.Title ?? camera.Title;
         camera.StreamUrl = body.StreamUrl ?? camera.StreamUrl;

@@ -56,8 +56,32 @@ public sealed class Camera
     public long Id { get; set; }
     public string Name { get; set; } = "";
     public string Title { get; set; } = "";
+    /// <summary>
+    /// Where the bound agent pulls the camera from, often with the camera's login in it. Answered
+    /// only to staff (see <see cref="ShowSource"/>): a viewer, or a user who manages the camera,
+    /// gets a camera without stream_url and substream_url.
+    /// </summary>
+    [JsonIgnore]
     public string StreamUrl { get; set; } = "";
+    [JsonIgnore]
     public string SubstreamUrl { get; set; } = "";
+
+    /// <summary>Whether an API answer holds the source addresses: off unless the answer is for staff.</summary>
+    [JsonIgnore]
+    public bool SourceShown { get; private set; }
+
+    [JsonPropertyName("stream_url"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? StreamUrlAnswered { get => SourceShown ? StreamUrl : null; set => StreamUrl = value ?? ""; }
+
+    [JsonPropertyName("substream_url"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SubstreamUrlAnswered { get => SourceShown ? SubstreamUrl : null; set => SubstreamUrl = value ?? ""; }
+
+    /// <summary>Puts the source addresses into this camera's API answer: for staff, who set them.</summary>
+    public Camera ShowSource(bool staff)
+    {
+        SourceShown = staff;
+        return this;
+    }
     /// <summary>Archive depth in days, as Watcher counts it.</summary>
     public int DvrDepth { get; set; }
     public bool Enabled { get; set; } = true;

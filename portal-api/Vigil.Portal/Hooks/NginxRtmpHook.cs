@@ -61,7 +61,9 @@ internal static class NginxRtmpHook
     /// <summary>
     /// nginx's auth_request for the HLS it serves: the subrequest carries the viewer's request as
     /// X-Original-URI (/CAMERA/index.m3u8?token=..., /CAMERA/12.ts?token=..., /CAMERA/mpegts?token=...). The camera is the
-    /// URI's first segment. 2xx lets the viewer have the file, 401 or 403 refuses it.
+    /// URI's first segment, read by <see cref="StreamPath"/>: a URI that nginx could map to another
+    /// camera's files than its first segment names (dot segments, encodings, doubled slashes) is
+    /// refused. 2xx lets the viewer have the file, 401 or 403 refuses it.
     /// </summary>
     public static async Task HttpPlayAsync(HookCall call)
     {
@@ -70,20 +72,20 @@ internal static class NginxRtmpHook
         {
             throw ApiException.BadRequest("X-Original-URI is required: proxy_set_header X-Original-URI $request_uri in the auth_request location");
         }
-        var query = uri.IndexOf('?', StringComparison.Ordinal);
-        var path = (query < 0 ? uri : uri[..query]).TrimStart('/');
-        var slash = path.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0)
+        var address = call.Http.Request.Headers["X-Real-IP"].ToString();
+        // nginx turns any answer but 2xx, 401 and 403 into a 500 for the viewer: a URL naming no
+        // camera (the site's root, a stray file) or none unambiguously is refused, not reported as a bad request.
+        if (StreamPath.CameraOfUri(uri) is not { } name)
         {
-            // nginx turns any answer but 2xx, 401 and 403 into a 500 for the viewer: a URL naming no
-            // camera (the site's root, a stray file) is refused, not reported as a bad request.
-            await HookEndpoints.DenyAsync(call.Http, HookVerdict.Deny(HookReasons.NoCamera)).ConfigureAwait(false);
+            var refused = HookVerdict.Deny(HookReasons.NotCanonical);
+            HookEndpoints.Log(call.Log, Dialect, HookActions.Play, "(none)", address, refused);
+            await HookEndpoints.DenyAsync(call.Http, refused).ConfigureAwait(false);
             return;
         }
-        var name = path[..slash];
+        var query = uri.IndexOf('?', StringComparison.Ordinal);
         var token = query < 0 ? "" : HookQuery.Get(uri[query..], "token");
         var verdict = await call.Decisions.PlayAsync(name, token, StreamRequest.Live).ConfigureAwait(false);
-        HookEndpoints.Log(call.Log, Dialect, HookActions.Play, name, call.Http.Request.Headers["X-Real-IP"].ToString(), verdict);
+        HookEndpoints.Log(call.Log, Dialect, HookActions.Play, name, address, verdict);
         if (!verdict.Allowed)
         {
             await HookEndpoints.DenyAsync(call.Http, verdict).ConfigureAwait(false);

@@ -263,6 +263,8 @@ public static class HookReasons
     public const string OtherCameraToken = "token issued for another camera";
     public const string LiveTokenForArchive = "a live token does not open the archive";
     public const string OutsideWindow = "the archive asked for lies outside the token's window";
+    public const string UnreadableWindow = "the archive window asked for cannot be read unambiguously";
+    public const string NotCanonical = "the path names no camera unambiguously: one camera segment and a file, no encoded, dot or empty segments";
     public const string NoCamera = "no such camera";
     public const string UserGone = "the viewer's account is gone or disabled";
     public const string NoViewRight = "the viewer may not watch this camera";
