@@ -160,10 +160,11 @@ public static class MediaPeers
 
     /// <summary>
     /// nginx with the RTMP module, its own config in <paramref name="dir"/>: one "live" application
-    /// that writes HLS (2 s fragments, all kept) to dir/hls. Returns once it accepts connections.
+    /// that writes HLS (2 s fragments, all kept) to dir/hls and, with <paramref name="record"/>,
+    /// every stream as the publisher sent it to dir/record/NAME.flv. Returns once it accepts connections.
     /// </summary>
-    public static Task<(PeerProcess Nginx, int Port)> StartNginxRtmpAsync(string dir, int port = 0) =>
-        StartNginxAsync(dir, port == 0 ? RelayProcess.FreePort() : port, Rtmp(dir, "hls_fragment 2s; hls_playlist_length 3600s; hls_cleanup off;"), http: "", errorLevel: "info");
+    public static Task<(PeerProcess Nginx, int Port)> StartNginxRtmpAsync(string dir, int port = 0, bool record = false) =>
+        StartNginxAsync(dir, port == 0 ? RelayProcess.FreePort() : port, Rtmp(dir, "hls_fragment 2s; hls_playlist_length 3600s; hls_cleanup off;", record), http: "", errorLevel: "info");
 
     /// <summary>
     /// nginx-rtmp as a streamer of the portal's: publish, play and update (every 2 s) asked of the
@@ -223,10 +224,10 @@ public static class MediaPeers
         return StartNginxAsync(dir, rtmpPort, Rtmp(dir, $"hls_nested on; hls_fragment 1s; hls_playlist_length {playlistSeconds}s; {hooks}"), http.ToString(), errorLevel: logPublishes ? "info" : "notice", js: true);
     }
 
-    private static string Rtmp(string dir, string application) => new StringBuilder()
+    private static string Rtmp(string dir, string application, bool record = false) => new StringBuilder()
         .AppendLine("    application live {")
         .AppendLine("      live on;")
-        .AppendLine("      record off;")
+        .AppendLine(record ? $"      record all; record_path {dir}/record; record_unique off;" : "      record off;")
         .AppendLine("      hls on;")
         .AppendLine($"      hls_path {dir}/hls;")
         .AppendLine($"      {application}")
@@ -236,6 +237,7 @@ public static class MediaPeers
     private static async Task<(PeerProcess Nginx, int Port)> StartNginxAsync(string dir, int port, string application, string http, string errorLevel, bool js = false)
     {
         Directory.CreateDirectory(Path.Combine(dir, "hls"));
+        Directory.CreateDirectory(Path.Combine(dir, "record"));
         var conf = new StringBuilder()
             .AppendLine("daemon off;")
             .AppendLine("master_process off;")
