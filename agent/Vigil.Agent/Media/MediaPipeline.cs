@@ -145,6 +145,7 @@ internal sealed class MediaPipeline : IFrameSink
             Volatile.Write(ref _publisher, publisher);
             var started = Environment.TickCount64;
             var changed = false;
+            var refused = false;
             MediaFrame? frame = first;
             try
             {
@@ -182,6 +183,13 @@ internal sealed class MediaPipeline : IFrameSink
                     }
                 }
             }
+            catch (CodecNotCarriedException e)
+            {
+                // Trying again cannot help: say so once, and stop pulling the camera for nothing.
+                Log.Warn($"streamer {_assignment.Target.Masked}: assignment refused: {e.Message}");
+                Stats.Streamer("refused", $"streamer: {e.Message}");
+                refused = true;
+            }
             catch (Exception e) when (IsFailure(e))
             {
                 if (!ct.IsCancellationRequested)
@@ -199,6 +207,13 @@ internal sealed class MediaPipeline : IFrameSink
                     publisher.Close();
                 }
                 publisher.Dispose();
+            }
+            if (refused)
+            {
+                _queue.Accept(false);
+                _stop.Cancel();
+                Stats.Camera("stopped");
+                break;
             }
             if (ct.IsCancellationRequested)
             {

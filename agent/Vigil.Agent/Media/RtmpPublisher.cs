@@ -67,6 +67,12 @@ internal sealed class RtmpPublisher(MediaUrl target) : Publisher
                 Log.Warn($"streamer: {t.EncodingName} does not go into RTMP (FLV carries H.264 and AAC): that track is left out");
             }
         }
+        if (_videoTrack < 0 && stream.HasVideo)
+        {
+            // Sound alone is no camera stream: refused, before the streamer is even dialled.
+            var video = stream.Tracks.First(t => t.IsVideo).EncodingName;
+            throw new CodecNotCarriedException($"the camera sends {video} video, which RTMP to this streamer cannot carry (FLV carries H.264): assign a streamer that takes {video} (RTSP ingest)");
+        }
         if (_videoTrack < 0 && _audioTrack < 0)
         {
             throw new MediaException("nothing to publish over RTMP: no H.264 or AAC track");
