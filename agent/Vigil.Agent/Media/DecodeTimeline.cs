@@ -16,7 +16,8 @@ internal sealed class DecodeTimeline
     public const int MaxDepth = 16;
 
     // Presentation times not yet given out as a decoding time, sorted: at most depth + 1 of them.
-    private readonly List<long> _pending = new(MaxDepth + 2);
+    private readonly long[] _pending = new long[MaxDepth + 2];
+    private int _pendingCount;
 
     // The last frames' presentation times in decoding order, to see how far they reorder.
     private readonly long[] _recent = new long[MaxDepth + 1];
@@ -34,19 +35,28 @@ internal sealed class DecodeTimeline
     public long Next(long pts)
     {
         Observe(pts);
-        var at = _pending.BinarySearch(pts);
-        _pending.Insert(at < 0 ? ~at : at, pts);
+        // Insertion into a short sorted array (a sorting helper of the framework would cost the
+        // agent's binary more than this loop).
+        var at = _pendingCount;
+        while (at > 0 && _pending[at - 1] > pts)
+        {
+            _pending[at] = _pending[at - 1];
+            at--;
+        }
+        _pending[at] = pts;
+        _pendingCount++;
         long dts;
-        if (_pending.Count > Depth)
+        if (_pendingCount > Depth)
         {
             dts = _pending[0];
-            _pending.RemoveAt(0);
+            _pendingCount--;
+            Array.Copy(_pending, 1, _pending, 0, _pendingCount);
         }
         else
         {
             // The first frames of a stream: before its first presentation time, one unit apart
             // for each frame still to come before that time is reached.
-            dts = _pending[0] - (Depth + 1 - _pending.Count);
+            dts = _pending[0] - (Depth + 1 - _pendingCount);
         }
         // Strictly forward: only while a depth learned from the times takes effect (or when a
         // stream repeats a presentation time) does this move a time.

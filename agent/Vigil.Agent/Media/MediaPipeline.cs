@@ -40,6 +40,9 @@ internal sealed class MediaPipeline : IFrameSink
 
     public MediaStats Stats { get; }
 
+    /// <summary>Called (on the publishing thread) once the assignment is refused, so that the relay hears it at once.</summary>
+    public Action? Refused { get; set; }
+
     public void Start()
     {
         Log.Info($"media: {_assignment.Source.Masked} -> {_assignment.Target.Masked}{(_assignment.Name is null ? "" : $" ({_assignment.Name})")}");
@@ -187,7 +190,8 @@ internal sealed class MediaPipeline : IFrameSink
             {
                 // Trying again cannot help: say so once, and stop pulling the camera for nothing.
                 Log.Warn($"streamer {_assignment.Target.Masked}: assignment refused: {e.Message}");
-                Stats.Streamer("refused", $"streamer: {e.Message}");
+                Stats.Refuse(e.Codec, e.Message);
+                Refused?.Invoke();
                 refused = true;
             }
             catch (Exception e) when (IsFailure(e))

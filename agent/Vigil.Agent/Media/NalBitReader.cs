@@ -28,7 +28,7 @@ internal ref struct NalBitReader
             zeros = b == 0 ? zeros + 1 : 0;
             rbsp[n++] = b;
         }
-        _rbsp = rbsp[..n];
+        _rbsp = rbsp.AsSpan(0, n).ToArray(); // not rbsp[..n]: an array range links the runtime type loader (docs/performance.md)
         _bit = 0;
     }
 

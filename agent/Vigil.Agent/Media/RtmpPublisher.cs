@@ -70,8 +70,12 @@ internal sealed class RtmpPublisher(MediaUrl target) : Publisher
         if (_videoTrack < 0 && stream.HasVideo)
         {
             // Sound alone is no camera stream: refused, before the streamer is even dialled.
-            var video = stream.Tracks.First(t => t.IsVideo).EncodingName;
-            throw new CodecNotCarriedException($"the camera sends {video} video, which RTMP to this streamer cannot carry (FLV carries H.264): assign a streamer that takes {video} (RTSP ingest)");
+            var video = "";
+            foreach (var t in stream.Tracks)
+            {
+                video = t.IsVideo && video.Length == 0 ? t.EncodingName : video;
+            }
+            throw new CodecNotCarriedException(video, $"the camera sends {video} video, which RTMP to this streamer cannot carry (FLV carries H.264): assign a streamer that takes {video} (RTSP ingest)");
         }
         if (_videoTrack < 0 && _audioTrack < 0)
         {
