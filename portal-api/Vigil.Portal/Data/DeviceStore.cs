@@ -14,7 +14,7 @@ public sealed class DeviceStore(Database db)
 {
     private const string Select = """
         SELECT d.id, d.public_key, d.fingerprint, d.serial, d.model, d.firmware, d.agent_version, d.state, d.camera_id, c.name AS camera,
-               d.first_seen, d.last_seen, d.address, d.relay_node, d.connected, d.publish_generation, d.claimed_by
+               d.first_seen, d.last_seen, d.address, d.relay_node, d.connected, d.publish_generation, d.claimed_by, d.video_codec, d.media_error
         FROM devices d LEFT JOIN cameras c ON c.id = d.camera_id
         """;
 
@@ -79,6 +79,9 @@ public sealed class DeviceStore(Database db)
     // malformed parameter binder and fail every request when the endpoints are built.
     public Task<int> SetCameraAsync(string id, long? cameraId) =>
         db.ExecuteAsync("UPDATE devices SET camera_id = @cameraId WHERE id = @id", new { id, cameraId });
+
+    public Task<int> SetMediaAsync(string id, string? videoCodec, string? mediaError) =>
+        db.ExecuteAsync("UPDATE devices SET video_codec = @videoCodec, media_error = @mediaError WHERE id = @id", new { id, videoCodec, mediaError });
 
     public Task<int> SetClaimedAsync(string id, long userId) =>
         db.ExecuteAsync("UPDATE devices SET claimed_by = @userId WHERE id = @id", new { id, userId });

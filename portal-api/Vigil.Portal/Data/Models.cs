@@ -110,6 +110,12 @@ public sealed class Device
     public int PublishGeneration { get; set; }
     [JsonIgnore]
     public long? ClaimedBy { get; set; }
+
+    /// <summary>The camera's video codec, as its agent said when it refused an assignment ("h265"); null until then.</summary>
+    public string? VideoCodec { get; set; }
+
+    /// <summary>Why the agent refused its assignment, and what the portal did about it; null when it did not.</summary>
+    public string? MediaError { get; set; }
 }
 
 public static class StreamerKinds

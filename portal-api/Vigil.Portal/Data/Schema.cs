@@ -133,6 +133,10 @@ internal static class Schema
                 PRIMARY KEY (user_id, camera_id)
             );
             """),
+        (3, "what a device's agent says of its media: its camera's video codec and why it refused an assignment", """
+            ALTER TABLE devices ADD COLUMN video_codec TEXT;
+            ALTER TABLE devices ADD COLUMN media_error TEXT;
+            """),
     ];
 
     public static string For(Dialect dialect, string sql) => dialect switch
