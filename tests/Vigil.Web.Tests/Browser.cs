@@ -12,7 +12,7 @@ internal static class Browser
 {
     public const string Chromium = "/usr/bin/chromium";
 
-    public static async Task<JsonObject> RunAsync(WebStack stack, string scenario, TimeSpan? timeout = null)
+    public static async Task<JsonObject> RunAsync(WebStack stack, string scenario, TimeSpan? timeout = null, JsonObject? config = null)
     {
         if (!File.Exists(Chromium))
         {
@@ -30,7 +30,7 @@ internal static class Browser
             RedirectStandardError = true,
             WorkingDirectory = e2e,
         };
-        psi.Environment["VIGIL_WEB_CONFIG"] = stack.Config().ToJsonString();
+        psi.Environment["VIGIL_WEB_CONFIG"] = (config ?? stack.Config()).ToJsonString();
         using var node = Process.Start(psi) ?? throw new InvalidOperationException("cannot start node");
         var stderr = node.StandardError.ReadToEndAsync();
         var stdout = node.StandardOutput.ReadToEndAsync();
