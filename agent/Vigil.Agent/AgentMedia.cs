@@ -13,6 +13,7 @@ internal sealed class AgentMedia(AgentContext context)
     private readonly object _gate = new();
     private MediaPipeline? _pipeline;
     private Timer? _timer;
+    private AgentSession? _refusalTold;
 
     /// <summary>
     /// Starts streaming this assignment, in place of any other. The same assignment again (sent with
@@ -28,7 +29,9 @@ internal sealed class AgentMedia(AgentContext context)
                 return;
             }
             _pipeline?.Stop();
-            _pipeline = new MediaPipeline(assignment);
+            // Reported from the pool: the publishing thread must not wait on this lock, which Stop holds while it joins that thread.
+            _pipeline = new MediaPipeline(assignment) { Refused = () => ThreadPool.QueueUserWorkItem(_ => Report()) };
+            _refusalTold = null;
             _pipeline.Start();
             var interval = context.Config.StatsInterval;
             _timer ??= new Timer(_ => Report(), null, interval, interval);
@@ -69,7 +72,14 @@ internal sealed class AgentMedia(AgentContext context)
         stats.Sample();
         var json = stats.ToJson();
         context.Status.SetMedia(stats.ToText(), json);
-        context.Session?.SendStats(json);
+        var session = context.Session;
+        session?.SendStats(json);
+        if (stats.Refusal is { } refusal && session is not null && !ReferenceEquals(session, _refusalTold))
+        {
+            // Once per session: a portal that missed it (the link was down) hears it on the next one.
+            session.SendMediaRefused(refusal.Codec, refusal.Reason);
+            _refusalTold = session;
+        }
     }
 
     /// <summary>

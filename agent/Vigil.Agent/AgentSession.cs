@@ -52,6 +52,14 @@ internal sealed class AgentSession : LinkSession
         }
     }
 
+    public void SendMediaRefused(string codec, string reason)
+    {
+        if (!IsClosed)
+        {
+            SendControlInBackground(new ControlMessage { Type = ControlMessage.MediaRefused, Name = codec, Reason = reason }.ToJson());
+        }
+    }
+
     /// <summary>Reads frames on a thread of its own until the link closes; the task gives the reason it closed.</summary>
     public Task<string> ReadLoopAsync() => BackgroundThread.Run("link-read", ReadLoop);
 

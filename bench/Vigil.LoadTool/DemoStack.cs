@@ -110,9 +110,9 @@ public sealed class DemoStack : IAsyncDisposable
     /// A GStreamer camera and its agent (serial <paramref name="serial"/>, the embedded relay and its
     /// key in the config); returns once the agent's hello made the device known to the portal.
     /// </summary>
-    public async Task<(DemoCamera Camera, string DeviceId)> AddCameraAsync(string serial)
+    public async Task<(DemoCamera Camera, string DeviceId)> AddCameraAsync(string serial, params string[] cameraOptions)
     {
-        var (camera, port) = await MediaPeers.StartCameraAsync(_options.CameraScript, "--keyint", "25", "--kbps", "600").ConfigureAwait(false);
+        var (camera, port) = await MediaPeers.StartCameraAsync(_options.CameraScript, ["--keyint", "25", "--kbps", "600", .. cameraOptions]).ConfigureAwait(false);
         var dir = Path.Combine(_options.StateDir, "agent-" + serial);
         Directory.CreateDirectory(dir);
         var rtsp = $"rtsp://127.0.0.1:{port}/stream";

@@ -160,12 +160,14 @@ public static class MediaPeers
     /// <summary>
     /// nginx with the RTMP module as a bare ingest for the media tests and benchmarks (no hooks, no
     /// HTTP; not the streamer node of deploy/nginx-rtmp): one "live" application that writes HLS (2 s
-    /// fragments, all kept) to dir/hls. Returns once it accepts connections.
+    /// fragments, all kept) to dir/hls and, with <paramref name="record"/>, every stream as the
+    /// publisher sent it to dir/record/NAME.flv. Returns once it accepts connections.
     /// </summary>
-    public static async Task<(PeerProcess Nginx, int Port)> StartNginxRtmpAsync(string dir, int port = 0)
+    public static async Task<(PeerProcess Nginx, int Port)> StartNginxRtmpAsync(string dir, int port = 0, bool record = false)
     {
         port = port == 0 ? RelayProcess.FreePort() : port;
         Directory.CreateDirectory(Path.Combine(dir, "hls"));
+        Directory.CreateDirectory(Path.Combine(dir, "record"));
         var conf = new StringBuilder()
             .AppendLine("worker_processes 1;")
             .AppendLine($"pid {dir}/nginx.pid;")
@@ -178,7 +180,7 @@ public static class MediaPeers
             .AppendLine("    chunk_size 4096;")
             .AppendLine("    ping 10s;")
             .AppendLine("    application live {")
-            .AppendLine("      live on; record off;")
+            .AppendLine(record ? $"      live on; record all; record_path {dir}/record; record_unique off;" : "      live on; record off;")
             .AppendLine($"      hls on; hls_path {dir}/hls; hls_fragment 2s; hls_playlist_length 3600s; hls_cleanup off;")
             .AppendLine("    }")
             .AppendLine("  }")

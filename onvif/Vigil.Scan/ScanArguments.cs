@@ -19,6 +19,8 @@ internal sealed record ScanArguments(ScanOptions Options, bool Json, int Verbosi
           --no-multicast         send only the unicast probes of --range
           --protocols LIST       comma-separated: ws-discovery,mdns,ssdp,sadp,dhdiscover (default: all)
           --no-onvif             do not ask the devices found anything
+          --follow-xaddrs        also ask (without credentials) the XAddrs that name another host
+                                 than the one that answered; by default they are listed, not contacted
           --user NAME            ONVIF user; with a password the scan reads profiles and RTSP addresses
           --password PASS        ONVIF password (visible to other users in the process list; prefer
                                  --password-file or the VIGIL_SCAN_PASSWORD environment variable)
@@ -34,7 +36,7 @@ internal sealed record ScanArguments(ScanOptions Options, bool Json, int Verbosi
         var interfaces = new List<string>();
         var ranges = new List<CidrRange>();
         var protocols = ScanProtocols.Discovery;
-        bool multicast = true, onvif = true, json = false, help = false;
+        bool multicast = true, onvif = true, json = false, help = false, follow = false;
         var verbosity = 0;
         string? user = null, password = null;
         for (var i = 0; i < args.Count; i++)
@@ -84,6 +86,9 @@ internal sealed record ScanArguments(ScanOptions Options, bool Json, int Verbosi
                     break;
                 case "--no-onvif":
                     onvif = false;
+                    break;
+                case "--follow-xaddrs":
+                    follow = true;
                     break;
                 case "--user":
                     user = Value();
@@ -135,6 +140,7 @@ internal sealed record ScanArguments(ScanOptions Options, bool Json, int Verbosi
             Protocols = protocols,
             Multicast = multicast,
             QueryOnvif = onvif,
+            FollowXAddrs = follow,
             Credentials = user is null ? null : new OnvifCredentials(user, password ?? ""),
         };
         return new ScanArguments(options, json, verbosity, help);

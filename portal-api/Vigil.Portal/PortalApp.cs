@@ -72,6 +72,7 @@ public static class PortalApp
         builder.Services.AddSingleton<RelayStore>();
         builder.Services.AddSingleton<NodeAuth>();
         builder.Services.AddSingleton<DeviceLifecycle>();
+        builder.Services.AddSingleton<CodecPlacement>();
         builder.Services.AddSingleton<Discovery.ScanImport>();
         builder.Services.AddSingleton<Discovery.AgentTunnel>();
         builder.Services.AddSingleton<Discovery.OnvifThroughAgent>();

@@ -16,6 +16,8 @@ export interface Device {
   id: string; fingerprint: string; serial: string; model: string; firmware: string; agent_version: string; state: string;
   camera: string | null; first_seen: number; last_seen: number; address: string; relay_node: string | null; connected: boolean;
   serial_warning: string | null;
+  /** What the agent said of its media: its camera's codec and why it refused an assignment (null when it did not). */
+  video_codec?: string | null; media_error?: string | null;
 }
 export interface Playback {
   camera: string; streamer: string;

@@ -10,6 +10,9 @@ internal enum Streamer
 
     /// <summary>ffmpeg into Matroska, which holds what MPEG-TS does not (G.711).</summary>
     FfmpegRtspMatroska,
+
+    /// <summary>nginx-rtmp that also records each stream as it came (FLV), decoding times and all.</summary>
+    NginxRtmpRecording,
 }
 
 /// <summary>
@@ -31,7 +34,12 @@ internal sealed class StreamRun : IAsyncDisposable
     public string HlsDir => Path.Combine(Dir, "nginx", "hls");
     public string FfmpegOutput => Path.Combine(Dir, Kind == Streamer.FfmpegRtspMatroska ? "received.mkv" : "received.ts");
 
-    public string PublishUrl => Kind == Streamer.NginxRtmp
+    public bool IsNginx => Kind is Streamer.NginxRtmp or Streamer.NginxRtmpRecording;
+
+    /// <summary>nginx-rtmp's recording of the stream (<see cref="Streamer.NginxRtmpRecording"/>).</summary>
+    public string RecordingPath => Path.Combine(Dir, "nginx", "record", StreamName + ".flv");
+
+    public string PublishUrl => IsNginx
         ? $"rtmp://127.0.0.1:{TargetPort}/live/{StreamName}"
         : $"rtsp://127.0.0.1:{TargetPort}/live/{StreamName}";
 
@@ -58,11 +66,11 @@ internal sealed class StreamRun : IAsyncDisposable
 
     public async Task StartStreamerAsync(int port = 0)
     {
-        if (Kind == Streamer.NginxRtmp)
+        if (IsNginx)
         {
             var dir = Path.Combine(Dir, "nginx");
             Directory.CreateDirectory(dir);
-            (Target, TargetPort) = await MediaPeers.StartNginxRtmpAsync(dir, port);
+            (Target, TargetPort) = await MediaPeers.StartNginxRtmpAsync(dir, port, record: Kind == Streamer.NginxRtmpRecording);
         }
         else
         {
@@ -91,7 +99,7 @@ internal sealed class StreamRun : IAsyncDisposable
     {
         await Agent.StopAsync();
         var code = Agent.HasExited ? Agent.ExitCode : -1;
-        if (Kind != Streamer.NginxRtmp)
+        if (!IsNginx)
         {
             await MediaEnv.WaitUntil(() => Target.HasExited, TimeSpan.FromSeconds(10));
         }
@@ -103,7 +111,7 @@ internal sealed class StreamRun : IAsyncDisposable
     }
 
     /// <summary>What the streamer wrote, probed.</summary>
-    public Verdict Probe() => MediaEnv.Probe(Kind == Streamer.NginxRtmp ? MediaEnv.JoinHls(HlsDir, StreamName) : FfmpegOutput);
+    public Verdict Probe() => MediaEnv.Probe(Kind == Streamer.NginxRtmpRecording ? RecordingPath : IsNginx ? MediaEnv.JoinHls(HlsDir, StreamName) : FfmpegOutput);
 
     public string Logs => $"agent:\n{Agent.Output}\n\ncamera:\n{Camera?.Output}\n\nstreamer:\n{Target.Output}\n\nstatus:\n{MediaEnv.Status(Dir)}";
 

@@ -84,6 +84,7 @@ public sealed class AuthorizationMatrixTests(string database)
         ("DELETE", "/api/v1/relays/{nodeId}", "/api/v1/relays/no-such-node", Floor.Admin),
         ("POST", "/internal/v1/hello", "/internal/v1/hello", Floor.Node),
         ("POST", "/internal/v1/presence", "/internal/v1/presence", Floor.Node),
+        ("POST", "/internal/v1/media-refused", "/internal/v1/media-refused", Floor.Node),
         ("GET", "/hooks/flussonic/{streamer}", "/hooks/flussonic/matrix-streamer?name=matrix-public&token=x", Floor.Streamer),
         ("POST", "/hooks/flussonic/{streamer}", "/hooks/flussonic/matrix-streamer?name=matrix-public&token=x", Floor.Streamer),
         ("POST", "/hooks/nginx-rtmp/{streamer}", "/hooks/nginx-rtmp/matrix-streamer", Floor.Streamer),

@@ -64,7 +64,7 @@ public sealed record SimOnvif
     /// <summary>GetDeviceInformation without credentials is allowed (many cameras do).</summary>
     public bool AnonymousInfo { get; init; }
     public int Port { get; init; } = 80;
-    /// <summary>normal, or a hostile answer to GetDeviceInformation: huge, dtd, truncated, slow.</summary>
+    /// <summary>normal, a hostile answer to GetDeviceInformation (huge, dtd, truncated, slow), or forbidden (HTTP 403 to everything).</summary>
     public string Http { get; init; } = "normal";
 }
 

@@ -90,6 +90,18 @@ public sealed class SimHttpServer : IAsyncDisposable
         {
             Requests.Add((operation, Encoding.UTF8.GetString(request), ctx.Request.Headers.Authorization.ToString()));
         }
+        if (onvif.Http == "forbidden")
+        {
+            // A web server that is no ONVIF service (or not one for this client): HTTP 403 and an
+            // HTML page, to every request, each of which is told on stderr with whether it came
+            // with credentials (a UsernameToken or an Authorization header).
+            var credentials = ctx.Request.Headers.Authorization.Count > 0 || Encoding.UTF8.GetString(request).Contains("UsernameToken", StringComparison.Ordinal);
+            Console.Error.WriteLine($"forbidden {device.Address} {operation} credentials={(credentials ? "yes" : "no")}");
+            ctx.Response.StatusCode = 403;
+            ctx.Response.ContentType = "text/html";
+            await ctx.Response.WriteAsync("<html><body><h1>403 Forbidden</h1></body></html>");
+            return;
+        }
         var deviceNow = DateTime.UtcNow.AddSeconds(onvif.ClockSkewSeconds);
         if (operation == "GetSystemDateAndTime")
         {

@@ -40,6 +40,9 @@ internal sealed class MediaPipeline : IFrameSink
 
     public MediaStats Stats { get; }
 
+    /// <summary>Called (on the publishing thread) once the assignment is refused, so that the relay hears it at once.</summary>
+    public Action? Refused { get; set; }
+
     public void Start()
     {
         Log.Info($"media: {_assignment.Source.Masked} -> {_assignment.Target.Masked}{(_assignment.Name is null ? "" : $" ({_assignment.Name})")}");
@@ -145,6 +148,7 @@ internal sealed class MediaPipeline : IFrameSink
             Volatile.Write(ref _publisher, publisher);
             var started = Environment.TickCount64;
             var changed = false;
+            var refused = false;
             MediaFrame? frame = first;
             try
             {
@@ -182,6 +186,14 @@ internal sealed class MediaPipeline : IFrameSink
                     }
                 }
             }
+            catch (CodecNotCarriedException e)
+            {
+                // Trying again cannot help: say so once, and stop pulling the camera for nothing.
+                Log.Warn($"streamer {_assignment.Target.Masked}: assignment refused: {e.Message}");
+                Stats.Refuse(e.Codec, e.Message);
+                Refused?.Invoke();
+                refused = true;
+            }
             catch (Exception e) when (IsFailure(e))
             {
                 if (!ct.IsCancellationRequested)
@@ -199,6 +211,13 @@ internal sealed class MediaPipeline : IFrameSink
                     publisher.Close();
                 }
                 publisher.Dispose();
+            }
+            if (refused)
+            {
+                _queue.Accept(false);
+                _stop.Cancel();
+                Stats.Camera("stopped");
+                break;
             }
             if (ct.IsCancellationRequested)
             {

@@ -71,6 +71,16 @@ internal sealed class MediaStats(MediaAssignment assignment)
         }
     }
 
+    /// <summary>The codec and reason of a refused assignment (see <see cref="CodecNotCarriedException"/>), or null.</summary>
+    public (string Codec, string Reason)? Refusal { get; private set; }
+
+    /// <summary>The assignment is refused for good: the streamer side says so, and the relay is told.</summary>
+    public void Refuse(string codec, string reason)
+    {
+        Refusal = (codec, reason);
+        Streamer("refused", $"streamer: {reason}");
+    }
+
     public void Streamer(string state, string? error = null, bool reconnect = false)
     {
         lock (_gate)

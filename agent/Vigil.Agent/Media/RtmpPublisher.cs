@@ -6,8 +6,9 @@ namespace Vigil.Agent.Media;
 /// Publishes H.264 and AAC to an RTMP ingest (nginx-rtmp, Flussonic, Wowza, MediaMTX) as FLV tags
 /// (Adobe RTMP specification and FLV file format, version 10): the plain handshake, connect,
 /// releaseStream/FCPublish, createStream, publish, then the AVC sequence header from the keyframe's
-/// SPS and PPS, the AAC sequence header from the SDP's AudioSpecificConfig, and the frames.
-/// H.265 and G.711 are not carried by classic FLV: those tracks are left out with a log line.
+/// SPS and PPS, the AAC sequence header from the SDP's AudioSpecificConfig, and the frames: video
+/// at decoding times derived from the stream (<see cref="DecodeTimeline"/>) with the presentation
+/// time as the composition offset, so that B-frames keep their order and their times. H.265 and G.711 are not carried by classic FLV: those tracks are left out with a log line.
 /// </summary>
 internal sealed class RtmpPublisher(MediaUrl target) : Publisher
 {
@@ -17,6 +18,9 @@ internal sealed class RtmpPublisher(MediaUrl target) : Publisher
     private const int CommandChunkStream = 3;
     private const int AudioChunkStream = 4;
     private const int VideoChunkStream = 6;
+
+    /// <summary>Room before the first presentation time for the decoding times of the frames before it.</summary>
+    private const long LeadMs = DecodeTimeline.MaxDepth;
 
     private readonly RtmpChunkReader _reader = new();
     private readonly byte[] _input = new byte[RtmpChunkReader.MaxMessageBytes + 4096];
@@ -30,7 +34,7 @@ internal sealed class RtmpPublisher(MediaUrl target) : Publisher
     private byte[]? _sentPps;
     private bool _audioHeaderSent;
     private long _baseUs = -1;
-    private uint _lastVideoMs;
+    private readonly DecodeTimeline _decodeTimes = new();
     private uint _lastAudioMs;
     private long _received;
     private long _acknowledged;
@@ -62,6 +66,16 @@ internal sealed class RtmpPublisher(MediaUrl target) : Publisher
             {
                 Log.Warn($"streamer: {t.EncodingName} does not go into RTMP (FLV carries H.264 and AAC): that track is left out");
             }
+        }
+        if (_videoTrack < 0 && stream.HasVideo)
+        {
+            // Sound alone is no camera stream: refused, before the streamer is even dialled.
+            var video = "";
+            foreach (var t in stream.Tracks)
+            {
+                video = t.IsVideo && video.Length == 0 ? t.EncodingName : video;
+            }
+            throw new CodecNotCarriedException(video, $"the camera sends {video} video, which RTMP to this streamer cannot carry (FLV carries H.264): assign a streamer that takes {video} (RTSP ingest)");
         }
         if (_videoTrack < 0 && _audioTrack < 0)
         {
@@ -112,37 +126,51 @@ internal sealed class RtmpPublisher(MediaUrl target) : Publisher
         {
             _baseUs = frame.TimeUs;
         }
-        var ms = (uint)Math.Max(0, (frame.TimeUs - _baseUs) / 1000);
+        // The stream starts a little after zero: the first frames' decoding times come before
+        // their presentation times (see DecodeTimeline), and FLV times are unsigned.
+        var ms = (frame.TimeUs - _baseUs) / 1000 + LeadMs;
         if (frame.Track == _videoTrack)
         {
-            // FLV timestamps only go forward within a track.
-            ms = Math.Max(ms, _lastVideoMs);
-            _lastVideoMs = ms;
-            if (frame.Key && !SendSequenceHeader(frame, ms))
+            var sps = FindNal(frame.Span, hevc: false, 7);
+            var pps = FindNal(frame.Span, hevc: false, 8);
+            if (frame.Key && (sps.Length < 4 || pps.IsEmpty) || !frame.Key && _sentSps is null)
             {
                 return;
             }
-            if (_sentSps is null)
+            if (frame.Key && !(sps.SequenceEqual(_sentSps) && pps.SequenceEqual(_sentPps)))
             {
-                return;
+                _decodeTimes.AtLeast(ReorderDepth.FromSps(sps, hevc: false));
             }
-            // FrameType and CodecID 7 (AVC), AVCPacketType 1 (NALU), composition time 0: cameras
-            // send no B-frames, so presentation order is decoding order.
-            ReadOnlySpan<byte> head = [(byte)(frame.Key ? 0x17 : 0x27), 1, 0, 0, 0];
-            writer.Message(VideoChunkStream, 9, _streamId, ms, head, frame.Span);
+            // The tag's time is the decoding time; the presentation time goes as the composition
+            // time offset after it, which is what B-frames need (FLV section E.4.3.1).
+            var dts = Math.Max(0, _decodeTimes.Next(Math.Max(0, ms)));
+            if (frame.Key)
+            {
+                SendSequenceHeader(sps, pps, (uint)dts);
+            }
+            var cts = Math.Clamp(Math.Max(0, ms) - dts, -0x800000, 0x7FFFFF);
+            ReadOnlySpan<byte> head = [(byte)(frame.Key ? 0x17 : 0x27), 1, (byte)(cts >> 16), (byte)(cts >> 8), (byte)cts];
+            writer.Message(VideoChunkStream, 9, _streamId, (uint)dts, head, frame.Span);
         }
         else if (frame.Track == _audioTrack)
         {
-            ms = Math.Max(ms, _lastAudioMs);
-            _lastAudioMs = ms;
+            if (ms < 0)
+            {
+                // Sound from before the first picture (the camera's encoder delays video more
+                // than audio): it has no place on a timeline that starts with that picture.
+                return;
+            }
+            // FLV timestamps only go forward within a track.
+            var audioMs = _audioHeaderSent && ms <= _lastAudioMs ? _lastAudioMs + 1 : (uint)ms;
+            _lastAudioMs = audioMs;
             if (!_audioHeaderSent)
             {
                 // SoundFormat 10 (AAC), 44 kHz, 16-bit, stereo: what FLV always says for AAC; the
                 // AudioSpecificConfig says the rest.
-                writer.Message(AudioChunkStream, 8, _streamId, ms, [0xAF, 0], frame.Format.AudioConfig);
+                writer.Message(AudioChunkStream, 8, _streamId, audioMs, [0xAF, 0], frame.Format.AudioConfig);
                 _audioHeaderSent = true;
             }
-            writer.Message(AudioChunkStream, 8, _streamId, ms, [0xAF, 1], frame.Span);
+            writer.Message(AudioChunkStream, 8, _streamId, audioMs, [0xAF, 1], frame.Span);
         }
         else
         {
@@ -153,19 +181,13 @@ internal sealed class RtmpPublisher(MediaUrl target) : Publisher
 
     /// <summary>
     /// Sends the AVCDecoderConfigurationRecord (ISO/IEC 14496-15 section 5.2.4.1) when the keyframe's
-    /// SPS or PPS differ from what the streamer has; false when the keyframe has none.
+    /// SPS or PPS differ from what the streamer has.
     /// </summary>
-    private bool SendSequenceHeader(MediaFrame frame, uint ms)
+    private void SendSequenceHeader(ReadOnlySpan<byte> sps, ReadOnlySpan<byte> pps, uint ms)
     {
-        var sps = FindNal(frame.Span, hevc: false, 7);
-        var pps = FindNal(frame.Span, hevc: false, 8);
-        if (sps.Length < 4 || pps.IsEmpty)
-        {
-            return false;
-        }
         if (sps.SequenceEqual(_sentSps) && pps.SequenceEqual(_sentPps))
         {
-            return true;
+            return;
         }
         var record = new byte[11 + sps.Length + pps.Length];
         record[0] = 1;
@@ -182,7 +204,6 @@ internal sealed class RtmpPublisher(MediaUrl target) : Publisher
         _writer!.Message(VideoChunkStream, 9, _streamId, ms, [0x17, 0, 0, 0, 0], record);
         _sentSps = sps.ToArray();
         _sentPps = pps.ToArray();
-        return true;
     }
 
     public override void Service()

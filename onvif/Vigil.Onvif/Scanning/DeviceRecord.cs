@@ -40,6 +40,21 @@ internal sealed class DeviceRecord(TimeSpan firstSeen, string? interfaceName)
     public bool DescriptionQueued;
     public readonly List<string> ResolvedInstances = [];
 
+    /// <summary>
+    /// An XAddr on an address the device's own datagrams came from (the IPv6 zone aside, which a
+    /// URI does not carry): the only host a scan asks without being told to.
+    /// </summary>
+    public static bool OnOwnHost(Uri xaddr, IEnumerable<IPAddress> addresses)
+    {
+        if (!IPAddress.TryParse(xaddr.Host.Trim('[', ']'), out var host))
+        {
+            return false;
+        }
+        host = host.IsIPv4MappedToIPv6 ? host.MapToIPv4() : host;
+        var bytes = host.GetAddressBytes();
+        return addresses.Any(a => (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).GetAddressBytes().AsSpan().SequenceEqual(bytes));
+    }
+
     /// <summary>Identity fields from one kind of source; merged by precedence when the result is made.</summary>
     public struct Identity
     {
@@ -176,7 +191,7 @@ internal sealed class DeviceRecord(TimeSpan firstSeen, string? interfaceName)
             XAddrs = [.. XAddrs],
             Scopes = [.. Scopes],
             OnvifProfiles = [.. OnvifProfiles],
-            OnvifAddress = OnvifAddress ?? XAddrs.FirstOrDefault(),
+            OnvifAddress = OnvifAddress ?? XAddrs.FirstOrDefault(x => OnOwnHost(x, Addresses)),
             OnvifError = OnvifError,
             Streams = Streams,
             Services = [.. Services],

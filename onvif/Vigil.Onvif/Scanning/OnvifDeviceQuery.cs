@@ -27,13 +27,17 @@ public static class OnvifDeviceQuery
             {
                 return await QueryAsync(client, credentials, ct).ConfigureAwait(false);
             }
-            catch (OnvifException e) when (e.Kind == OnvifErrorKind.Transport)
+            catch (OnvifException e) when (e.Kind is OnvifErrorKind.Transport or OnvifErrorKind.BadResponse)
             {
-                error = e.Message;
+                // No answer, or an HTTP error or something else than SOAP: whatever listens
+                // there is not shown to be an ONVIF service.
+                var said = xaddrs.Count > 1 ? $"{xaddr.Authority}: {e.Message}" : e.Message;
+                error = error is null ? said : $"{error}; {said}";
             }
             catch (OnvifException e)
             {
-                // The service answered, if only to refuse: it is this device's ONVIF address.
+                // A SOAP fault, or an HTTP authentication challenge: the service answered, if only
+                // to refuse; it is this device's ONVIF address.
                 return new OnvifQueryOutcome(xaddr, null, [], Hint(e, credentials));
             }
         }

@@ -63,4 +63,7 @@ internal static partial class ScanLog
 
     [LoggerMessage(18, LogLevel.Debug, "WS-Discovery Hello from {Source} is not an ONVIF device ({Types}); ignored")]
     public static partial void NotOnvif(ILogger logger, IPAddress source, string types);
+
+    [LoggerMessage(20, LogLevel.Information, "The answer from {Source} names another host in its XAddrs, {Host}: {What}")]
+    public static partial void ForeignXAddr(ILogger logger, IPAddress source, string host, string what);
 }

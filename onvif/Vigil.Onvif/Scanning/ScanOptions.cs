@@ -41,6 +41,13 @@ public sealed class ScanOptions
 
     public OnvifCredentials? Credentials { get; init; }
 
+    /// <summary>
+    /// Also ask the XAddrs of an answer that name another host than the one that sent it, without
+    /// credentials. Off by default: a discovery answer is unauthenticated, and whoever sent it
+    /// must not be able to point the scan (and its digests) at a third host.
+    /// </summary>
+    public bool FollowXAddrs { get; init; }
+
     public IReadOnlyList<string> MdnsServiceTypes { get; init; } = DefaultServiceTypes;
 
     /// <summary>Devices kept at most; a /16 fits.</summary>

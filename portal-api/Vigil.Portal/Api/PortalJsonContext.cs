@@ -48,6 +48,7 @@ namespace Vigil.Portal.Api;
 [JsonSerializable(typeof(HelloInput))]
 [JsonSerializable(typeof(HelloAnswer))]
 [JsonSerializable(typeof(PresenceInput))]
+[JsonSerializable(typeof(MediaRefusedInput))]
 [JsonSerializable(typeof(PresenceAnswer))]
 [JsonSerializable(typeof(Branding))]
 [JsonSerializable(typeof(BrandingInput))]

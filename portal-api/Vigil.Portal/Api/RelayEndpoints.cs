@@ -61,6 +61,7 @@ internal static class RelayEndpoints
         var node = root.MapGroup("/internal/v1");
         node.MapPost("/hello", HelloAsync);
         node.MapPost("/presence", PresenceAsync);
+        node.MapPost("/media-refused", MediaRefusedEndpoint.HandleAsync);
     }
 
     private static async Task<IResult> HelloAsync(HttpContext ctx, NodeAuth nodes, DeviceStore devices, DeviceLifecycle life)

@@ -16,7 +16,7 @@ public sealed class DeviceStore(Database db)
     // tied to another key, or (a sticker tied to none yet) another key reported the serial first.
     private const string Select = """
         SELECT d.id, d.public_key, d.fingerprint, d.serial, d.model, d.firmware, d.agent_version, d.state, d.camera_id, c.name AS camera,
-               d.first_seen, d.last_seen, d.address, d.relay_node, d.connected, d.publish_generation, d.claimed_by,
+               d.first_seen, d.last_seen, d.address, d.relay_node, d.connected, d.publish_generation, d.claimed_by, d.video_codec, d.media_error,
                CASE
                    WHEN d.serial = '' THEN NULL
                    WHEN st.fingerprint IS NOT NULL AND st.fingerprint <> '' AND st.fingerprint <> d.fingerprint
@@ -90,6 +90,9 @@ public sealed class DeviceStore(Database db)
     // malformed parameter binder and fail every request when the endpoints are built.
     public Task<int> SetCameraAsync(string id, long? cameraId) =>
         db.ExecuteAsync("UPDATE devices SET camera_id = @cameraId WHERE id = @id", new { id, cameraId });
+
+    public Task<int> SetMediaAsync(string id, string? videoCodec, string? mediaError) =>
+        db.ExecuteAsync("UPDATE devices SET video_codec = @videoCodec, media_error = @mediaError WHERE id = @id", new { id, videoCodec, mediaError });
 
     public Task<int> SetClaimedAsync(string id, long userId) =>
         db.ExecuteAsync("UPDATE devices SET claimed_by = @userId WHERE id = @id", new { id, userId });

@@ -139,6 +139,12 @@ public sealed class Device
     /// key, or another key reported the serial first): a copied serial, or a replaced camera.
     /// </summary>
     public string? SerialWarning { get; set; }
+
+    /// <summary>The camera's video codec, as its agent said when it refused an assignment ("h265"); null until then.</summary>
+    public string? VideoCodec { get; set; }
+
+    /// <summary>Why the agent refused its assignment, and what the portal did about it; null when it did not.</summary>
+    public string? MediaError { get; set; }
 }
 
 /// <summary>A camera's sticker: its serial, the PIN's slow hash, and the key fingerprint it is tied to ("" while tied to none).</summary>

@@ -136,6 +136,10 @@ internal static class Schema
         (3, "the key a sticker is tied to", """
             ALTER TABLE stickers ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
             """),
+        (4, "what a device's agent says of its media: its camera's video codec and why it refused an assignment", """
+            ALTER TABLE devices ADD COLUMN video_codec TEXT;
+            ALTER TABLE devices ADD COLUMN media_error TEXT;
+            """),
     ];
 
     public static string For(Dialect dialect, string sql) => dialect switch

@@ -71,11 +71,11 @@ public sealed class StreamerStore(Database db)
     /// as a share of its capacity; a full one only when every one is full (or never, with
     /// <paramref name="needRoom"/>: a failover does not overload a streamer). Null when there is none.
     /// </summary>
-    public async Task<Streamer?> PickAsync(long? except = null, bool needRoom = false)
+    public async Task<Streamer?> PickAsync(long? except = null, bool needRoom = false, Func<Streamer, bool>? fits = null)
     {
         var all = await ListAsync().ConfigureAwait(false);
         return all
-            .Where(s => s.Id != except && s.Health != "down" && (!needRoom || s.Cameras < s.Capacity))
+            .Where(s => s.Id != except && s.Health != "down" && (!needRoom || s.Cameras < s.Capacity) && (fits is null || fits(s)))
             .OrderBy(s => s.Cameras >= s.Capacity ? 1 : 0)
             .ThenBy(s => s.Capacity <= 0 ? double.MaxValue : (double)s.Cameras / s.Capacity)
             .ThenBy(s => s.Id)

@@ -211,11 +211,13 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
             return;
         }
         var current = camera.StreamerId is { } sid ? await streamers.GetAsync(sid).ConfigureAwait(false) : null;
-        if (current is not null && current.Health != "down")
+        // A camera whose agent said its codec (H.265) goes only where that codec can go.
+        var codec = (await devices.BoundToAsync(cameraId).ConfigureAwait(false))?.VideoCodec;
+        if (current is not null && current.Health != "down" && Streamers.StreamerCodecs.Takes(current, codec))
         {
             return;
         }
-        var pick = await streamers.PickAsync(current?.Id).ConfigureAwait(false);
+        var pick = await streamers.PickAsync(current?.Id, fits: s => Streamers.StreamerCodecs.Takes(s, codec)).ConfigureAwait(false);
         if (pick is not null)
         {
             camera.StreamerId = pick.Id;

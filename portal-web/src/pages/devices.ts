@@ -79,7 +79,9 @@ function deviceCard(d: Device, cameras: Camera[], note: HTMLElement, reload: () 
       h("dt", {}, "Relay node"), h("dd", {}, d.relay_node ?? "—"),
       h("dt", {}, "First seen"), h("dd", {}, formatTime(d.first_seen)),
       h("dt", {}, "Last seen"), h("dd", {}, formatTime(d.last_seen)),
-      h("dt", {}, "Camera"), h("dd", {}, d.camera ? h("a", { href: `#/camera/${encodeURIComponent(d.camera)}` }, d.camera) : "—")),
+      h("dt", {}, "Camera"), h("dd", {}, d.camera ? h("a", { href: `#/camera/${encodeURIComponent(d.camera)}` }, d.camera) : "—"),
+      d.video_codec ? [h("dt", {}, "Video codec"), h("dd", {}, d.video_codec.toUpperCase())] : null),
+    d.media_error ? h("p", { class: "error media-error", role: "status" }, `Streaming refused: ${d.media_error}`) : null,
     h("div", { class: "actions" }, buttons),
     d.state === "approved" || d.state === "pending" ? [bindCamera, bindUser] : null);
 }

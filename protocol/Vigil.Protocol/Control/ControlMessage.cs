@@ -19,6 +19,12 @@ public sealed class ControlMessage
     /// <summary>The agent's media stats, every stats interval (the body, under "stats").</summary>
     public const string Stats = "stats";
 
+    /// <summary>
+    /// The agent refuses its assignment for good, once per session: its camera's video codec (under
+    /// "name", as the SDP names it: "H265") does not go into the target's ingest; "reason" says so in words.
+    /// </summary>
+    public const string MediaRefused = "media_refused";
+
     private const int MaxStrings = 64;
 
     public string Type { get; set; } = "";

@@ -171,6 +171,11 @@ public sealed class RelaySession : LinkSession
                     MediaStatsAt = DateTimeOffset.UtcNow;
                 }
                 break;
+            case ControlMessage.MediaRefused when message.Name is { Length: > 0 and <= 32 } codec:
+                // Told once per session; the reason is cut to what a page shows.
+                var reason = message.Reason ?? "";
+                _node.Registry.Observer?.MediaRefused(this, codec, reason.Length > 300 ? reason[..300] : reason);
+                break;
             default:
                 // Newer agents may send kinds this relay does not know yet.
                 break;

@@ -49,4 +49,9 @@ public interface ISessionObserver
 {
     void Registered(RelaySession session);
     void Removed(RelaySession session);
+
+    /// <summary>The agent refused its assignment for good: its camera's codec does not go into its target.</summary>
+    void MediaRefused(RelaySession session, string codec, string reason)
+    {
+    }
 }

@@ -44,4 +44,5 @@ public sealed record ErrorResponse(string Error);
 [JsonSerializable(typeof(Portal.PortalHello))]
 [JsonSerializable(typeof(Portal.PortalHelloAnswer))]
 [JsonSerializable(typeof(Portal.PortalPresence))]
+[JsonSerializable(typeof(Portal.PortalMediaRefused))]
 public sealed partial class RelayJsonContext : JsonSerializerContext;

@@ -13,6 +13,7 @@ public sealed record PortalHello(string DeviceId, string PublicKey, string? Seri
 public sealed record PortalHelloAnswer(string DeviceId, string State, JsonElement? Assignment);
 public sealed record PortalPresence(int Sessions, bool Snapshot, IReadOnlyList<PortalPresenceEvent> Events);
 public sealed record PortalPresenceEvent(string DeviceId, bool Connected, string? Address);
+public sealed record PortalMediaRefused(string DeviceId, string Codec, string Reason);
 
 /// <summary>
 /// The node's side of the portal's internal API. Each new session is announced with the device's
@@ -51,6 +52,29 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
     }
 
     public void Removed(RelaySession session) => _events.Writer.TryWrite(new PortalPresenceEvent(session.DeviceId, false, null));
+
+    /// <summary>Passes an agent's refusal on to the portal, which shows it and may place the camera elsewhere.</summary>
+    public void MediaRefused(RelaySession session, string codec, string reason) => _ = TellRefusalAsync(session, new PortalMediaRefused(session.DeviceId, codec, reason));
+
+    private async Task TellRefusalAsync(RelaySession session, PortalMediaRefused body)
+    {
+        // A few tries while the session lasts: the agent tells the next session again anyway.
+        for (var attempt = 0; attempt < 3 && session.CloseReason is null; attempt++)
+        {
+            try
+            {
+                using var response = await _http.PostAsJsonAsync("internal/v1/media-refused", body, RelayJsonContext.Default.PortalMediaRefused).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode || (int)response.StatusCode is >= 400 and < 500)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+            }
+            await Task.Delay(TimeSpan.FromSeconds(2 << attempt)).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Tells the portal of the session until it answers (or the session ends), then acts on the answer.</summary>
     private async Task AnnounceAsync(RelaySession session)

@@ -49,6 +49,7 @@ def main():
     p.add_argument("--session-timeout", type=int, default=0, help="RTSP session timeout in seconds (0: the server's default)")
     p.add_argument("--shared", action="store_true", help="one encoder for every client")
     p.add_argument("--pattern", default="ball", help="videotestsrc pattern")
+    p.add_argument("--bframes", type=int, default=0, help="H.264 Main profile with this many B-frames between references (0: Baseline, no B-frames)")
     p.add_argument("--cbr", action="store_true", help="constant bitrate with filler data (x264 nal-hrd=cbr), as many cameras send")
     a = p.parse_args()
 
@@ -64,10 +65,13 @@ def main():
             f"! rtph265pay name=pay0 pt=96"
         )
     else:
+        # B-frames: zerolatency would turn them off, and a fixed pattern (no b-adapt) makes every
+        # group of pictures reorder the same way, as a camera's encoder does.
+        tuning = f"bframes={a.bframes} b-adapt=false " if a.bframes > 0 else "tune=zerolatency "
         video = source + (
-            f"! x264enc name=venc tune=zerolatency speed-preset=ultrafast bitrate={a.kbps} key-int-max={a.keyint} "
+            f"! x264enc name=venc {tuning}speed-preset=ultrafast bitrate={a.kbps} key-int-max={a.keyint} "
             f"{'vbv-buf-capacity=1000 option-string=nal-hrd=cbr ' if a.cbr else ''}"
-            f"! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96"
+            f"! video/x-h264,profile={'main' if a.bframes > 0 else 'baseline'} ! rtph264pay name=pay0 pt=96"
         )
     launch = video
     if a.pcmu:

@@ -2,8 +2,11 @@ namespace Vigil.Onvif.Discovery.WsDiscovery;
 
 /// <summary>
 /// What ONVIF scopes say about a device (ONVIF Core 7.3.2.2): onvif://www.onvif.org/name/...,
-/// hardware/..., location/..., Profile/..., and the manufacturer some vendors add (mfr/... or
-/// manufacturer/...). Values are URL-encoded ("HIKVISION%20DS-2CD2142FWD-I"); they are decoded here.
+/// hardware/..., location/..., Profile/..., and the keys vendors use beside them: the model under
+/// model/, hardware_model/ or devicemodel/ where the standard says hardware/; the name under
+/// devicename/, device_name/ or friendlyname/; the manufacturer under mfr/, manufacturer/, vendor/
+/// or brand/; the MAC under mac/ or macaddress/. Keys match in any case (MAC/, Name/, Model/).
+/// Values are URL-encoded ("HIKVISION%20DS-2CD2142FWD-I"); they are decoded here.
 /// </summary>
 public sealed record OnvifScopes(string? Name, string? Hardware, string? Manufacturer, IReadOnlyList<string> Locations, IReadOnlyList<string> Profiles, string? Mac)
 {
@@ -30,13 +33,13 @@ public sealed record OnvifScopes(string? Name, string? Hardware, string? Manufac
             var value = Decode(rest[(slash + 1)..]);
             switch (key.ToLowerInvariant())
             {
-                case "name":
+                case "name" or "devicename" or "device_name" or "friendlyname":
                     name ??= value;
                     break;
-                case "hardware":
+                case "hardware" or "model" or "hardware_model" or "devicemodel" or "device_model":
                     hardware ??= value;
                     break;
-                case "mfr" or "manufacturer":
+                case "mfr" or "manufacturer" or "vendor" or "brand":
                     manufacturer ??= value;
                     break;
                 case "location":
@@ -48,7 +51,7 @@ public sealed record OnvifScopes(string? Name, string? Hardware, string? Manufac
                         profiles.Add(value);
                     }
                     break;
-                case "mac":
+                case "mac" or "macaddress" or "mac_address":
                     mac ??= value;
                     break;
             }
