@@ -17,13 +17,25 @@ public sealed class AgentConnectionHandler(RelayNode node) : ConnectionHandler
     {
         node.Metrics.ConnectionAccepted();
         var input = connection.Transport.Input;
+        var address = (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address;
+        if (node.Handshakes.TryEnter(address) is { } full)
+        {
+            RelayLog.HandshakeLimit(node.Logger, connection.RemoteEndPoint?.ToString(), full, node.Handshakes.Pending);
+            Refuse(connection, null, full);
+            return;
+        }
         RelaySession? session = null;
         try
         {
-            using (var deadline = new CancellationTokenSource(node.Options.HandshakeTimeout))
+            try
             {
+                using var deadline = new CancellationTokenSource(node.Options.HandshakeTimeout);
                 session = await HandshakeAsync(connection, deadline.Token).ConfigureAwait(false);
                 await ReadFramesAsync(session, input, until: s => s.Hello is not null, deadline.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                node.Handshakes.Leave(address);
             }
             if (session.Hello is null)
             {
@@ -169,6 +181,11 @@ public sealed class AgentConnectionHandler(RelayNode node) : ConnectionHandler
                 {
                     node.Metrics.Received(LinkFraming.HeaderLength + frame.Length);
                     await ProcessAsync(session, frame).ConfigureAwait(false);
+                    if (session.IsClosed)
+                    {
+                        // Closed by what the frame caused (a full send queue): what else is buffered is not read.
+                        return;
+                    }
                     if (until?.Invoke(session) == true)
                     {
                         return;
