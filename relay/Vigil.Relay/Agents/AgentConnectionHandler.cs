@@ -175,26 +175,26 @@ public sealed class AgentConnectionHandler(RelayNode node) : ConnectionHandler
         {
             var result = await input.ReadAsync(ct).ConfigureAwait(false);
             var buffer = result.Buffer;
+            var stopped = false;
             try
             {
                 while (LinkFrameReader.TryRead(ref buffer, out var frame))
                 {
                     node.Metrics.Received(LinkFraming.HeaderLength + frame.Length);
                     await ProcessAsync(session, frame).ConfigureAwait(false);
-                    if (session.IsClosed)
+                    // Closed by what the frame caused (a full send queue): what else is buffered is not read.
+                    if (session.IsClosed || until?.Invoke(session) == true)
                     {
-                        // Closed by what the frame caused (a full send queue): what else is buffered is not read.
-                        return;
-                    }
-                    if (until?.Invoke(session) == true)
-                    {
+                        stopped = true;
                         return;
                     }
                 }
             }
             finally
             {
-                input.AdvanceTo(buffer.Start, buffer.End);
+                // Stopped early, the rest is not examined: frames that came in the same read as the
+                // hello must be handed to the next read at once, not wait for more bytes to arrive.
+                input.AdvanceTo(buffer.Start, stopped ? buffer.Start : buffer.End);
             }
             if (result.IsCompleted || session.IsClosed)
             {

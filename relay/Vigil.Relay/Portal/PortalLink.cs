@@ -97,6 +97,12 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
             case "rejected" or "revoked" or "refused":
                 RelayLog.DeviceRefused(_node.Logger, session.DeviceId, answer.State);
                 await session.SendGoAwayAsync(RefusedRetryAfterSeconds, [], answer.State).ConfigureAwait(false);
+                // The agent closes on a go-away; closing at once could cut the go-away off the wire, and
+                // an agent that never saw it would come back after its short backoff instead of 600 s.
+                for (var i = 0; i < 20 && !session.IsClosed; i++)
+                {
+                    await Task.Delay(100).ConfigureAwait(false);
+                }
                 session.Close(answer.State);
                 break;
             case "approved" when answer.Assignment is { ValueKind: JsonValueKind.Object } assignment:
