@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json.Nodes;
 using Vigil.LoadTool;
 using Vigil.Protocol.Control;
@@ -15,28 +14,23 @@ namespace Vigil.Attack.Tests;
 public sealed class EnrolmentAttackTests
 {
     private const string GoodToken = "installer-batch-2026-12";
+    private EmbeddedRelayPortal _stack = null!;
     private PortalProcess _portal = null!;
-    private IPEndPoint _relay = null!;
-    private byte[] _relayKey = [];
-    private string _dir = "";
 
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        (_portal, _relay, _relayKey, _dir) = await LinkAttackRig.StartPortalAsync(new Dictionary<string, string>
+        _stack = await LinkAttackRig.StartPortalAsync(new Dictionary<string, string>
         {
             ["VIGIL_PORTAL_EnrolmentMaxPendingPerAddress"] = "3",
             ["VIGIL_PORTAL_EnrolmentMaxPendingPerRelay"] = "5",
             ["VIGIL_PORTAL_EnrolmentTokens__0"] = GoodToken,
         });
+        _portal = _stack.Portal;
     }
 
     [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _portal.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task StopAsync() => await _stack.DisposeAsync();
 
     [Test]
     public async Task NewDevicesPastTheCapsOrWithAWrongTokenAreRefused()
@@ -74,7 +68,7 @@ public sealed class EnrolmentAttackTests
         var results = new List<string?>();
         for (var i = 0; i < count; i++)
         {
-            using var agent = await HostileAgent.ConnectAsync(_relay, _relayKey, $"ENROL-{Guid.NewGuid():N}"[..20], token);
+            using var agent = await HostileAgent.ConnectAsync(_stack.Relay, _stack.RelayKey, $"ENROL-{Guid.NewGuid():N}"[..20], token);
             var ok = await agent.ReadControlAsync(TimeSpan.FromSeconds(10));
             Assert.That(ok?.Type, Is.EqualTo(ControlMessage.HelloOk));
             var next = await agent.ReadControlAsync(TimeSpan.FromSeconds(4));

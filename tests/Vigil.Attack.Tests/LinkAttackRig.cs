@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Text.Json.Nodes;
 using Vigil.LoadTool;
 
 namespace Vigil.Attack.Tests;
@@ -16,23 +14,8 @@ internal static class LinkAttackRig
 
     public static Task<RelayProcess> StartRelayAsync(params string[] args) => RelayProcess.StartAsync(RelayDll, args);
 
-    /// <summary>A portal on a fresh SQLite file with its embedded relay; returns it with the relay's agent endpoint and key.</summary>
-    public static async Task<(PortalProcess Portal, IPEndPoint Relay, byte[] RelayKey, string Dir)> StartPortalAsync(IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var dir = Directory.CreateTempSubdirectory("vigil-attack-").FullName;
-        var relay = new IPEndPoint(IPAddress.Loopback, RelayProcess.FreePort());
-        var portal = await PortalProcess.StartAsync(PortalDll, Path.Combine(dir, "portal.db"), environment,
-            ["--embedded-relay", relay.ToString(), "--embedded-relay-api", $"127.0.0.1:{RelayProcess.FreePort()}", "--data-dir", Path.Combine(dir, "data")]);
-        string? key = null;
-        await Poll.WithinAsync(TimeSpan.FromSeconds(30), async () =>
-        {
-            var nodes = JsonNode.Parse(await portal.Api.GetStringAsync("/api/v1/relays"))!.AsArray();
-            key = nodes.FirstOrDefault(n => n!["node_id"]!.GetValue<string>() == "embedded")?["public_key"]?.GetValue<string>();
-            return key is { Length: > 0 };
-        });
-        Assert.That(key, Is.Not.Null.And.Not.Empty, "the embedded relay registered its key");
-        return (portal, relay, Convert.FromBase64String(key!), dir);
-    }
+    public static Task<EmbeddedRelayPortal> StartPortalAsync(IReadOnlyDictionary<string, string>? environment = null) =>
+        EmbeddedRelayPortal.StartAsync(PortalDll, environment);
 
     /// <summary>The value of one series of a Prometheus text page, 0 when absent.</summary>
     public static long Series(string metrics, string series)

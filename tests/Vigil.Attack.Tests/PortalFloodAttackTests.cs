@@ -10,26 +10,24 @@ namespace Vigil.Attack.Tests;
 [TestFixture]
 public sealed class PortalFloodAttackTests
 {
+    private EmbeddedRelayPortal _stack = null!;
     private PortalProcess _portal = null!;
-    private System.Net.IPEndPoint _relay = null!;
-    private byte[] _relayKey = [];
-    private string _dir = "";
 
     [OneTimeSetUp]
-    public async Task StartAsync() => (_portal, _relay, _relayKey, _dir) = await LinkAttackRig.StartPortalAsync();
+    public async Task StartAsync()
+    {
+        _stack = await LinkAttackRig.StartPortalAsync();
+        _portal = _stack.Portal;
+    }
 
     [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _portal.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task StopAsync() => await _stack.DisposeAsync();
 
     [Test]
     public async Task PingFloodWithoutReadingClosesTheSessionWithBoundedMemory()
     {
         var before = _portal.ResidentBytes();
-        using var hostile = await HostileAgent.ConnectAsync(_relay, _relayKey, "FLOOD-1");
+        using var hostile = await HostileAgent.ConnectAsync(_stack.Relay, _stack.RelayKey, "FLOOD-1");
         var closed = await hostile.FloodAsync(HostileFlood.Ping, TimeSpan.FromSeconds(15));
         var after = _portal.ResidentBytes();
 
