@@ -33,13 +33,13 @@ public static class FloodBench
         async Task Attacker(int i)
         {
             var kind = kinds[i % kinds.Length];
-            while (DateTime.UtcNow < until)
+            while (until - DateTime.UtcNow is { Ticks: > 0 } left)
             {
                 try
                 {
                     using var hostile = await HostileAgent.ConnectAsync(endPoint, key, $"FLOOD-{i:D3}").ConfigureAwait(false);
                     Interlocked.Increment(ref connects);
-                    if (await hostile.FloodAsync(kind, until - DateTime.UtcNow).ConfigureAwait(false))
+                    if (await hostile.FloodAsync(kind, left).ConfigureAwait(false))
                     {
                         Interlocked.Increment(ref closed);
                     }
