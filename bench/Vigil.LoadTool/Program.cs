@@ -48,6 +48,9 @@ switch (scenario)
         await HookBench.RunAsync(Opt("--portal-dll", ""), Int("--cameras", 2000), Int("--users", 200), Int("--seconds", 15),
             Int("--connections", 64), Int("--threads", 2), Int("--rounds", 2));
         break;
+    case "flood":
+        await FloodBench.RunAsync(relayDll, Opt("--portal-dll", ""), Int("--agents", 100), Int("--seconds", 60), Figure);
+        break;
     default:
         Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media> --relay-dll PATH [--agent PATH] | bench hooks --portal-dll PATH");
         return 2;

@@ -49,24 +49,7 @@ public sealed class SimAgent : LinkSession
         try
         {
             await socket.ConnectAsync(relay, ct).ConfigureAwait(false);
-            var preamble = new byte[LinkPreamble.Length];
-            LinkPreamble.Write(preamble);
-            var handshake = LinkHandshake.CreateInitiator(key, relayKey.Span, preamble, aead, dh);
-            var buffer = new byte[LinkFraming.MaxHandshakeLength];
-            var n = handshake.WriteMessage(default, buffer.AsSpan(LinkPreamble.Length + LinkFraming.HeaderLength));
-            preamble.CopyTo(buffer, 0);
-            LinkFraming.WriteHeader(buffer.AsSpan(LinkPreamble.Length), n);
-            await SocketIo.SendAllAsync(socket, buffer.AsMemory(0, LinkPreamble.Length + LinkFraming.HeaderLength + n), ct).ConfigureAwait(false);
-            await SocketIo.ReceiveExactlyAsync(socket, buffer.AsMemory(0, 2), ct).ConfigureAwait(false);
-            var length = LinkFraming.ReadHeader(buffer);
-            if (length > LinkFraming.MaxHandshakeLength)
-            {
-                throw new IOException("handshake reply over the cap");
-            }
-            await SocketIo.ReceiveExactlyAsync(socket, buffer.AsMemory(0, length), ct).ConfigureAwait(false);
-            handshake.ReadMessage(buffer.AsSpan(0, length), new byte[LinkFraming.MaxHandshakeLength]);
-            var (send, receive) = handshake.Split();
-            handshake.Dispose();
+            var (send, receive) = await LinkDialer.HandshakeAsync(socket, relayKey, key, aead, dh, ct).ConfigureAwait(false);
             var agent = new SimAgent(socket, send, receive, tunnelPorts ?? []);
             agent.Completion = agent.ReadLoopAsync();
             var hello = new ControlMessage { Type = ControlMessage.Hello, Serial = serial, Model = "simulated", AgentVersion = "sim", TunnelPorts = [.. tunnelPorts ?? []] };

@@ -73,6 +73,8 @@ public static class PortalApp
         builder.Services.AddSingleton<NodeAuth>();
         builder.Services.AddSingleton<DeviceLifecycle>();
         builder.Services.AddSingleton<CodecPlacement>();
+        builder.Services.AddSingleton<EnrolmentMetrics>();
+        builder.Services.AddSingleton<EnrolmentPolicy>();
         builder.Services.AddSingleton<Discovery.ScanImport>();
         builder.Services.AddSingleton<Discovery.AgentTunnel>();
         builder.Services.AddSingleton<Discovery.OnvifThroughAgent>();

@@ -44,5 +44,14 @@ public sealed class PortalOptions
     /// </summary>
     public string TrustedProxies { get; set; } = "";
 
+    /// <summary>New devices that may wait as pending on one relay node; more are refused until an operator acts.</summary>
+    public int EnrolmentMaxPendingPerRelay { get; set; } = 1000;
+    /// <summary>New devices that may wait as pending from one public address (without a good enrolment token).</summary>
+    public int EnrolmentMaxPendingPerAddress { get; set; } = 32;
+    /// <summary>Enrolment tokens installers put in the agent's package (enroll_token); a device with one skips the per-address cap.</summary>
+    public List<string> EnrolmentTokens { get; set; } = [];
+    /// <summary>Refuse every new device that does not carry one of <see cref="EnrolmentTokens"/>.</summary>
+    public bool EnrolmentTokenRequired { get; set; }
+
     public TimeSpan SessionLifetime => TimeSpan.FromHours(SessionLifetimeHours);
 }

@@ -28,6 +28,9 @@ namespace Vigil.Relay
                    vigil-relay tunnel-token --signing-key FILE --device ID --port N [--ttl SECONDS] [--subject WHO]
             """;
 
+        /// <summary>Kestrel's read buffer per connection: two of the largest link frames.</summary>
+        private const int MaxReadBuffer = 2 * (LinkFraming.HeaderLength + LinkFraming.MaxFrameLength);
+
         private static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
         {
             ["--listen"] = nameof(RelayOptions.Listen),
@@ -129,6 +132,10 @@ namespace Vigil.Relay
                 builder.Services.AddHostedService(sp => sp.GetRequiredService<Vigil.Relay.Portal.PortalLink>());
             }
             builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default));
+            // What Kestrel buffers of one connection before it stops reading it. The default (1 MiB) is
+            // what each flooding agent could pin while the relay works through its frames; two of the
+            // largest frames are enough to keep a link busy.
+            builder.WebHost.UseSockets(o => o.MaxReadBufferSize = MaxReadBuffer);
             builder.WebHost.ConfigureKestrel(k =>
             {
                 k.AddServerHeader = false;

@@ -43,4 +43,13 @@ internal static partial class RelayLog
 
     [LoggerMessage(13, LogLevel.Warning, "Device {DeviceId} did not take its assignment: {Reason}")]
     public static partial void AssignmentRefused(ILogger logger, string deviceId, string reason);
+
+    [LoggerMessage(14, LogLevel.Warning, "Agent {DeviceId} from {Remote} closed for abuse of the link: {Reason}")]
+    public static partial void PeerAbuse(ILogger logger, string deviceId, string? remote, string reason);
+
+    [LoggerMessage(15, LogLevel.Warning, "Connection from {Remote} refused: {Reason} (pending handshakes: {Pending})")]
+    public static partial void HandshakeLimit(ILogger logger, string? remote, string reason, int pending);
+
+    [LoggerMessage(16, LogLevel.Warning, "Tunnel token for {DeviceId}:{Port} refused: already used")]
+    public static partial void TunnelReplay(ILogger logger, string deviceId, int port);
 }

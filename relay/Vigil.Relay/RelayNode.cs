@@ -15,6 +15,7 @@ public sealed class RelayNode
         Aead = aead;
         Dh = dh ?? ManagedX25519.Instance;
         Logger = logger;
+        Handshakes = new HandshakeGate(options.MaxPendingHandshakes, options.MaxPendingHandshakesPerAddress);
     }
 
     public RelayOptions Options { get; }
@@ -27,6 +28,12 @@ public sealed class RelayNode
     public ILogger Logger { get; }
     public RelayMetrics Metrics { get; } = new();
     public SessionRegistry Registry { get; } = new();
+
+    /// <summary>The tunnel tokens already used, so each opens one tunnel.</summary>
+    public Api.TunnelReplayGuard TunnelReplays { get; } = new();
+
+    /// <summary>The connections still in their handshake, capped over all and per address.</summary>
+    public HandshakeGate Handshakes { get; }
 
     /// <summary>Set by a drain: new agents are sent away after their hello, with this hint.</summary>
     public DrainHint? Drain { get; private set; }

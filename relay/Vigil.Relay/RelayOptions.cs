@@ -43,6 +43,18 @@ public sealed class RelayOptions
 
     public int MaxStreamsPerSession { get; set; } = 16;
 
+    /// <summary>Frames the relay may have waiting for one agent that does not read, before it closes the link.</summary>
+    public int MaxQueuedFramesPerSession { get; set; } = 1024;
+
+    /// <summary>Bytes the relay may have waiting for one agent that does not read, before it closes the link.</summary>
+    public long MaxQueuedBytesPerSession { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>Connections at once that have not finished their handshake and hello, over all addresses.</summary>
+    public int MaxPendingHandshakes { get; set; } = 4096;
+
+    /// <summary>Connections at once from one address that have not finished their handshake and hello.</summary>
+    public int MaxPendingHandshakesPerAddress { get; set; } = 256;
+
     /// <summary>How long the node API waits for an agent to answer a command.</summary>
     public double CommandTimeoutSeconds { get; set; } = 10;
 
@@ -59,6 +71,11 @@ public sealed class RelayOptions
         if (HandshakeTimeoutSeconds <= 0 || MaxStreamsPerSession < 1)
         {
             throw new InvalidOperationException("HandshakeTimeoutSeconds and MaxStreamsPerSession must be positive");
+        }
+        if (MaxQueuedFramesPerSession < 16 || MaxQueuedBytesPerSession < 256 * 1024 || MaxPendingHandshakes < 1 || MaxPendingHandshakesPerAddress < 1)
+        {
+            throw new InvalidOperationException(
+                "MaxQueuedFramesPerSession must be at least 16, MaxQueuedBytesPerSession at least 262144, MaxPendingHandshakes and MaxPendingHandshakesPerAddress positive");
         }
         ParseEndpoint(Listen);
         ParseEndpoint(ApiListen);

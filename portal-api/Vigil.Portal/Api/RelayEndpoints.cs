@@ -8,7 +8,10 @@ namespace Vigil.Portal.Api;
 
 public sealed record RelayInput(string? NodeId, string? Endpoints, string? PublicKey, string? ApiUrl, string? ApiToken);
 public sealed record RelayRegistered(RelayNode Node, string PortalToken);
-public sealed record HelloInput(string? DeviceId, string? PublicKey, string? Serial, string? Model, string? Firmware, string? AgentVersion, string? Address);
+/// <param name="Source">The agent's public address as the relay sees it (the enrolment policy's per-address cap).</param>
+/// <param name="EnrollToken">The enrolment token from the agent's config, if any.</param>
+public sealed record HelloInput(string? DeviceId, string? PublicKey, string? Serial, string? Model, string? Firmware, string? AgentVersion, string? Address,
+    string? Source = null, string? EnrollToken = null);
 public sealed record HelloAnswer(string DeviceId, string State, Assignment? Assignment);
 public sealed record PresenceInput(int? Sessions, bool? Snapshot, IReadOnlyList<PresenceItem>? Events);
 public sealed record PresenceItem(string? DeviceId, bool? Connected, string? Address);
@@ -58,13 +61,19 @@ internal static class RelayEndpoints
             return deleted ? Results.NoContent() : throw ApiException.NotFound("relay node");
         });
 
+        api.MapGet("/metrics", (HttpContext ctx, EnrolmentMetrics metrics, NodeAuth nodes) =>
+        {
+            Caller.Of(ctx).RequireStaff();
+            return Results.Text(metrics.Render(nodes.CachedCount), "text/plain; version=0.0.4");
+        });
+
         var node = root.MapGroup("/internal/v1");
         node.MapPost("/hello", HelloAsync);
         node.MapPost("/presence", PresenceAsync);
         node.MapPost("/media-refused", MediaRefusedEndpoint.HandleAsync);
     }
 
-    private static async Task<IResult> HelloAsync(HttpContext ctx, NodeAuth nodes, DeviceStore devices, DeviceLifecycle life)
+    private static async Task<IResult> HelloAsync(HttpContext ctx, NodeAuth nodes, DeviceStore devices, DeviceLifecycle life, EnrolmentPolicy enrolment)
     {
         var node = await nodes.RequireAsync(ctx).ConfigureAwait(false);
         var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.HelloInput).ConfigureAwait(false);
@@ -78,9 +87,17 @@ internal static class RelayEndpoints
             throw ApiException.BadRequest("device_id does not belong to public_key");
         }
         Check.Throw(Check.LengthError("serial", body.Serial, 100), Check.LengthError("model", body.Model, 100), Check.LengthError("firmware", body.Firmware, 100),
-            Check.LengthError("agent_version", body.AgentVersion, 100), Check.LengthError("address", body.Address, 100));
+            Check.LengthError("agent_version", body.AgentVersion, 100), Check.LengthError("address", body.Address, 100), Check.LengthError("source", body.Source, 100),
+            Check.LengthError("enroll_token", body.EnrollToken, 256));
+        // The public address, when the node says it, is what presence records too: the per-address cap counts by it.
+        var address = body.Source is { Length: > 0 } source ? source : body.Address ?? "";
+        if (await enrolment.RefusalAsync(id, node.NodeId, body.Source, body.EnrollToken).ConfigureAwait(false) is { } refusal)
+        {
+            PortalLog.EnrolmentRefused(ctx.RequestServices.GetRequiredService<ILogger<EnrolmentPolicy>>(), id, address, node.NodeId, refusal);
+            return Results.Json(new HelloAnswer(id, EnrolmentPolicy.Refused, null), PortalJsonContext.Default.HelloAnswer);
+        }
         var device = await devices.HelloAsync(new DeviceHello(id, body.PublicKey!, DeviceIdentity.Fingerprint(key), body.Serial ?? "", body.Model ?? "",
-            body.Firmware ?? "", body.AgentVersion ?? "", body.Address ?? "", node.NodeId)).ConfigureAwait(false);
+            body.Firmware ?? "", body.AgentVersion ?? "", address, node.NodeId)).ConfigureAwait(false);
         var assignment = await life.AssignmentAsync(device).ConfigureAwait(false);
         return Results.Json(new HelloAnswer(id, device.State, assignment), PortalJsonContext.Default.HelloAnswer);
     }
@@ -126,10 +143,27 @@ public sealed class NodeAuth(RelayStore relays)
         if (!_cache.TryGetValue(hash, out var hit) || hit.Until <= now)
         {
             hit = (await relays.ByTokenHashAsync(hash).ConfigureAwait(false), now.AddSeconds(5));
+            if (hit.Node is null)
+            {
+                // Only the tokens of registered nodes are remembered: anyone can send random ones, and
+                // a cache of misses would grow with every one of them.
+                _cache.TryRemove(hash, out _);
+                throw ApiException.Unauthorized();
+            }
+            if (_cache.Count >= MaxCached)
+            {
+                _cache.Clear();
+            }
             _cache[hash] = hit;
         }
         return hit.Node ?? throw ApiException.Unauthorized();
     }
+
+    /// <summary>More than any deployment has nodes; a bound all the same (a token rotated often leaves old hashes).</summary>
+    private const int MaxCached = 1024;
+
+    /// <summary>How many node tokens are cached now (at most one per registered node's token).</summary>
+    public int CachedCount => _cache.Count;
 
     public void Invalidate() => _cache.Clear();
 }

@@ -18,4 +18,18 @@ public sealed class LinkOptions
     public TimeSpan OpenTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public long SessionBufferCap => (long)MaxStreams * StreamWindow;
+
+    /// <summary>
+    /// How many frames may wait to be written at once (the one being written included). A peer that
+    /// never reads makes this side queue answers (PONG, RESET, WINDOW) for every frame it sends; past
+    /// this cap the link is closed (<c>send_queue_full</c>) instead of growing without bound. An honest
+    /// peer never comes near it: every stream writer waits for its frame, and heartbeats are rare.
+    /// </summary>
+    public int MaxQueuedFrames { get; init; } = 1024;
+
+    /// <summary>
+    /// How many bytes of frames may wait to be written at once. Above every stream's largest frame
+    /// plus control traffic, so only a peer that stopped reading reaches it.
+    /// </summary>
+    public long MaxQueuedBytes { get; init; } = 4L * 1024 * 1024;
 }

@@ -85,7 +85,11 @@ public abstract partial class LinkSession
         return SendFrameAsync(MuxFrameType.Reset, streamId, body, CancellationToken.None);
     }
 
-    /// <summary>Encrypts and writes one mux frame. Frames leave in the order they take the lock.</summary>
+    /// <summary>
+    /// Encrypts and writes one mux frame. Frames leave in the order they take the lock. A frame that
+    /// would take the send queue past its cap (<see cref="LinkOptions.MaxQueuedFrames"/>,
+    /// <see cref="LinkOptions.MaxQueuedBytes"/>) closes the link instead: the peer is not reading.
+    /// </summary>
     internal async ValueTask SendFrameAsync(MuxFrameType type, uint streamId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         if (body.Length > MuxFrame.MaxBodyLength)
@@ -94,10 +98,25 @@ public abstract partial class LinkSession
         }
         var plainLength = MuxFrame.HeaderLength + body.Length;
         var frameLength = LinkFraming.HeaderLength + plainLength + LinkFraming.TagLength;
-        var plain = ArrayPool<byte>.Shared.Rent(plainLength);
-        var frame = ArrayPool<byte>.Shared.Rent(frameLength);
+        EnterSendQueue(frameLength);
+        try
+        {
+            await SendQueuedFrameAsync(type, streamId, body, plainLength, frameLength, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            LeaveSendQueue(frameLength);
+        }
+    }
+
+    private async ValueTask SendQueuedFrameAsync(MuxFrameType type, uint streamId, ReadOnlyMemory<byte> body, int plainLength, int frameLength,
+        CancellationToken cancellationToken)
+    {
         var writeLock = _writeLock ?? InitWriteLock();
         await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Rented only once the frame's turn has come: a waiting frame holds no buffers.
+        var plain = ArrayPool<byte>.Shared.Rent(plainLength);
+        var frame = ArrayPool<byte>.Shared.Rent(frameLength);
         try
         {
             if (IsClosed)
@@ -111,7 +130,9 @@ public abstract partial class LinkSession
             // The nonce is spent: from here the frame goes out whole or the link closes. Cancelling
             // halfway would leave a gap in the nonces or half a frame on the wire, and the peer would
             // fail every frame after it.
+            Volatile.Write(ref _writingSinceTicks, Environment.TickCount64);
             await WriteFrameAsync(frame.AsMemory(0, LinkFraming.HeaderLength + written), CancellationToken.None).ConfigureAwait(false);
+            Volatile.Write(ref _writingSinceTicks, 0);
             LastSentTicks = Environment.TickCount64;
             BytesSent += LinkFraming.HeaderLength + written;
         }

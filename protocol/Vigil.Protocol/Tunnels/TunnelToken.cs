@@ -30,6 +30,13 @@ public sealed class TunnelToken
     /// <summary>Who the grant is for (an operator's login, the portal): for the relay's log.</summary>
     public string? Subject { get; init; }
 
+    /// <summary>
+    /// A random value (claim "jti") that makes every signed token unique, even two for the same device
+    /// and port in the same second: a relay honours each token once, and remembers it by its signature.
+    /// Made by <see cref="Sign"/> when not set.
+    /// </summary>
+    public string? Nonce { get; init; }
+
     public string Sign(ReadOnlySpan<byte> signingKey)
     {
         if (signingKey.Length != Ed25519.SecretKeySize)
@@ -48,6 +55,7 @@ public sealed class TunnelToken
             {
                 w.WriteString("sub"u8, Subject);
             }
+            w.WriteString("jti"u8, Nonce ?? NewNonce());
             w.WriteEndObject();
         }
         var signed = Prefix + Base64Url(buffer.WrittenSpan);
@@ -131,7 +139,7 @@ public sealed class TunnelToken
     private static TunnelToken? ParseClaims(ReadOnlySpan<byte> json)
     {
         var r = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 4 });
-        string? dev = null, sub = null;
+        string? dev = null, sub = null, jti = null;
         long port = -1, iat = -1, exp = -1;
         if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
         {
@@ -148,6 +156,7 @@ public sealed class TunnelToken
                 case "iat": iat = r.GetInt64(); break;
                 case "exp": exp = r.GetInt64(); break;
                 case "sub": sub = r.GetString(); break;
+                case "jti": jti = r.GetString(); break;
                 default: r.Skip(); break;
             }
         }
@@ -164,7 +173,25 @@ public sealed class TunnelToken
             IssuedAt = DateTimeOffset.FromUnixTimeSeconds(iat),
             ExpiresAt = DateTimeOffset.FromUnixTimeSeconds(exp),
             Subject = sub,
+            Nonce = jti,
         };
+    }
+
+    /// <summary>
+    /// The part of a token text a relay remembers to honour it once: its signature, which no one
+    /// without the signing key can make for other claims. Null for text that is not a token.
+    /// </summary>
+    public static string? ReplayKey(string? text)
+    {
+        var dot = text?.LastIndexOf('.') ?? -1;
+        return dot > 0 ? text![(dot + 1)..] : null;
+    }
+
+    private static string NewNonce()
+    {
+        Span<byte> nonce = stackalloc byte[16];
+        SystemRandom.Fill(nonce);
+        return Base64Url(nonce);
     }
 
     /// <summary>Makes an Ed25519 key pair for signing tunnel tokens.</summary>

@@ -17,13 +17,25 @@ public sealed class AgentConnectionHandler(RelayNode node) : ConnectionHandler
     {
         node.Metrics.ConnectionAccepted();
         var input = connection.Transport.Input;
+        var address = (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address;
+        if (node.Handshakes.TryEnter(address) is { } full)
+        {
+            RelayLog.HandshakeLimit(node.Logger, connection.RemoteEndPoint?.ToString(), full, node.Handshakes.Pending);
+            Refuse(connection, null, full);
+            return;
+        }
         RelaySession? session = null;
         try
         {
-            using (var deadline = new CancellationTokenSource(node.Options.HandshakeTimeout))
+            try
             {
+                using var deadline = new CancellationTokenSource(node.Options.HandshakeTimeout);
                 session = await HandshakeAsync(connection, deadline.Token).ConfigureAwait(false);
                 await ReadFramesAsync(session, input, until: s => s.Hello is not null, deadline.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                node.Handshakes.Leave(address);
             }
             if (session.Hello is null)
             {
@@ -163,21 +175,26 @@ public sealed class AgentConnectionHandler(RelayNode node) : ConnectionHandler
         {
             var result = await input.ReadAsync(ct).ConfigureAwait(false);
             var buffer = result.Buffer;
+            var stopped = false;
             try
             {
                 while (LinkFrameReader.TryRead(ref buffer, out var frame))
                 {
                     node.Metrics.Received(LinkFraming.HeaderLength + frame.Length);
                     await ProcessAsync(session, frame).ConfigureAwait(false);
-                    if (until?.Invoke(session) == true)
+                    // Closed by what the frame caused (a full send queue): what else is buffered is not read.
+                    if (session.IsClosed || until?.Invoke(session) == true)
                     {
+                        stopped = true;
                         return;
                     }
                 }
             }
             finally
             {
-                input.AdvanceTo(buffer.Start, buffer.End);
+                // Stopped early, the rest is not examined: frames that came in the same read as the
+                // hello must be handed to the next read at once, not wait for more bytes to arrive.
+                input.AdvanceTo(buffer.Start, stopped ? buffer.Start : buffer.End);
             }
             if (result.IsCompleted || session.IsClosed)
             {

@@ -5,7 +5,7 @@ namespace Vigil.Relay.Agents;
 /// <summary>
 /// One loop for every session's heartbeat, rather than a timer each: pings links that have been
 /// silent for an interval and closes those silent past the deadline (a half-open TCP connection
-/// never errors on its own). Cost: one pass over the registry per tick.
+/// never errors on its own), and those whose writes have been stuck as long (a peer that does not read). Cost: one pass over the registry per tick.
 /// </summary>
 public sealed class HeartbeatSweeper(RelayNode node) : BackgroundService
 {
@@ -24,6 +24,12 @@ public sealed class HeartbeatSweeper(RelayNode node) : BackgroundService
                 if (silent > timeout)
                 {
                     session.Close("heartbeat_timeout");
+                }
+                else if (session.WriteStalledMs(now) > timeout)
+                {
+                    // The agent has not taken a frame for as long as a silent link is allowed: it is
+                    // not reading, and what it is owed would pile up.
+                    session.Close("write_stalled");
                 }
                 else if (silent >= interval && now - session.LastSentTicks >= interval / 2)
                 {

@@ -19,7 +19,12 @@ public sealed class RelaySession : LinkSession
     private long _nextCommandId;
 
     public RelaySession(ConnectionContext connection, CipherState send, CipherState receive, RelayNode node, ReadOnlySpan<byte> agentStaticKey)
-        : base(send, receive, new LinkOptions { MaxStreams = node.Options.MaxStreamsPerSession }, isInitiator: false)
+        : base(send, receive, new LinkOptions
+        {
+            MaxStreams = node.Options.MaxStreamsPerSession,
+            MaxQueuedFrames = node.Options.MaxQueuedFramesPerSession,
+            MaxQueuedBytes = node.Options.MaxQueuedBytesPerSession,
+        }, isInitiator: false)
     {
         _connection = connection;
         _output = connection.Transport.Output;
@@ -106,6 +111,10 @@ public sealed class RelaySession : LinkSession
             {
                 waiter.TrySetException(new LinkClosedException(reason));
             }
+        }
+        if (reason is "send_queue_full" or "write_stalled")
+        {
+            RelayLog.PeerAbuse(_node.Logger, DeviceId, RemoteAddress, reason);
         }
         if (Hello is not null)
         {

@@ -28,8 +28,14 @@ internal static class TunnelEndpoint
         var refusal = port is < 1 or > 65535
             ? "bad_port"
             : TunnelToken.Verify(token, node.TunnelKeys, deviceId, port, DateTimeOffset.UtcNow, out grant);
+        // Each token opens one tunnel: checked after the signature, so only the signer's tokens are remembered.
+        refusal ??= node.TunnelReplays.TryUse(TunnelToken.ReplayKey(token)!, grant!.ExpiresAt, DateTimeOffset.UtcNow);
         if (refusal is not null)
         {
+            if (refusal == "replayed")
+            {
+                RelayLog.TunnelReplay(node.Logger, deviceId, port);
+            }
             return Refuse(node, deviceId, port, StatusCodes.Status403Forbidden, refusal, $"tunnel token refused: {refusal}");
         }
         if (node.Registry.Find(deviceId) is not { } session)

@@ -9,7 +9,8 @@ using Vigil.Relay.Api;
 
 namespace Vigil.Relay.Portal;
 
-public sealed record PortalHello(string DeviceId, string PublicKey, string? Serial, string? Model, string? Firmware, string? AgentVersion, string? Address);
+public sealed record PortalHello(string DeviceId, string PublicKey, string? Serial, string? Model, string? Firmware, string? AgentVersion, string? Address,
+    string? Source = null, string? EnrollToken = null);
 public sealed record PortalHelloAnswer(string DeviceId, string State, JsonElement? Assignment);
 public sealed record PortalPresence(int Sessions, bool Snapshot, IReadOnlyList<PortalPresenceEvent> Events);
 public sealed record PortalPresenceEvent(string DeviceId, bool Connected, string? Address);
@@ -81,7 +82,7 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
     {
         var hello = session.Hello!;
         var body = new PortalHello(session.DeviceId, Convert.ToBase64String(session.PublicKey), hello.Serial, hello.Model, hello.Firmware, hello.AgentVersion,
-            hello.LocalAddress);
+            hello.LocalAddress, session.RemoteHost, hello.EnrollToken);
         var delay = TimeSpan.FromSeconds(1);
         while (session.CloseReason is null)
         {
@@ -116,9 +117,16 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
     {
         switch (answer.State)
         {
-            case "rejected" or "revoked":
+            // "refused": a new device the portal's enrolment policy did not let in (a cap, no enrolment token).
+            case "rejected" or "revoked" or "refused":
                 RelayLog.DeviceRefused(_node.Logger, session.DeviceId, answer.State);
                 await session.SendGoAwayAsync(RefusedRetryAfterSeconds, [], answer.State).ConfigureAwait(false);
+                // The agent closes on a go-away; closing at once could cut the go-away off the wire, and
+                // an agent that never saw it would come back after its short backoff instead of 600 s.
+                for (var i = 0; i < 20 && !session.IsClosed; i++)
+                {
+                    await Task.Delay(100).ConfigureAwait(false);
+                }
                 session.Close(answer.State);
                 break;
             case "approved" when answer.Assignment is { ValueKind: JsonValueKind.Object } assignment:
