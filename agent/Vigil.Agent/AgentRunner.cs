@@ -249,6 +249,8 @@ internal sealed class AgentRunner(AgentContext context)
         var timeout = helloOk.HeartbeatTimeoutMs > 0 ? TimeSpan.FromMilliseconds(helloOk.HeartbeatTimeoutMs) : _config.HeartbeatTimeout;
         Log.Info($"connected to relay {relay} (node {helloOk.Node}, device {context.DeviceId}, state {helloOk.State ?? "unknown"})");
         context.Status.Set("connected", relay.ToString(), helloOk.Node);
+        // A release on trial has proven itself: it runs and reached a relay.
+        ReleaseSwitch.ConfirmIfOnTrial(context.Config.StateDir);
         context.Session = session;
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var heartbeat = session.HeartbeatLoopAsync(interval, timeout, heartbeatStop.Token);

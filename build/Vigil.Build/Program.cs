@@ -16,6 +16,8 @@ internal static class Program
         ["package-agent"] = ("the installer's tar.gz: package-agent [--rid RID] -> artifacts/packages", AgentPackage.Run),
         ["size-report"] = ("what takes the agent's bytes, from the compiler's mstat: size-report [--rid RID]", SizeReport.Run),
         ["cross-check"] = ("each camera build: its packages on the feed, its toolchain linking and running a probe: cross-check [--rid RID]", CrossCheck.Run),
+        ["release-key"] = ("make the Ed25519 release key pair: release-key --out DIR (keep release.key offline)", AgentReleases.MakeKey),
+        ["sign-release"] = ("sign an agent release: sign-release --key FILE [--rid RID] [--binary PATH] [--version V] -> artifacts/releases", AgentReleases.Sign),
         ["help"] = ("this list", _ => Help()),
     };
 
