@@ -130,7 +130,7 @@ namespace Vigil.Agent
                 context.Media.Assign(media);
             }
 
-            using var stop = new CancellationTokenSource();
+            var stop = context.Stop;
             void OnSignal(PosixSignalContext signal)
             {
                 // Handled here: the runner closes the link and the process exits 0.
@@ -153,7 +153,8 @@ namespace Vigil.Agent
             }
             context.Media.Unassign();
             Log.Info("stopped");
-            return 0;
+            context.Stop.Dispose();
+            return context.ExitCode;
         }
     }
 }

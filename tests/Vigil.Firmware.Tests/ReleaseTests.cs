@@ -16,14 +16,10 @@ namespace Vigil.Firmware.Tests;
 [NonParallelizable]
 public sealed class ReleaseTests
 {
-    private static readonly byte[] ReleaseKey = RandomNumberGenerator.GetBytes(32);
-    private static string Rid => "linux-x64";
-
-    private static byte[] Release(string version, byte[] binary, string? rid = null, byte[]? key = null) =>
-        [.. ReleaseFormat.Sign(key ?? ReleaseKey, version, rid ?? Rid, binary), .. binary];
+    private static byte[] Release(string version, byte[] binary, string? rid = null, byte[]? key = null) => TestReleases.Make(version, binary, rid ?? "linux-x64", key);
 
     private static string Config(string stateDir, string extra = "") =>
-        $"relay = 127.0.0.1:9\nrelay_key = {Convert.ToBase64String(new byte[32])}\nstate_dir = {stateDir}\nrelease_key = {Convert.ToBase64String(ReleaseFormat.PublicKey(ReleaseKey))}\n{extra}";
+        $"relay = 127.0.0.1:9\nrelay_key = {Convert.ToBase64String(new byte[32])}\nstate_dir = {stateDir}\nrelease_key = {TestReleases.PublicKey}\n{extra}";
 
     /// <summary>Runs `vigil-agent stage-release` on the bytes; returns its exit code, output and state directory.</summary>
     private static (int Code, string Output, string StateDir) Stage(byte[] release, string extra = "", string? stateDir = null)
@@ -155,7 +151,7 @@ public sealed class ReleaseTests
         try
         {
             var (code, output) = root.Run(TimeSpan.FromSeconds(60), "/bin/sh", install, "--relay", relay.AgentEndPoint.ToString(), "--relay-key", Convert.ToBase64String(relay.PublicKey),
-                "--serial", Serial, "--release-key", Convert.ToBase64String(ReleaseFormat.PublicKey(ReleaseKey)));
+                "--serial", Serial, "--release-key", TestReleases.PublicKey);
             Assert.That(code, Is.EqualTo(0), output);
             File.AppendAllText(root.Combine("/etc/vigil/agent.conf"), "update_trial = 4\n");
             var first = await FirmwareEnv.SessionOf(relay, Serial);
