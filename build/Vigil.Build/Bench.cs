@@ -18,6 +18,7 @@ internal static class Bench
         ["scan"] = "vigil-scan over a /24 of 254 simulated cameras by unicast (network namespaces, root)",
         ["hooks"] = "play-authorization decisions per second of the portal's Flussonic hook, against a bare Kestrel",
         ["media"] = "the AOT agent against ffmpeg -c copy, RTSP 1080p 4 Mbit/s into RTMP for 60 s: CPU and memory",
+        ["ota"] = "a 2 MB signed release pushed by one relay to 1,000 simulated agents, then to the AOT agent: time, relay CPU and memory, agent peak memory",
     };
 
     public static int Run(string[] args)

@@ -104,7 +104,7 @@ public sealed class OverTheAirTests
         Assert.That(await TestEnv.WaitUntil(async () => (await Progress(first, device)).GetProperty("sent").GetInt64() > 1_000_000, TimeSpan.FromSeconds(60)), Is.True);
         await first.DisposeAsync();
         Assert.That(await FirmwareEnv.SessionOf(second, "OTA2", TimeSpan.FromSeconds(30)), Is.Not.Null, agent.Log);
-        var part = Directory.GetFiles(Path.Combine(dir, "state", "download")).Single();
+        var part = Directory.GetFiles(Path.Combine(dir, "state", "download"), "*.part").Single();
         var kept = new FileInfo(part).Length;
         Assert.That(kept, Is.GreaterThan(1_000_000).And.LessThan(blob.Length), "the cut left part of the download");
 
