@@ -35,6 +35,9 @@ internal sealed class AgentCommands(AgentContext context)
             case "unassign":
                 result.Body = context.Media.Unassign() ? "{\"unassigned\":true}"u8.ToArray() : "{\"unassigned\":false}"u8.ToArray();
                 break;
+            case "update_begin" or "update_chunk" or "update_apply":
+                context.Releases.Handle(command, result);
+                break;
             default:
                 result.Ok = false;
                 result.Error = $"unknown command '{command.Name}'";

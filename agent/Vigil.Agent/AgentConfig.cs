@@ -55,6 +55,8 @@ internal sealed class AgentConfig
     /// <summary>The camera's own stream as the agent reaches it: what it pulls when the service assigns no source.</summary>
     public string? CameraUrl { get; set; }
     public string? EnrollToken { get; set; }
+    /// <summary>The Ed25519 public key that signs agent releases: the only releases this agent installs.</summary>
+    public byte[]? ReleaseKey { get; set; }
     public ProxyEndpoint? Proxy { get; set; }
     public List<int> TunnelPorts { get; } = [];
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(20);
@@ -71,6 +73,8 @@ internal sealed class AgentConfig
     public string? PublishToken { get; set; }
     public string? PublishName { get; set; }
     public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long a newly installed release has to reach a relay before the init script rolls it back.</summary>
+    public TimeSpan UpdateTrial { get; set; } = TimeSpan.FromSeconds(120);
 
     /// <summary>The assignment the config names (source and publish), or null.</summary>
     public MediaAssignment? Media { get; private set; }
@@ -142,6 +146,13 @@ internal sealed class AgentConfig
                     config.CameraUrl = MediaUrl.TryParse(value) is { Scheme: "rtsp" } ? value : throw new ConfigException($"{Where()}: expected rtsp://[user:password@]host[:port]/path");
                     break;
                 case "enroll_token": config.EnrollToken = value; break;
+                case "release_key":
+                    if (!DeviceIdentity.TryParseKey(value, out var releaseKey))
+                    {
+                        throw new ConfigException($"{Where()}: not 32 bytes of base64 or hex");
+                    }
+                    config.ReleaseKey = releaseKey;
+                    break;
                 case "proxy":
                     config.Proxy = ProxyEndpoint.TryParse(value) ?? throw new ConfigException($"{Where()}: expected http://[user:password@]host:port");
                     break;
@@ -156,6 +167,7 @@ internal sealed class AgentConfig
                     }
                     break;
                 case "heartbeat_interval": config.HeartbeatInterval = Seconds(value, Where); break;
+                case "update_trial": config.UpdateTrial = Seconds(value, Where); break;
                 case "heartbeat_timeout": config.HeartbeatTimeout = Seconds(value, Where); break;
                 case "backoff_min": config.BackoffMin = Seconds(value, Where); break;
                 case "backoff_max": config.BackoffMax = Seconds(value, Where); break;

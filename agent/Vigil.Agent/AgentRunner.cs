@@ -17,6 +17,7 @@ internal sealed class AgentContext
         Status = new AgentStatus(config.StateDir, DeviceId);
         Commands = new AgentCommands(this);
         Media = new AgentMedia(this);
+        Releases = new ReleaseDownload(this);
     }
 
     public AgentConfig Config { get; }
@@ -25,6 +26,20 @@ internal sealed class AgentContext
     public AgentStatus Status { get; }
     public AgentCommands Commands { get; }
     public AgentMedia Media { get; }
+    public ReleaseDownload Releases { get; }
+
+    /// <summary>Cancelled to stop the agent: by SIGTERM or SIGINT, or to restart into a new release.</summary>
+    public CancellationTokenSource Stop { get; } = new();
+
+    /// <summary>What the process exits with once stopped: 0, or <see cref="ReleaseDownload.RestartExitCode"/>.</summary>
+    public int ExitCode { get; private set; }
+
+    /// <summary>Stops the agent with <paramref name="exitCode"/> after a moment, so that the answer in hand reaches the relay first.</summary>
+    public void RequestRestart(int exitCode)
+    {
+        ExitCode = exitCode;
+        Stop.CancelAfter(TimeSpan.FromMilliseconds(500));
+    }
 
     /// <summary>The relay link while one is up (stats go over it), else null.</summary>
     public AgentSession? Session { get; set; }
@@ -249,6 +264,8 @@ internal sealed class AgentRunner(AgentContext context)
         var timeout = helloOk.HeartbeatTimeoutMs > 0 ? TimeSpan.FromMilliseconds(helloOk.HeartbeatTimeoutMs) : _config.HeartbeatTimeout;
         Log.Info($"connected to relay {relay} (node {helloOk.Node}, device {context.DeviceId}, state {helloOk.State ?? "unknown"})");
         context.Status.Set("connected", relay.ToString(), helloOk.Node);
+        // A release on trial has proven itself: it runs and reached a relay.
+        ReleaseSwitch.ConfirmIfOnTrial(context.Config.StateDir);
         context.Session = session;
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var heartbeat = session.HeartbeatLoopAsync(interval, timeout, heartbeatStop.Token);

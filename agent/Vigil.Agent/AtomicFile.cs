@@ -124,6 +124,15 @@ internal static partial class AtomicFile
         _ => new IOException($"{Marshal.GetPInvokeErrorMessage(errno)} : '{path}'", errno),
     };
 
+    /// <summary>Syncs an open file to the storage; file systems that cannot sync (EROFS, EINVAL) are not an error.</summary>
+    public static void Sync(Microsoft.Win32.SafeHandles.SafeFileHandle file)
+    {
+        if (Fsync((int)file.DangerousGetHandle()) < 0 && Marshal.GetLastPInvokeError() is var e && e is not (EROFS or EINVAL))
+        {
+            throw new IOException($"{Marshal.GetPInvokeErrorMessage(e)} : fsync", e);
+        }
+    }
+
     private static void SyncDirectory(string dir)
     {
         var fd = Open(dir, 0 /* O_RDONLY */);

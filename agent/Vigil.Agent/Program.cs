@@ -15,13 +15,21 @@ namespace Vigil.Agent
               id        print this device's id and key fingerprint (makes the key on first use)
               status    print what the running agent is doing
               version   print the agent's version
+              stage-release FILE [--allow-downgrade]
+                        check a signed release against the config's release_key, this
+                        agent's RID and version, and store its binary in the state directory
+              apply-release FILE [--allow-downgrade]
+                        the same, then make it the binary the init script starts, on trial
+              rollback [--reason TEXT]
+                        return to the previous binary
             The config defaults to /etc/vigil/agent.conf.
             """;
 
         public static async Task<int> MainAsync(string[] args)
         {
             var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
-            string? configPath = null, stateDir = null, source = null, publish = null;
+            string? configPath = null, stateDir = null, source = null, publish = null, reason = null;
+            var allowDowngrade = false;
             for (var i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--config" && i + 1 < args.Length)
@@ -40,6 +48,14 @@ namespace Vigil.Agent
                 {
                     publish = args[++i];
                 }
+                else if (args[i] == "--reason" && i + 1 < args.Length)
+                {
+                    reason = args[++i];
+                }
+                else if (args[i] == "--allow-downgrade")
+                {
+                    allowDowngrade = true;
+                }
                 else if (args[i] is "-h" or "--help" or "help")
                 {
                     StdIo.OutLine(Usage);
@@ -57,6 +73,10 @@ namespace Vigil.Agent
                         return AgentStatus.Print(stateDir ?? LoadConfig(configPath).StateDir);
                     case "id":
                         return PrintId(stateDir ?? LoadConfig(configPath).StateDir);
+                    case "stage-release" or "apply-release" when args.Length > 1 && !args[1].StartsWith('-'):
+                        return ReleaseCommand.Stage(LoadConfig(configPath), stateDir, args[1], allowDowngrade, apply: command == "apply-release");
+                    case "rollback":
+                        return ReleaseSwitch.Rollback(stateDir ?? LoadConfig(configPath).StateDir, reason ?? "rolled back by hand");
                     case "run":
                         var config = LoadConfig(configPath);
                         config.Source = source ?? config.Source;
@@ -110,7 +130,7 @@ namespace Vigil.Agent
                 context.Media.Assign(media);
             }
 
-            using var stop = new CancellationTokenSource();
+            var stop = context.Stop;
             void OnSignal(PosixSignalContext signal)
             {
                 // Handled here: the runner closes the link and the process exits 0.
@@ -133,7 +153,8 @@ namespace Vigil.Agent
             }
             context.Media.Unassign();
             Log.Info("stopped");
-            return 0;
+            context.Stop.Dispose();
+            return context.ExitCode;
         }
     }
 }

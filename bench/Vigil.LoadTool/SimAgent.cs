@@ -37,6 +37,9 @@ public sealed class SimAgent : LinkSession
     public int CommandsAnswered => _commandsAnswered;
     private int _commandsAnswered;
 
+    /// <summary>What this agent received of a release push.</summary>
+    public SimReleaseSink Release { get; } = new();
+
     /// <summary>
     /// Dials, runs the handshake and the hello, and starts the read loop. <paramref name="dh"/> null
     /// means the managed X25519 (as the real agent); the load tool passes OpenSSL's so that the
@@ -121,7 +124,7 @@ public sealed class SimAgent : LinkSession
                 Close("goaway");
                 break;
             case ControlMessage.Command:
-                var result = new ControlMessage { Type = ControlMessage.Result, Id = message.Id, Ok = true, Body = message.Body ?? "{}"u8.ToArray() };
+                var result = new ControlMessage { Type = ControlMessage.Result, Id = message.Id, Ok = true, Body = Release.Answer(message) ?? message.Body ?? "{}"u8.ToArray() };
                 Interlocked.Increment(ref _commandsAnswered);
                 SendControlInBackground(result.ToJson());
                 break;

@@ -5,11 +5,11 @@ namespace Vigil.Build;
 /// <summary>
 /// Publishes the NativeAOT agent for one camera build and holds it to its gates: the feeds hold
 /// the target's NativeAOT packages (else a message naming them), no trim or AOT warning, the size
-/// budget for linux-x64, and the binary runs (natively, or under qemu-user).
+/// budget for linux-x64 and linux-arm64, and the binary runs (natively, or under qemu-user).
 /// </summary>
 internal static class AgentPublisher
 {
-    /// <summary>The stripped linux-x64 agent must stay within this many bytes.</summary>
+    /// <summary>The stripped linux-x64 and linux-arm64 agents must each stay within this many bytes.</summary>
     public const long SizeBudgetBytes = 2 * 1024 * 1024;
 
     public static string HostRid => RuntimeInformation.OSArchitecture switch
@@ -49,12 +49,12 @@ internal static class AgentPublisher
         }
         var binary = Path.Combine(output, "vigil-agent");
         var size = new FileInfo(binary).Length;
-        if (rid == "linux-x64" && size > SizeBudgetBytes)
+        if (target.HasSizeBudget && size > SizeBudgetBytes)
         {
-            throw new BuildException($"vigil-agent is {size:N0} bytes, over its budget of {SizeBudgetBytes:N0}");
+            throw new BuildException($"vigil-agent for {rid} is {size:N0} bytes, over its budget of {SizeBudgetBytes:N0}");
         }
         var version = RunVersion(target, binary);
-        var budget = rid == "linux-x64" ? $"budget {SizeBudgetBytes:N0}" : "the budget is set for linux-x64";
+        var budget = target.HasSizeBudget ? $"budget {SizeBudgetBytes:N0}" : "the budget is set for linux-x64 and linux-arm64";
         Console.WriteLine($"vigil-agent {rid}: {size:N0} bytes ({budget}), no warnings; runs{(target.Qemu is null ? "" : $" under {target.Qemu}")}: {version}");
         return binary;
     }

@@ -19,6 +19,7 @@ internal static class Bench
         ["hooks"] = "play-authorization decisions per second of the portal's Flussonic hook, against a bare Kestrel",
         ["media"] = "the AOT agent against ffmpeg -c copy, RTSP 1080p 4 Mbit/s into RTMP for 60 s: CPU and memory",
         ["flood"] = "relay and portal (embedded relay) memory while 100 hostile agents flood every frame kind for 60 s, unread",
+        ["ota"] = "a 2 MB signed release pushed by one relay to 1,000 simulated agents, then to the AOT agent: time, relay CPU and memory, agent peak memory",
     };
 
     public static int Run(string[] args)

@@ -49,8 +49,14 @@ internal sealed record CrossTarget(string Rid, string Triple, string GnuTriple, 
     /// <summary>Whether the build host runs this target's binaries natively.</summary>
     public bool IsHost => Rid == AgentPublisher.HostRid;
 
-    /// <summary>The NativeAOT compiler package that carries this target's framework and runtime (PublishAotUsingRuntimePack=false).</summary>
-    public string CompilerPackage => $"runtime.{Rid}.Microsoft.DotNet.ILCompiler";
+    /// <summary>
+    /// The NativeAOT runtime pack of this target: its framework and runtime, compiled by the host's
+    /// ILCompiler package. On net10.0 it is the package that decides whether a RID can be built.
+    /// </summary>
+    public string RuntimePackage => $"Microsoft.NETCore.App.Runtime.NativeAOT.{Rid}";
+
+    /// <summary>The targets whose stripped binary is held to <see cref="AgentPublisher.SizeBudgetBytes"/>: the ones built and shipped here.</summary>
+    public bool HasSizeBudget => Rid is "linux-x64" or "linux-arm64";
 
     /// <summary>
     /// Where the target's C library lives: the folder qemu-user takes with -L, and for musl the

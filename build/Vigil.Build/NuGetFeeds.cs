@@ -4,8 +4,8 @@ namespace Vigil.Build;
 
 /// <summary>
 /// Whether the configured NuGet feeds hold what a NativeAOT publish for a runtime identifier
-/// restores: the ILCompiler package of the target (it carries the target's framework, since the
-/// agent publishes with PublishAotUsingRuntimePack=false), its runtime pack and app host. Asked
+/// restores: the host's ILCompiler package, the target's NativeAOT runtime pack (its framework and
+/// runtime), its runtime pack and app host. Asked
 /// by restoring a probe project with the agent's AOT profile, so that the answer comes from the
 /// same NuGet.config files, credentials and SDK version as the publish itself.
 /// </summary>
@@ -75,6 +75,9 @@ internal static class NuGetFeeds
                 }
             }
         }
+        // The ILCompiler package of another RID is asked through a package dependency, not a download:
+        // its version is the host compiler's.
+        var compiler = versions.FirstOrDefault(v => v.Key.EndsWith(".Microsoft.DotNet.ILCompiler", StringComparison.OrdinalIgnoreCase)).Value;
         var missing = new List<Package>();
         if (root.TryGetProperty("logs", out var logs))
         {
@@ -84,7 +87,9 @@ internal static class NuGetFeeds
                 if (code is "NU1101" or "NU1102" or "NU1103" && log.TryGetProperty("libraryId", out var id) && id.GetString() is { } name
                     && !missing.Any(m => m.Id.Equals(name, StringComparison.OrdinalIgnoreCase)))
                 {
-                    missing.Add(new Package(name, versions.GetValueOrDefault(name, "?")));
+                    var version = versions.GetValueOrDefault(name)
+                        ?? (name.EndsWith(".Microsoft.DotNet.ILCompiler", StringComparison.OrdinalIgnoreCase) ? compiler : null);
+                    missing.Add(new Package(name, version ?? "?"));
                 }
             }
         }
@@ -100,12 +105,12 @@ internal static class NuGetFeeds
             .Where(l => l.StartsWith("E ", StringComparison.Ordinal)).Select(l => l[2..].Trim())];
     }
 
-    /// <summary>The message a publish stops with: the compiler package first, since it is the one that makes the binary.</summary>
+    /// <summary>The message a publish stops with: the NativeAOT runtime pack first, since it is what the binary is made of.</summary>
     internal static string MissingMessage(CrossTarget target, IReadOnlyList<Package> missing, IReadOnlyList<string> sources)
     {
-        var compiler = missing.FirstOrDefault(m => m.Id.Equals(target.CompilerPackage, StringComparison.OrdinalIgnoreCase));
-        var first = compiler ?? missing[0];
-        var what = compiler is not null ? "the NativeAOT compiler package" : "the package";
+        var runtime = missing.FirstOrDefault(m => m.Id.Equals(target.RuntimePackage, StringComparison.OrdinalIgnoreCase));
+        var first = runtime ?? missing[0];
+        var what = runtime is not null ? "the NativeAOT runtime pack" : "the package";
         var feeds = sources.Count switch
         {
             0 => "any configured feed (dotnet nuget list source names none)",

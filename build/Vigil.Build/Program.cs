@@ -9,13 +9,15 @@ internal static class Program
     private static readonly Dictionary<string, (string Help, Func<string[], int> Run)> Targets = new(StringComparer.Ordinal)
     {
         ["build"] = ("build the web portal (npm ci, vite build) and compile every project (Release)", _ => Build()),
-        ["test"] = ("install the test peers, publish the AOT agent through its gates, run every test", Test),
+        ["test"] = ("install the test peers, publish and package the AOT agent (linux-x64, linux-arm64) through its gates, run every test", Test),
         ["demo"] = ("run the system locally and say where to look", Demo.Run),
         ["bench"] = ("run a benchmark: bench <name> (bench list names them)", Bench.Run),
         ["publish-agent"] = ("NativeAOT vigil-agent: publish-agent [--rid RID], with the feed, warning and size gates", PublishAgent),
         ["package-agent"] = ("the installer's tar.gz: package-agent [--rid RID] -> artifacts/packages", AgentPackage.Run),
         ["size-report"] = ("what takes the agent's bytes, from the compiler's mstat: size-report [--rid RID]", SizeReport.Run),
         ["cross-check"] = ("each camera build: its packages on the feed, its toolchain linking and running a probe: cross-check [--rid RID]", CrossCheck.Run),
+        ["release-key"] = ("make the Ed25519 release key pair: release-key --out DIR (keep release.key offline)", AgentReleases.MakeKey),
+        ["sign-release"] = ("sign an agent release: sign-release --key FILE [--rid RID] [--binary PATH] [--version V] -> artifacts/releases", AgentReleases.Sign),
         ["help"] = ("this list", _ => Help()),
     };
 
@@ -71,6 +73,13 @@ internal static class Program
         // The package publishes the agent through its gates; the tests install the package and run the binary.
         var package = AgentPackage.Make(AgentPublisher.HostRid);
         var agent = Path.Combine(Paths.Artifacts, "agent", AgentPublisher.HostRid, "vigil-agent");
+        // linux-arm64 is shipped too: published through the same gates, packaged, and run under qemu-user
+        // by the firmware tests (relay, media, the package in an arm64 busybox root).
+        var arm64 = CrossTarget.Find("linux-arm64");
+        var arm64Package = AgentPackage.Make(arm64.Rid);
+        var arm64Agent = Path.Combine(Paths.Artifacts, "agent", arm64.Rid, "vigil-agent");
+        // Fetched before the tests, so that a mirror that cannot serve it fails here, by name.
+        ForeignBusybox.Ensure(arm64);
         var results = Path.Combine(Paths.Artifacts, "test-results");
         if (Directory.Exists(results))
         {
@@ -86,7 +95,14 @@ internal static class Program
         int code;
         try
         {
-            code = Shell.Run("dotnet", testArgs, env: new() { ["VIGIL_AGENT_AOT"] = agent, ["VIGIL_AGENT_PACKAGE"] = package, ["VIGIL_TEST_PG"] = TestPostgres.ConnectionString }, check: false);
+            code = Shell.Run("dotnet", testArgs, env: new()
+            {
+                ["VIGIL_AGENT_AOT"] = agent,
+                ["VIGIL_AGENT_PACKAGE"] = package,
+                ["VIGIL_AGENT_AOT_ARM64"] = arm64Agent,
+                ["VIGIL_AGENT_PACKAGE_ARM64"] = arm64Package,
+                ["VIGIL_TEST_PG"] = TestPostgres.ConnectionString,
+            }, check: false);
         }
         finally
         {

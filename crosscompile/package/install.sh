@@ -21,6 +21,7 @@ usage: install.sh --relay HOST:PORT --relay-key KEY [options]
                        service names no source, as for a camera an end user claims)
   --enroll-token T     a one-time enrollment token from the portal
   --tunnel-ports LIST  local ports a tunnel may reach, e.g. 80,554
+  --release-key KEY    the public key that signs agent releases (base64), for updates
   --state-dir DIR      where the identity key is kept (default /var/lib/vigil-agent)
   --prefix DIR         install into a root other than / (a firmware image): nothing is started
   --init KIND          systemd, sysv, busybox or none (default: detected)
@@ -48,6 +49,7 @@ CAMERA=
 CAMERA_URL=
 ENROLL_TOKEN=
 TUNNEL_PORTS=
+RELEASE_KEY=
 STATE_DIR=/var/lib/vigil-agent
 INIT=auto
 FORCE=0
@@ -73,6 +75,7 @@ while [ $# -gt 0 ]; do
         --camera-url) need_value "$@"; CAMERA_URL=$2; shift 2 ;;
         --enroll-token) need_value "$@"; ENROLL_TOKEN=$2; shift 2 ;;
         --tunnel-ports) need_value "$@"; TUNNEL_PORTS=$2; shift 2 ;;
+        --release-key) need_value "$@"; RELEASE_KEY=$2; shift 2 ;;
         --state-dir) need_value "$@"; STATE_DIR=$2; shift 2 ;;
         --prefix) need_value "$@"; PREFIX=$2; shift 2 ;;
         --init) need_value "$@"; INIT=$2; shift 2 ;;
@@ -148,6 +151,9 @@ write_config() {
     case "$RELAY_KEY" in
         *[!A-Za-z0-9+/=]*) die "--relay-key: expected base64 or hex" ;;
     esac
+    case "$RELEASE_KEY" in
+        *[!A-Za-z0-9+/=]*) die "--release-key: expected base64 or hex" ;;
+    esac
     mkdir -p "$ROOT/etc/vigil"
     tmp="$ROOT$CONFIG.new.$$"
     (
@@ -165,6 +171,7 @@ write_config() {
         [ -n "$CAMERA_URL" ] && echo "camera_url = $CAMERA_URL"
         [ -n "$ENROLL_TOKEN" ] && echo "enroll_token = $ENROLL_TOKEN"
         [ -n "$TUNNEL_PORTS" ] && echo "tunnel_ports = $TUNNEL_PORTS"
+        [ -n "$RELEASE_KEY" ] && echo "release_key = $RELEASE_KEY"
         true
     ) >"$tmp"
     chmod 600 "$tmp"

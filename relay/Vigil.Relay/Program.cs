@@ -12,6 +12,7 @@ using Vigil.Relay;
 using Vigil.Relay.Agents;
 using Vigil.Relay.Api;
 using Vigil.Relay.Crypto;
+using Vigil.Relay.Updates;
 
 return await RelayProgram.MainAsync(args).ConfigureAwait(false);
 
@@ -148,6 +149,7 @@ namespace Vigil.Relay
             var node = app.Services.GetRequiredService<RelayNode>();
             node.Registry.Observer = app.Services.GetService<Vigil.Relay.Portal.PortalLink>();
             app.MapNodeApi(node, apiToken);
+            app.MapUpdateApi(node);
             if (keyCreated)
             {
                 RelayLog.MadeSecret(node.Logger, "relay static key", options.KeyFile);

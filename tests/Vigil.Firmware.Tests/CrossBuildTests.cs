@@ -6,15 +6,16 @@ using Vigil.Relay.Tests;
 namespace Vigil.Firmware.Tests;
 
 /// <summary>
-/// The camera builds: the linux-x64 binary within its budget, every other RID either published and
-/// run under qemu-user or stopped with the message that names the missing NativeAOT package, and
-/// every RID's toolchain linking and running a probe.
+/// The camera builds: the linux-x64 binary within its budget (linux-arm64: <see cref="Arm64Tests"/>),
+/// every other RID either published and run under qemu-user or stopped with the message that names
+/// the missing NativeAOT package, and every RID's toolchain linking and running a probe.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
 public sealed class CrossBuildTests
 {
-    public static IEnumerable<string> NonHostRids => CrossTarget.All.Select(t => t.Rid).Where(r => r != "linux-x64");
+    /// <summary>The RIDs not shipped yet: the feed lacks their NativeAOT runtime packs (2026-12-04).</summary>
+    public static IEnumerable<string> NonHostRids => CrossTarget.All.Where(t => !t.HasSizeBudget).Select(t => t.Rid);
 
     public static IEnumerable<string> AllRids => CrossTarget.All.Select(t => t.Rid);
 
@@ -46,7 +47,7 @@ public sealed class CrossBuildTests
         var target = CrossTarget.Find(rid);
         if (code != 0)
         {
-            var message = new Regex($@"build: the NativeAOT compiler package {Regex.Escape(target.CompilerPackage)} 9\.0\.\d+ is not on the feeds? \S+.* — publish for {Regex.Escape(rid)} where it is");
+            var message = new Regex($@"build: the NativeAOT runtime pack {Regex.Escape(target.RuntimePackage)} 10\.0\.\d+ is not on the feeds? \S+.* — publish for {Regex.Escape(rid)} where it is");
             Assert.That(output, Does.Match(message), "a publish without the packages stops with a clear message");
             Assert.That(output, Does.Not.Contain("error NU1101"), "the message replaces the restore's errors");
             Assert.Pass($"{rid}: {message.Match(output).Value}");

@@ -46,6 +46,36 @@ internal static class FirmwareEnv
         }
     }
 
+    /// <summary>
+    /// The linux-arm64 agent: VIGIL_AGENT_AOT_ARM64 (set by ./build.sh test), else what
+    /// `./build.sh publish-agent --rid linux-arm64` left in artifacts/agent. A required target: no skip.
+    /// </summary>
+    public static string Arm64Agent => Required("VIGIL_AGENT_AOT_ARM64", Path.Combine(TestEnv.Root, "artifacts", "agent", "linux-arm64", "vigil-agent"),
+        "./build.sh publish-agent --rid linux-arm64");
+
+    /// <summary>The linux-arm64 package: VIGIL_AGENT_PACKAGE_ARM64, else the newest in artifacts/packages.</summary>
+    public static string Arm64Package
+    {
+        get
+        {
+            var dir = Path.Combine(TestEnv.Root, "artifacts", "packages");
+            var newest = Directory.Exists(dir)
+                ? Directory.GetFiles(dir, "vigil-agent-*-linux-arm64.tar.gz").OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault()
+                : null;
+            return Required("VIGIL_AGENT_PACKAGE_ARM64", newest ?? "", "./build.sh package-agent --rid linux-arm64");
+        }
+    }
+
+    private static string Required(string variable, string fallback, string howToMake)
+    {
+        var path = Environment.GetEnvironmentVariable(variable) is { Length: > 0 } set ? set : fallback;
+        if (!File.Exists(path))
+        {
+            Assert.Fail($"linux-arm64 is a required camera build: set {variable} or run {howToMake} (./build.sh test does both)");
+        }
+        return path;
+    }
+
     /// <summary>The build program as build.sh runs it (./build.sh builds it there first).</summary>
     public static string BuildTool
     {

@@ -1,3 +1,4 @@
+using Vigil.Build;
 using Vigil.Relay.Tests;
 
 namespace Vigil.Firmware.Tests;
@@ -18,23 +19,53 @@ internal sealed class MinimalRoot
 
     public static MinimalRoot Create(bool busybox)
     {
-        var root = new MinimalRoot(TestEnv.TempDir());
-        // The temporary directory is 0700; a root that processes of other users can use is 0755.
-        File.SetUnixFileMode(root.Path, (UnixFileMode)0b111_101_101);
+        var root = Empty();
         foreach (var lib in NeededLibraries(TestEnv.Agent))
         {
             root.CopyIn(new FileInfo(lib).ResolveLinkTarget(true)?.FullName ?? lib, lib);
         }
-        foreach (var dir in new[] { "etc", "tmp", "var/run", "var/log", "var/lib", "dev" })
-        {
-            Directory.CreateDirectory(root.Combine(dir));
-        }
-        File.SetUnixFileMode(root.Combine("tmp"), (UnixFileMode)0b111_111_111 | UnixFileMode.StickyBit);
+        root.AddDirectories();
         if (busybox)
         {
-            root.InstallBusybox();
+            root.InstallBusybox("/bin/busybox", []);
         }
         return root;
+    }
+
+    /// <summary>
+    /// An arm64 camera's root: the arm64 C library and loader the linux-arm64 agent names (from
+    /// Debian's cross packages), Debian's arm64 busybox-static as its shell and applets. Its
+    /// programs run through qemu-user (see <see cref="EmulatedArm64"/>).
+    /// </summary>
+    public static MinimalRoot CreateArm64(string agent)
+    {
+        var target = CrossTarget.Find("linux-arm64");
+        var root = Empty();
+        foreach (var lib in NeededArm64Libraries(agent))
+        {
+            var source = System.IO.Path.Combine(target.Sysroot, "lib", lib);
+            root.CopyIn(new FileInfo(source).ResolveLinkTarget(true)?.FullName ?? source, "/lib/" + lib);
+        }
+        root.AddDirectories();
+        root.InstallBusybox(ForeignBusybox.Ensure(target), [target.Qemu!]);
+        return root;
+    }
+
+    private static MinimalRoot Empty()
+    {
+        var root = new MinimalRoot(TestEnv.TempDir());
+        // The temporary directory is 0700; a root that processes of other users can use is 0755.
+        File.SetUnixFileMode(root.Path, (UnixFileMode)0b111_101_101);
+        return root;
+    }
+
+    private void AddDirectories()
+    {
+        foreach (var dir in new[] { "etc", "tmp", "var/run", "var/log", "var/lib", "dev" })
+        {
+            Directory.CreateDirectory(Combine(dir));
+        }
+        File.SetUnixFileMode(Combine("tmp"), (UnixFileMode)0b111_111_111 | UnixFileMode.StickyBit);
     }
 
     public string Combine(string path) => System.IO.Path.Combine(Path, path.TrimStart('/'));
@@ -72,12 +103,15 @@ internal sealed class MinimalRoot
 
     /// <summary>
     /// busybox-static as /bin/busybox, a link for each applet where busybox --list-full puts it,
-    /// /dev/null, and an rcS that starts /etc/init.d/S??* as camera firmware does.
+    /// /dev/null, and an rcS that starts /etc/init.d/S??* as camera firmware does. <paramref name="runner"/>
+    /// runs the busybox here (empty for the host's, qemu-user for another architecture's).
     /// </summary>
-    private void InstallBusybox()
+    private void InstallBusybox(string busybox, string[] runner)
     {
-        CopyIn("/bin/busybox", "/bin/busybox", (UnixFileMode)0b111_101_101);
-        var (_, list) = Processes.Run(TimeSpan.FromSeconds(10), "/bin/busybox", ["--list-full"]);
+        CopyIn(busybox, "/bin/busybox", (UnixFileMode)0b111_101_101);
+        var (_, list) = runner.Length == 0
+            ? Processes.Run(TimeSpan.FromSeconds(10), busybox, ["--list-full"])
+            : Processes.Run(TimeSpan.FromSeconds(30), runner[0], [.. runner[1..], busybox, "--list-full"]);
         foreach (var applet in list.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var link = Combine(applet);
@@ -91,6 +125,16 @@ internal sealed class MinimalRoot
         Assert.That(code, Is.EqualTo(0), output);
         Write("/etc/init.d/rcS", "#!/bin/sh\n# busybox init runs this at boot: the S??* scripts in order.\nfor s in /etc/init.d/S??*; do\n  [ -x \"$s\" ] && \"$s\" start\ndone\n",
             (UnixFileMode)0b111_101_101);
+    }
+
+    /// <summary>The loader and shared objects an arm64 binary names (readelf: its interpreter and NEEDED entries).</summary>
+    private static List<string> NeededArm64Libraries(string binary)
+    {
+        var (_, output) = Processes.Run(TimeSpan.FromSeconds(10), "readelf", ["-d", "-l", "-W", binary]);
+        var libs = System.Text.RegularExpressions.Regex.Matches(output, @"(?:Shared library: \[|interpreter: /lib/)([^\]]+)\]")
+            .Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.That(libs, Has.Some.EqualTo("libc.so.6").And.Some.EqualTo("ld-linux-aarch64.so.1"), output);
+        return libs;
     }
 
     /// <summary>The shared objects the binary loads, as ldd resolves them on this machine.</summary>

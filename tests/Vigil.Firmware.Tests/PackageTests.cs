@@ -265,31 +265,31 @@ public sealed partial class PackageTests
         }
     }
 
-    /// <summary>Unpacks the package as an installer would (tar xzf) and returns the path of install.sh.</summary>
-    private static string Extract(string dir)
+    /// <summary>Unpacks the package (the linux-x64 one unless named) as an installer would (tar xzf) and returns the path of install.sh.</summary>
+    private static string Extract(string dir, string? package = null)
     {
-        var package = FirmwareEnv.Package;
+        package ??= FirmwareEnv.Package;
         var (code, output) = Processes.Run(TimeSpan.FromSeconds(30), "tar", ["xzf", package, "-C", dir]);
         Assert.That(code, Is.EqualTo(0), output);
         return Path.Combine(dir, Path.GetFileName(package)[..^".tar.gz".Length], "install.sh");
     }
 
     /// <summary>Unpacks the package into the root's /tmp/pkg and returns install.sh's path as seen inside the root.</summary>
-    private static string ExtractInto(MinimalRoot root)
+    internal static string ExtractInto(MinimalRoot root, string? package = null)
     {
         Directory.CreateDirectory(root.Combine("/tmp/pkg"));
-        var install = Extract(root.Combine("/tmp/pkg"));
+        var install = Extract(root.Combine("/tmp/pkg"), package);
         return "/" + Path.GetRelativePath(root.Path, install);
     }
 
-    private static string Log(MinimalRoot root)
+    internal static string Log(MinimalRoot root)
     {
         var path = root.Combine("/var/log/vigil-agent.log");
         return File.Exists(path) ? File.ReadAllText(path) : "(no log)";
     }
 
     /// <summary>A failed test must not leave the agents it started running: end them by the pids the scripts recorded.</summary>
-    private static void KillLeftovers(MinimalRoot root)
+    internal static void KillLeftovers(MinimalRoot root)
     {
         var run = root.Combine("/var/run");
         foreach (var file in Directory.Exists(run) ? Directory.GetFiles(run, "vigil-agent.pid*") : [])
