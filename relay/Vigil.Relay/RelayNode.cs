@@ -32,6 +32,9 @@ public sealed class RelayNode
     /// <summary>The tunnel tokens already used, so each opens one tunnel.</summary>
     public Api.TunnelReplayGuard TunnelReplays { get; } = new();
 
+    /// <summary>Returns the memory of a flood of abusive links once it has stopped.</summary>
+    public AbuseMemoryReclaimer Reclaimer { get; } = new();
+
     /// <summary>The connections still in their handshake, capped over all and per address.</summary>
     public HandshakeGate Handshakes { get; }
 

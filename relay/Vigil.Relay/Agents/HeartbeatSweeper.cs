@@ -36,6 +36,7 @@ public sealed class HeartbeatSweeper(RelayNode node) : BackgroundService
                     _ = PingAsync(session);
                 }
             }
+            node.Reclaimer.Tick(now);
         }
     }
 

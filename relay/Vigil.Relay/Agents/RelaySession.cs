@@ -115,6 +115,7 @@ public sealed class RelaySession : LinkSession
         if (reason is "send_queue_full" or "write_stalled")
         {
             RelayLog.PeerAbuse(_node.Logger, DeviceId, RemoteAddress, reason);
+            _node.Reclaimer.AbuseClosed();
         }
         if (Hello is not null)
         {
