@@ -75,6 +75,10 @@ public static class PortalApp
         builder.Services.AddSingleton<Discovery.ScanImport>();
         builder.Services.AddSingleton<Discovery.AgentTunnel>();
         builder.Services.AddSingleton<Discovery.OnvifThroughAgent>();
+        builder.Services.AddSingleton<PtzAuditStore>();
+        builder.Services.AddSingleton<CameraControl.CameraOnvif>();
+        builder.Services.AddSingleton<CameraControl.PtzControl>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<CameraControl.PtzControl>());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Web.ContentPolicy>();
         builder.Services.AddHttpClient<RelayClient>(c =>
@@ -116,6 +120,7 @@ public static class PortalApp
         SettingsEndpoints.Map(api);
         HookEndpoints.Map(app);
         DiscoveryEndpoints.Map(api);
+        PtzEndpoints.Map(api);
         Web.WebFrontend.Map(app, options, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Vigil.Portal.Web"));
         return (app, admin);
     }

@@ -26,9 +26,13 @@ public sealed class SimHttpServer : IAsyncDisposable
     {
         _config = config;
         _templates = new Templates(config.DataDir);
+        Ptz = new SimPtz(_templates);
         _app = app;
         _app.Run(HandleAsync);
     }
+
+    /// <summary>The PTZ head (one per server: the PTZ tests play one device).</summary>
+    public SimPtz Ptz { get; }
 
     /// <summary>Requests received: operation ("GetProfiles") and body, for tests that check what was asked and how.</summary>
     public List<(string Operation, string Body, string? Authorization)> Requests { get; } = [];
@@ -103,6 +107,12 @@ public sealed class SimHttpServer : IAsyncDisposable
         if (operation == "GetDeviceInformation" && onvif.Http != "normal")
         {
             await HostileAsync(ctx, onvif.Http);
+            return;
+        }
+        if (ns == SimPtz.Namespace && Ptz.Answer(operation, request) is { } ptz)
+        {
+            // Faults go with HTTP 400, as the SOAP 1.2 HTTP binding says for a sender's fault.
+            await Soap(ctx, ptz.Contains(":Fault>", StringComparison.Ordinal) ? 400 : 200, ptz);
             return;
         }
         var host = ctx.Request.Host.ToString();
@@ -231,7 +241,7 @@ public sealed class SimHttpServer : IAsyncDisposable
         return ("", "");
     }
 
-    private static string? Text(byte[] request, string element)
+    internal static string? Text(byte[] request, string element)
     {
         using var r = XmlReader.Create(new MemoryStream(request), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
         while (r.Read())

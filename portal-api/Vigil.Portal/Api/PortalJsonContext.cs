@@ -53,4 +53,10 @@ namespace Vigil.Portal.Api;
 [JsonSerializable(typeof(BrandingInput))]
 [JsonSerializable(typeof(AuthSettings))]
 [JsonSerializable(typeof(Relays.Assignment))]
+[JsonSerializable(typeof(PtzMoveInput))]
+[JsonSerializable(typeof(PtzZoomInput))]
+[JsonSerializable(typeof(PtzPresetInput))]
+[JsonSerializable(typeof(PtzPresetView))]
+[JsonSerializable(typeof(List<PtzPresetView>))]
+[JsonSerializable(typeof(IReadOnlyList<PtzAuditEntry>))]
 public sealed partial class PortalJsonContext : JsonSerializerContext;

@@ -136,6 +136,18 @@ internal static class Schema
         (3, "the key a sticker is tied to", """
             ALTER TABLE stickers ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
             """),
+        (4, "PTZ audit log", """
+            CREATE TABLE ptz_audit (
+                id {id},
+                camera_id BIGINT NOT NULL REFERENCES cameras(id) ON DELETE CASCADE,
+                user_id BIGINT REFERENCES users(id) ON DELETE SET NULL,
+                login TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                action TEXT NOT NULL,
+                detail TEXT NOT NULL DEFAULT ''
+            );
+            CREATE INDEX ptz_audit_camera ON ptz_audit(camera_id, at);
+            """),
     ];
 
     public static string For(Dialect dialect, string sql) => dialect switch
