@@ -98,6 +98,7 @@ public sealed class AuthorizationMatrixTests(string database)
         ("POST", "/api/v1/cameras/{name}/ptz/stop", "/api/v1/cameras/matrix-public/ptz/stop", Floor.Operator),
         ("POST", "/api/v1/cameras/{name}/ptz/zoom", "/api/v1/cameras/matrix-public/ptz/zoom", Floor.Operator),
         ("POST", "/api/v1/cameras/{name}/ptz/home", "/api/v1/cameras/matrix-public/ptz/home", Floor.Operator),
+        ("GET", "/api/v1/cameras/{name}/ptz/status", "/api/v1/cameras/matrix-public/ptz/status", Floor.Operator),
         ("GET", "/api/v1/cameras/{name}/ptz/presets", "/api/v1/cameras/matrix-public/ptz/presets", Floor.Operator),
         ("POST", "/api/v1/cameras/{name}/ptz/presets", "/api/v1/cameras/matrix-public/ptz/presets", Floor.Operator),
         ("POST", "/api/v1/cameras/{name}/ptz/presets/{token}/goto", "/api/v1/cameras/matrix-public/ptz/presets/1/goto", Floor.Operator),

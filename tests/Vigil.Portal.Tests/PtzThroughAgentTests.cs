@@ -63,6 +63,9 @@ public sealed class PtzThroughAgentTests(string database) : PortalSuite(database
         Assert.That(presets.Json!.AsArray().Select(p => $"{p!["token"]}={p["name"]}"), Is.SupersetOf(new[] { "1=Gate", "2=Parking" }));
         Assert.That((await Admin.PostJsonAsync($"{Ptz}/presets/2/goto", new { })).Status, Is.EqualTo(HttpStatusCode.NoContent));
         Assert.That(_rig.Camera.Ptz.Position, Is.EqualTo((-0.7, 0.3, 0.4)));
+        var status = (await Admin.GetAsync($"{Ptz}/status")).Json!;
+        Assert.That((status["pan"]!.GetValue<double>(), status["tilt"]!.GetValue<double>(), status["zoom"]!.GetValue<double>()), Is.EqualTo((-0.7, 0.3, 0.4)),
+            "GetStatus, in the captured Hikvision answer's shape");
 
         Assert.That((await Admin.PostJsonAsync($"{Ptz}/zoom", new { step = 0.25 })).Status, Is.EqualTo(HttpStatusCode.NoContent));
         Assert.That(_rig.Camera.Ptz.Position.Zoom, Is.EqualTo(0.65).Within(1e-9));

@@ -57,6 +57,7 @@ namespace Vigil.Portal.Api;
 [JsonSerializable(typeof(PtzZoomInput))]
 [JsonSerializable(typeof(PtzPresetInput))]
 [JsonSerializable(typeof(PtzPresetView))]
+[JsonSerializable(typeof(PtzStatusView))]
 [JsonSerializable(typeof(List<PtzPresetView>))]
 [JsonSerializable(typeof(IReadOnlyList<PtzAuditEntry>))]
 public sealed partial class PortalJsonContext : JsonSerializerContext;

@@ -16,6 +16,9 @@ public sealed record PtzPresetInput(string? Name, string? Token);
 
 public sealed record PtzPresetView(string Token, string Name);
 
+/// <summary>Where the camera says it points, in the generic spaces; null when it does not say.</summary>
+public sealed record PtzStatusView(double? Pan, double? Tilt, double? Zoom);
+
 /// <summary>
 /// PTZ on a camera: for whoever has can_ptz on it (staff and the owner always). Callers who may
 /// not even see the camera get "not found", as everywhere; those who may only watch get 403.
@@ -47,6 +50,11 @@ internal static class PtzEndpoints
         {
             await ptz.HomeAsync(await PtzCameraAsync(ctx, name, cameras, access), Caller.Of(ctx), ctx.RequestAborted);
             return Results.NoContent();
+        });
+        api.MapGet("/cameras/{name}/ptz/status", async (HttpContext ctx, string name, CameraStore cameras, CameraAccess access, PtzControl ptz) =>
+        {
+            var at = await ptz.StatusAsync(await PtzCameraAsync(ctx, name, cameras, access), ctx.RequestAborted);
+            return Results.Json(new PtzStatusView(at?.Pan, at?.Tilt, at?.Zoom), PortalJsonContext.Default.PtzStatusView);
         });
         api.MapGet("/cameras/{name}/ptz/presets", async (HttpContext ctx, string name, CameraStore cameras, CameraAccess access, PtzControl ptz) =>
         {

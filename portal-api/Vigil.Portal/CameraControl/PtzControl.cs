@@ -93,6 +93,10 @@ public sealed class PtzControl(CameraOnvif onvif, PtzAuditStore audit, ILogger<P
         return ListPresetsAsync(camera, ct);
     }
 
+    /// <summary>Where the camera points now (GetStatus); a question, not a command: not rate-limited.</summary>
+    public Task<PtzVector?> StatusAsync(Camera camera, CancellationToken ct) =>
+        onvif.RunAsync(camera, (l, t) => l.Client.GetPtzStatusAsync(PtzService(camera, l), l.Profile, t), ct);
+
     private Task<List<PtzPreset>> ListPresetsAsync(Camera camera, CancellationToken ct) =>
         onvif.RunAsync(camera, (l, t) => l.Client.GetPresetsAsync(PtzService(camera, l), l.Profile, t), ct);
 

@@ -3,6 +3,7 @@ import { api, ApiError, type Camera, type Playback } from "../api";
 import { field, formatTime, h, replace, status } from "../dom";
 import { playHls, stopAll, track } from "../player";
 import type { Context } from "../main";
+import { ptzPanel } from "./ptz";
 
 const DAY = 86_400;
 
@@ -11,13 +12,17 @@ export async function cameraPage(_ctx: Context, name: string): Promise<Node> {
   const path = `/cameras/${encodeURIComponent(name)}`;
   const camera = await api.get<Camera>(path);
   const title = camera.title || camera.name;
+  // The PTZ controls come when the camera has answered; the video does not wait for them.
+  const ptz = h("div", { class: "ptz-slot" });
+  ptzPanel(path).then(panel => { if (panel) ptz.replaceWith(panel); else ptz.remove(); },
+    (e: Error) => { ptz.replaceChildren(h("p", { class: "muted" }, `No camera controls now: ${e.message}.`)); });
   let playback: Playback;
   try {
     playback = await api.get<Playback>(`${path}/playback`);
   } catch (e) {
     // 409: the camera is on no streamer yet (its device not bound or approved): say so under its name.
     if (!(e instanceof ApiError) || e.status !== 409) throw e;
-    return h("section", { class: "camera" }, h("h1", {}, title), h("p", { role: "status" }, `No video yet: ${e.message}.`));
+    return h("section", { class: "camera" }, h("h1", {}, title), h("p", { role: "status" }, `No video yet: ${e.message}.`), ptz);
   }
   const video = h("video", { id: "player", controls: true, muted: true, playsinline: true, autoplay: true, "aria-label": `Video of ${title}` });
   video.muted = true;
@@ -39,6 +44,7 @@ export async function cameraPage(_ctx: Context, name: string): Promise<Node> {
       playback.live.mpegts
         ? h("a", { href: playback.live.mpegts, class: "mpegts" }, "MPEG-TS link (set-top boxes, VLC)")
         : h("span", { class: "mpegts-none muted" }, "This camera's streamer offers HLS only: no MPEG-TS link.")),
+    ptz,
     archiveSection(camera, playback, path, video, mode, fail),
     h("p", { class: "muted" }, `Links valid until ${formatTime(playback.expires_at)}.`));
 }
