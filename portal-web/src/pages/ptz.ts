@@ -59,7 +59,12 @@ export async function ptzPanel(path: string): Promise<HTMLElement | null> {
 
   const buttons = DIRECTIONS.map(d => {
     const b = h("button", { type: "button", class: "secondary ptz-dir", "data-ptz": d.key, "aria-keyshortcuts": d.key }, d.label);
-    b.addEventListener("pointerdown", e => { b.setPointerCapture(e.pointerId); e.preventDefault(); start(d); });
+    b.addEventListener("pointerdown", e => {
+      e.preventDefault();
+      // Captured, a finger that slides off the button still ends the move where it is lifted.
+      try { b.setPointerCapture(e.pointerId); } catch { /* a pointer already gone */ }
+      start(d);
+    });
     for (const end of ["pointerup", "pointercancel", "lostpointercapture"]) b.addEventListener(end, stop);
     b.addEventListener("contextmenu", e => e.preventDefault());
     b.addEventListener("keydown", e => {
