@@ -78,6 +78,7 @@ public static class PortalApp
         builder.Services.AddSingleton<PtzAuditStore>();
         builder.Services.AddSingleton<CameraControl.CameraOnvif>();
         builder.Services.AddSingleton<CameraControl.PtzControl>();
+        builder.Services.AddSingleton<CameraControl.SnapshotService>();
         builder.Services.AddHostedService(s => s.GetRequiredService<CameraControl.PtzControl>());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Web.ContentPolicy>();
@@ -121,6 +122,7 @@ public static class PortalApp
         HookEndpoints.Map(app);
         DiscoveryEndpoints.Map(api);
         PtzEndpoints.Map(api);
+        SnapshotEndpoints.Map(api);
         Web.WebFrontend.Map(app, options, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Vigil.Portal.Web"));
         return (app, admin);
     }

@@ -1,14 +1,28 @@
-// The PTZ controls on the camera page: hold to move (mouse, keyboard, touch), stop on release,
+// The grid's stills, and the PTZ controls on the camera page: hold to move (mouse, keyboard, touch), stop on release,
 // presets, and a release lost with the network is stopped by the portal. The camera's position is
 // read back through the API (GetStatus at the simulated camera).
 import { config, login, scenario, shot, unlabelled } from "./lib.mjs";
 
 await scenario(async (page, result, context) => {
   await login(page, config.admin);
+  const settle = ms => page.waitForTimeout(ms);
+
+  // The grid: a still of the camera, refreshed every few seconds; live on hover, the still again after.
+  const tile = `[data-camera="${config.ptz_camera}"]`;
+  await page.waitForFunction(t => document.querySelector(`${t} img.still`)?.naturalWidth > 0, tile, { timeout: 15000 });
+  result.grid_still = await page.$eval(`${tile} img.still`, i => ({ width: i.naturalWidth, height: i.naturalHeight, hidden: i.hidden, src: i.src }));
+  result.grid_video_hidden = await page.$eval(`${tile} video`, v => v.hidden);
+  await settle(5500);
+  result.grid_refreshed = await page.$eval(`${tile} img.still`, (i, before) => i.src !== before, result.grid_still.src);
+  await page.hover(`${tile} .preview`);
+  await settle(1500);
+  result.grid_hover = await page.$eval(`${tile} .preview`, p => ({ still_hidden: p.querySelector("img").hidden, caption: p.querySelector("p").textContent }));
+  await page.mouse.move(1, 1);
+  await settle(300);
+  result.grid_left_still_hidden = await page.$eval(`${tile} img.still`, i => i.hidden);
   await page.goto(`${config.url}/#/camera/${config.ptz_camera}`);
   await page.getByRole("heading", { name: "Move the camera" }).waitFor({ timeout: 20000 });
   const at = () => page.evaluate(async path => (await fetch(`/api/v1/cameras/${path}/ptz/status`)).json(), config.ptz_camera);
-  const settle = ms => page.waitForTimeout(ms);
   result.unlabelled = await unlabelled(page);
   await shot(page, "ptz-camera-page");
 

@@ -93,6 +93,7 @@ public sealed class AuthorizationMatrixTests(string database)
         ("PUT", "/api/v1/branding", "/api/v1/branding", Floor.Admin),
         ("GET", "/api/v1/settings/auth", "/api/v1/settings/auth", Floor.Admin),
         ("PUT", "/api/v1/settings/auth", "/api/v1/settings/auth", Floor.Admin),
+        ("GET", "/api/v1/cameras/{name}/snapshot", "/api/v1/cameras/matrix-public/snapshot", Floor.Anonymous),
         // PTZ needs can_ptz on the camera: a plain user who views the public camera is refused.
         ("POST", "/api/v1/cameras/{name}/ptz/move", "/api/v1/cameras/matrix-public/ptz/move", Floor.Operator),
         ("POST", "/api/v1/cameras/{name}/ptz/stop", "/api/v1/cameras/matrix-public/ptz/stop", Floor.Operator),

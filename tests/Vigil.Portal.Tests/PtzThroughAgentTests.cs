@@ -9,35 +9,16 @@ namespace Vigil.Portal.Tests;
 /// renewed, the per-camera rate limit, the audit log and the 400s of bad requests.
 /// </summary>
 [TestFixtureSource(typeof(TestDatabases), nameof(TestDatabases.Both))]
-public sealed class PtzThroughAgentTests(string database) : PortalSuite(database)
+public sealed class PtzThroughAgentTests(string database) : CameraBehindAgentSuite(database)
 {
-    private CameraBehindAgent _rig = null!;
-    private string _group = "";
-    private string Ptz => $"/api/v1/cameras/{_rig.CameraName}/ptz";
-
-    [OneTimeSetUp]
-    public async Task StartCamera()
-    {
-        _group = Fixtures.Unique("ptz-group");
-        Assert.That((await Admin.PostJsonAsync("/api/v1/groups", new { name = _group })).Status, Is.EqualTo(HttpStatusCode.Created));
-        _rig = await CameraBehindAgent.StartAsync(Portal, Admin, _group);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopCamera()
-    {
-        if (_rig is not null)
-        {
-            await _rig.DisposeAsync();
-        }
-    }
+    private string Ptz => $"/api/v1/cameras/{Rig.CameraName}/ptz";
 
     [SetUp]
     public async Task StillAndRested()
     {
         // Each test starts with the rate limit refilled and the head at rest.
         await Task.Delay(TimeSpan.FromSeconds(PtzControl.Burst / PtzControl.PerSecond));
-        if (_rig.Camera.Ptz.Moving)
+        if (Rig.Camera.Ptz.Moving)
         {
             await Admin.PostJsonAsync($"{Ptz}/stop", new { });
         }
@@ -47,40 +28,40 @@ public sealed class PtzThroughAgentTests(string database) : PortalSuite(database
     public async Task TheHeadMovesStopsZoomsAndGoesToPresets()
     {
         var moved = await Admin.PostJsonAsync($"{Ptz}/move", new { pan = 1.0, tilt = 0.0 });
-        Assert.That(moved.Status, Is.EqualTo(HttpStatusCode.NoContent), moved.Text + "\n" + _rig.Agent.Log);
-        var from = _rig.Camera.Ptz.Position;
+        Assert.That(moved.Status, Is.EqualTo(HttpStatusCode.NoContent), moved.Text + "\n" + Rig.Agent.Log);
+        var from = Rig.Camera.Ptz.Position;
         await Task.Delay(600);
-        Assert.That(_rig.Camera.Ptz.Moving, Is.True);
-        Assert.That(_rig.Camera.Ptz.Position.Pan, Is.GreaterThan(from.Pan), "the head turns while the move lasts");
+        Assert.That(Rig.Camera.Ptz.Moving, Is.True);
+        Assert.That(Rig.Camera.Ptz.Position.Pan, Is.GreaterThan(from.Pan), "the head turns while the move lasts");
         Assert.That((await Admin.PostJsonAsync($"{Ptz}/stop", new { })).Status, Is.EqualTo(HttpStatusCode.NoContent));
-        Assert.That(_rig.Camera.Ptz.Moving, Is.False);
-        var stopped = _rig.Camera.Ptz.Position;
+        Assert.That(Rig.Camera.Ptz.Moving, Is.False);
+        var stopped = Rig.Camera.Ptz.Position;
         await Task.Delay(300);
-        Assert.That(_rig.Camera.Ptz.Position, Is.EqualTo(stopped), "stopped means still");
+        Assert.That(Rig.Camera.Ptz.Position, Is.EqualTo(stopped), "stopped means still");
 
         var presets = await Admin.GetAsync($"{Ptz}/presets");
         Assert.That(presets.Status, Is.EqualTo(HttpStatusCode.OK), presets.Text);
         Assert.That(presets.Json!.AsArray().Select(p => $"{p!["token"]}={p["name"]}"), Is.SupersetOf(new[] { "1=Gate", "2=Parking" }));
         Assert.That((await Admin.PostJsonAsync($"{Ptz}/presets/2/goto", new { })).Status, Is.EqualTo(HttpStatusCode.NoContent));
-        Assert.That(_rig.Camera.Ptz.Position, Is.EqualTo((-0.7, 0.3, 0.4)));
+        Assert.That(Rig.Camera.Ptz.Position, Is.EqualTo((-0.7, 0.3, 0.4)));
         var status = (await Admin.GetAsync($"{Ptz}/status")).Json!;
         Assert.That((status["pan"]!.GetValue<double>(), status["tilt"]!.GetValue<double>(), status["zoom"]!.GetValue<double>()), Is.EqualTo((-0.7, 0.3, 0.4)),
             "GetStatus, in the captured Hikvision answer's shape");
 
         Assert.That((await Admin.PostJsonAsync($"{Ptz}/zoom", new { step = 0.25 })).Status, Is.EqualTo(HttpStatusCode.NoContent));
-        Assert.That(_rig.Camera.Ptz.Position.Zoom, Is.EqualTo(0.65).Within(1e-9));
+        Assert.That(Rig.Camera.Ptz.Position.Zoom, Is.EqualTo(0.65).Within(1e-9));
 
         var saved = await Admin.PostJsonAsync($"{Ptz}/presets", new { name = "Door" });
         Assert.That(saved.Status, Is.EqualTo(HttpStatusCode.Created), saved.Text);
         var token = saved.Json!["token"]!.GetValue<string>();
         Assert.That((await Admin.PostJsonAsync($"{Ptz}/home", new { })).Status, Is.EqualTo(HttpStatusCode.NoContent));
-        Assert.That(_rig.Camera.Ptz.Position, Is.EqualTo((0.0, 0.0, 0.0)));
+        Assert.That(Rig.Camera.Ptz.Position, Is.EqualTo((0.0, 0.0, 0.0)));
         Assert.That((await Admin.PostJsonAsync($"{Ptz}/presets/{token}/goto", new { })).Status, Is.EqualTo(HttpStatusCode.NoContent));
-        Assert.That(_rig.Camera.Ptz.Position.Zoom, Is.EqualTo(0.65).Within(1e-9), "the saved preset is where the head was");
+        Assert.That(Rig.Camera.Ptz.Position.Zoom, Is.EqualTo(0.65).Within(1e-9), "the saved preset is where the head was");
 
         Assert.That((await Admin.DeleteAsync($"{Ptz}/presets/{token}")).Status, Is.EqualTo(HttpStatusCode.NoContent));
         var gone = await Admin.PostJsonAsync($"{Ptz}/presets/{token}/goto", new { });
-        Assert.That((gone.Status, gone.Error), Is.EqualTo((HttpStatusCode.BadRequest, $"camera '{_rig.CameraName}' has no preset '{token}' (GET .../ptz/presets lists them)")));
+        Assert.That((gone.Status, gone.Error), Is.EqualTo((HttpStatusCode.BadRequest, $"camera '{Rig.CameraName}' has no preset '{token}' (GET .../ptz/presets lists them)")));
 
         var audit = await Admin.GetAsync($"{Ptz}/audit?limit=8");
         Assert.That(audit.Status, Is.EqualTo(HttpStatusCode.OK), audit.Text);
@@ -101,15 +82,15 @@ public sealed class PtzThroughAgentTests(string database) : PortalSuite(database
             ("move", new { }, "a move needs a non-zero pan, tilt or zoom speed (to stop, POST .../ptz/stop)"),
             ("zoom", new { step = 1.01 }, "step must be between -1 and 1"),
             ("zoom", new { }, "step is required"),
-            ("presets/no-such/goto", new { }, $"camera '{_rig.CameraName}' has no preset 'no-such' (GET .../ptz/presets lists them)"),
+            ("presets/no-such/goto", new { }, $"camera '{Rig.CameraName}' has no preset 'no-such' (GET .../ptz/presets lists them)"),
             ("presets", new { name = "" }, "a preset name is 1 to 64 characters, without control characters or < > &"),
-            ("presets", new { name = "x", token = "77" }, $"camera '{_rig.CameraName}' has no preset '77' (GET .../ptz/presets lists them)"),
+            ("presets", new { name = "x", token = "77" }, $"camera '{Rig.CameraName}' has no preset '77' (GET .../ptz/presets lists them)"),
         })
         {
             var answer = await Admin.PostJsonAsync($"{Ptz}/{path}", body);
             Assert.That((answer.Status, answer.Error), Is.EqualTo((HttpStatusCode.BadRequest, error)), path);
         }
-        Assert.That(_rig.Camera.Ptz.Moving, Is.False);
+        Assert.That(Rig.Camera.Ptz.Moving, Is.False);
         var removed = await Admin.DeleteAsync($"{Ptz}/presets/77");
         Assert.That(removed.Status, Is.EqualTo(HttpStatusCode.BadRequest), removed.Text);
     }
@@ -120,49 +101,49 @@ public sealed class PtzThroughAgentTests(string database) : PortalSuite(database
         var (watcher, watcherId) = await Portal.UserAsync(Admin, Fixtures.Unique("watcher"));
         var (pilot, pilotId) = await Portal.UserAsync(Admin, Fixtures.Unique("pilot"));
         var (stranger, _) = await Portal.UserAsync(Admin, Fixtures.Unique("stranger"));
-        Assert.That((await Admin.PutJsonAsync($"/api/v1/groups/{_group}/members/{watcherId}", new { can_ptz = false })).Status, Is.EqualTo(HttpStatusCode.NoContent));
-        Assert.That((await Admin.PutJsonAsync($"/api/v1/groups/{_group}/members/{pilotId}", new { can_ptz = true })).Status, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That((await Admin.PutJsonAsync($"/api/v1/groups/{Group}/members/{watcherId}", new { can_ptz = false })).Status, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That((await Admin.PutJsonAsync($"/api/v1/groups/{Group}/members/{pilotId}", new { can_ptz = true })).Status, Is.EqualTo(HttpStatusCode.NoContent));
 
         var refused = await watcher.PostJsonAsync($"{Ptz}/move", new { pan = 0.5 });
         Assert.That((refused.Status, refused.Error), Is.EqualTo((HttpStatusCode.Forbidden, "you may not move this camera (it needs can_ptz)")));
         Assert.That((await watcher.GetAsync($"{Ptz}/presets")).Status, Is.EqualTo(HttpStatusCode.Forbidden));
-        Assert.That((await watcher.GetAsync($"/api/v1/cameras/{_rig.CameraName}")).Status, Is.EqualTo(HttpStatusCode.OK), "watching is still allowed");
+        Assert.That((await watcher.GetAsync($"/api/v1/cameras/{Rig.CameraName}")).Status, Is.EqualTo(HttpStatusCode.OK), "watching is still allowed");
         Assert.That((await stranger.PostJsonAsync($"{Ptz}/move", new { pan = 0.5 })).Status, Is.EqualTo(HttpStatusCode.NotFound));
         using var anonymous = Portal.Anonymous();
         Assert.That((await anonymous.PostJsonAsync($"{Ptz}/move", new { pan = 0.5 })).Status, Is.EqualTo(HttpStatusCode.Unauthorized));
-        Assert.That(_rig.Camera.Ptz.Moving, Is.False, "no refused move reached the camera");
+        Assert.That(Rig.Camera.Ptz.Moving, Is.False, "no refused move reached the camera");
 
         var allowed = await pilot.PostJsonAsync($"{Ptz}/move", new { pan = -0.5 });
         Assert.That(allowed.Status, Is.EqualTo(HttpStatusCode.NoContent), allowed.Text);
-        Assert.That(_rig.Camera.Ptz.Moving, Is.True);
+        Assert.That(Rig.Camera.Ptz.Moving, Is.True);
         Assert.That((await pilot.PostJsonAsync($"{Ptz}/stop", new { })).Status, Is.EqualTo(HttpStatusCode.NoContent));
-        Assert.That(_rig.Camera.Ptz.Moving, Is.False);
+        Assert.That(Rig.Camera.Ptz.Moving, Is.False);
         Assert.That((await pilot.GetAsync($"{Ptz}/audit")).Status, Is.EqualTo(HttpStatusCode.Forbidden), "the audit log is for staff");
     }
 
     [Test]
     public async Task AMoveWhoseStopNeverComesIsStoppedByThePortal()
     {
-        var stops = _rig.Camera.Ptz.Stops;
+        var stops = Rig.Camera.Ptz.Stops;
         // Renewed every second, a move outlives the hold time.
         for (var i = 0; i < 5; i++)
         {
             Assert.That((await Admin.PostJsonAsync($"{Ptz}/move", new { tilt = 0.1 })).Status, Is.EqualTo(HttpStatusCode.NoContent));
             await Task.Delay(1000);
         }
-        Assert.That(_rig.Camera.Ptz.Moving, Is.True, "held for 5 s, past the 3 s hold, by its renewals");
-        Assert.That(_rig.Camera.Ptz.Stops, Is.EqualTo(stops));
+        Assert.That(Rig.Camera.Ptz.Moving, Is.True, "held for 5 s, past the 3 s hold, by its renewals");
+        Assert.That(Rig.Camera.Ptz.Stops, Is.EqualTo(stops));
 
         // Then the release is lost: no stop, no renewal.
         var started = DateTime.UtcNow;
-        Assert.That(await Eventually.True(() => Task.FromResult(!_rig.Camera.Ptz.Moving), seconds: 10), Is.True, "stopped by the portal");
+        Assert.That(await Eventually.True(() => Task.FromResult(!Rig.Camera.Ptz.Moving), seconds: 10), Is.True, "stopped by the portal");
         var took = DateTime.UtcNow - started;
         Assert.That(took, Is.LessThan(PtzControl.HoldFor + TimeSpan.FromSeconds(2)), "within the hold time (the camera itself ignores the move's Timeout)");
-        Assert.That(_rig.Camera.Ptz.Stops, Is.EqualTo(stops + 1), "by a Stop the portal sent");
+        Assert.That(Rig.Camera.Ptz.Stops, Is.EqualTo(stops + 1), "by a Stop the portal sent");
         var audit = (await Admin.GetAsync($"{Ptz}/audit?limit=1")).Json!.AsArray().Single()!;
         Assert.That((audit["action"]!.GetValue<string>(), audit["login"]!.GetValue<string>(), audit["detail"]!.GetValue<string>()),
             Is.EqualTo(("stop", "portal", "no renewal within 3 s")));
-        Assert.That(Portal.Log.Text, Does.Contain($"camera '{_rig.CameraName}': PTZ move stopped by the portal"));
+        Assert.That(Portal.Log.Text, Does.Contain($"camera '{Rig.CameraName}': PTZ move stopped by the portal"));
         Assert.That(Portal.Log.Text, Does.Not.Contain(CameraBehindAgent.CameraPassword));
     }
 
@@ -179,7 +160,7 @@ public sealed class PtzThroughAgentTests(string database) : PortalSuite(database
         var refused = await Admin.PostJsonAsync($"{Ptz}/move", new { pan = 0.2 });
         if (refused.Status == HttpStatusCode.TooManyRequests)
         {
-            Assert.That(refused.Error, Is.EqualTo($"too many PTZ commands for camera '{_rig.CameraName}': at most 5 a second"));
+            Assert.That(refused.Error, Is.EqualTo($"too many PTZ commands for camera '{Rig.CameraName}': at most 5 a second"));
         }
         await Task.Delay(2100);
         Assert.That((await Admin.PostJsonAsync($"{Ptz}/stop", new { })).Status, Is.EqualTo(HttpStatusCode.NoContent), "the limit refills");

@@ -34,6 +34,9 @@ public sealed class SimHttpServer : IAsyncDisposable
     /// <summary>The PTZ head (one per server: the PTZ tests play one device).</summary>
     public SimPtz Ptz { get; }
 
+    /// <summary>The stills GetSnapshotUri points at.</summary>
+    public SimSnapshot Snapshot { get; } = new();
+
     /// <summary>Requests received: operation ("GetProfiles") and body, for tests that check what was asked and how.</summary>
     public List<(string Operation, string Body, string? Authorization)> Requests { get; } = [];
 
@@ -79,6 +82,11 @@ public sealed class SimHttpServer : IAsyncDisposable
         {
             ctx.Response.ContentType = "text/xml";
             await ctx.Response.WriteAsync(_templates.Shape("upnp-description.xml", ("HOST", device.Address), ("NAME", upnp.Model + " " + upnp.Serial), ("MANUFACTURER", upnp.Manufacturer), ("MODEL", upnp.Model), ("SERIAL", upnp.Serial), ("UUID", SsdpResponder.Uuid(device))));
+            return;
+        }
+        if (ctx.Request.Method == "GET" && ctx.Request.Path.StartsWithSegments("/snapshot", StringComparison.Ordinal) && device.Onvif is { } still)
+        {
+            await SnapshotAsync(ctx, still);
             return;
         }
         if (ctx.Request.Method != "POST" || device.Onvif is not { } onvif || ctx.Connection.LocalPort != onvif.Port && _config.Devices.Count > 1)
@@ -141,6 +149,38 @@ public sealed class SimHttpServer : IAsyncDisposable
             return;
         }
         await Soap(ctx, 200, answer);
+    }
+
+    private async Task SnapshotAsync(HttpContext ctx, SimOnvif onvif)
+    {
+        if (onvif.Auth == "digest" && !SoapAuth.CheckDigest(ctx.Request.Headers.Authorization, "GET", onvif.User!, onvif.Password!, Realm, _nonce))
+        {
+            ctx.Response.StatusCode = 401;
+            ctx.Response.Headers.WWWAuthenticate = $"Digest realm=\"{Realm}\", qop=\"auth\", nonce=\"{_nonce}\", algorithm=MD5";
+            return;
+        }
+        ctx.Response.ContentType = "image/jpeg";
+        switch (Snapshot.Behaviour)
+        {
+            case "huge":
+                // A "JPEG" that never ends, without a Content-Length.
+                var chunk = new byte[64 * 1024];
+                await ctx.Response.Body.WriteAsync(Snapshot.Next(), ctx.RequestAborted);
+                for (var i = 0; i < 1024 && !ctx.RequestAborted.IsCancellationRequested; i++)
+                {
+                    await ctx.Response.Body.WriteAsync(chunk, ctx.RequestAborted).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+                return;
+            case "slow":
+                await ctx.Response.Body.WriteAsync(new byte[] { 0xFF, 0xD8 }, ctx.RequestAborted);
+                await Task.Delay(TimeSpan.FromSeconds(60), ctx.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            default:
+                var still = Snapshot.Next();
+                ctx.Response.ContentLength = still.Length;
+                await ctx.Response.Body.WriteAsync(still, ctx.RequestAborted);
+                return;
+        }
     }
 
     private async Task<bool> AuthorizedAsync(HttpContext ctx, SimOnvif onvif, byte[] request, DateTime deviceNow)

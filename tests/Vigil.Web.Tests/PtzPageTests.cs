@@ -5,7 +5,7 @@ using Vigil.Portal.Tests;
 namespace Vigil.Web.Tests;
 
 /// <summary>
-/// The camera page's PTZ controls in Chromium, against a portal with the real relay, the AOT agent
+/// The grid's stills and the camera page's PTZ controls in Chromium, against a portal with the real relay, the AOT agent
 /// and the simulated PTZ camera behind it: what the page does is read back at the camera.
 /// </summary>
 [NonParallelizable]
@@ -43,7 +43,7 @@ public sealed class PtzPageTests
     }
 
     [Test]
-    public async Task HeldButtonsMoveTheCameraAndReleasingStopsIt()
+    public async Task TheGridShowsStillsAndHeldButtonsMoveTheCamera()
     {
         var config = new JsonObject
         {
@@ -58,6 +58,15 @@ public sealed class PtzPageTests
         Assert.That(r["page_errors"], Is.Null, r.ToJsonString());
         Assert.That(r["unlabelled"]!.AsArray(), Is.Empty, "every PTZ control has a name");
         static double P(JsonNode? n, string axis) => n![axis]!.GetValue<double>();
+
+        Assert.That((r["grid_still"]!["width"]!.GetValue<int>(), r["grid_still"]!["height"]!.GetValue<int>(), r["grid_still"]!["hidden"]!.GetValue<bool>()),
+            Is.EqualTo((32, 18, false)), "the grid shows the camera's still, decoded by the browser");
+        Assert.That(r["grid_video_hidden"]!.GetValue<bool>(), Is.True, "no live player while the still shows");
+        Assert.That(r["grid_refreshed"]!.GetValue<bool>(), Is.True, "a new still after 5 s");
+        Assert.That(_rig.Camera.Snapshot.Taken, Is.GreaterThanOrEqualTo(2));
+        Assert.That(r["grid_hover"]!["still_hidden"]!.GetValue<bool>(), Is.True, "hovering plays live");
+        Assert.That(r["grid_hover"]!["caption"]!.GetValue<string>(), Is.EqualTo("Not on a streamer yet"), "it asked for the live video (this camera has no streamer)");
+        Assert.That(r["grid_left_still_hidden"]!.GetValue<bool>(), Is.False, "the still again once the pointer leaves");
 
         Assert.That(P(r["mouse_held"], "pan"), Is.GreaterThan(P(r["mouse_before"], "pan") + 0.5),
             "held for 4 s at speed 0.5 the head turned about 1 unit: the page's renewals outlast the portal's 3 s hold");

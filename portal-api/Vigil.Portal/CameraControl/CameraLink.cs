@@ -13,9 +13,11 @@ public sealed class CameraLink : IDisposable
 {
     private readonly OnvifThroughAgent.TunneledHttp _http;
 
-    internal CameraLink(string key, OnvifThroughAgent.TunneledHttp http, OnvifClient client, IReadOnlyList<OnvifService> services, string profile)
+    internal CameraLink(string key, TunnelRoute route, OnvifSource source, OnvifThroughAgent.TunneledHttp http, OnvifClient client, IReadOnlyList<OnvifService> services, string profile)
     {
         Key = key;
+        Route = route;
+        Source = source;
         _http = http;
         Client = client;
         Services = services;
@@ -27,6 +29,15 @@ public sealed class CameraLink : IDisposable
     public string Key { get; }
 
     public OnvifClient Client { get; }
+
+    /// <summary>Where the device's tunnels are opened, for another port of the same camera.</summary>
+    public TunnelRoute Route { get; }
+
+    /// <summary>The camera's ONVIF port and credentials.</summary>
+    public OnvifSource Source { get; }
+
+    /// <summary>HTTP to the camera's ONVIF port, each connection a tunnel.</summary>
+    public HttpClient Http => _http.Client;
 
     public IReadOnlyList<OnvifService> Services { get; }
 

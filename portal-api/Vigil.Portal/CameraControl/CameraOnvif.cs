@@ -138,7 +138,7 @@ public sealed class CameraOnvif(DeviceStore devices, AgentTunnel tunnels, ILogge
                 profile = profiles.FirstOrDefault()?.Token ?? throw new OnvifException(OnvifErrorKind.Fault, "the device has no media profile");
             }
             PortalLog.CameraLinkOpened(log, camera.Name, device.Id, profile);
-            return new CameraLink(key, http, client, services, profile);
+            return new CameraLink(key, route, source, http, client, services, profile);
         }
         catch (OnvifException e)
         {
