@@ -79,6 +79,12 @@ public static class PortalApp
         builder.Services.AddSingleton<CameraControl.CameraOnvif>();
         builder.Services.AddSingleton<CameraControl.PtzControl>();
         builder.Services.AddSingleton<CameraControl.SnapshotService>();
+        builder.Services.AddSingleton<EventStore>();
+        builder.Services.AddSingleton<CameraControl.EventWebhook>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<CameraControl.EventWebhook>());
+        builder.Services.AddSingleton<CameraControl.EventSubscriber>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<CameraControl.EventSubscriber>());
+        builder.Services.AddHttpClient(CameraControl.EventWebhook.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
         builder.Services.AddHostedService(s => s.GetRequiredService<CameraControl.PtzControl>());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Web.ContentPolicy>();
@@ -123,6 +129,7 @@ public static class PortalApp
         DiscoveryEndpoints.Map(api);
         PtzEndpoints.Map(api);
         SnapshotEndpoints.Map(api);
+        EventEndpoints.Map(api);
         Web.WebFrontend.Map(app, options, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Vigil.Portal.Web"));
         return (app, admin);
     }

@@ -16,4 +16,13 @@ internal static partial class PortalLog
 
     [LoggerMessage(1703, LogLevel.Warning, "camera '{Camera}': the portal's PTZ stop failed (attempt {Attempt}): {Reason}")]
     public static partial void PtzStopFailed(ILogger log, string camera, int attempt, string reason);
+
+    [LoggerMessage(1704, LogLevel.Information, "camera '{Camera}': subscribed to its events")]
+    public static partial void EventSubscribed(ILogger log, string camera);
+
+    [LoggerMessage(1705, LogLevel.Warning, "camera '{Camera}': event subscription failed ({Reason}); again in {Seconds:0.#} s")]
+    public static partial void EventSubscriptionFailed(ILogger log, string camera, string reason, double seconds);
+
+    [LoggerMessage(1706, LogLevel.Warning, "camera '{Camera}': the event webhook failed: {Reason}")]
+    public static partial void EventWebhookFailed(ILogger log, string camera, string reason);
 }

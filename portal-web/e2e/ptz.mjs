@@ -93,4 +93,14 @@ await scenario(async (page, result, context) => {
   result.lost_first = await at();
   await settle(800);
   result.lost_later = await at();
+
+  // An event at the camera: on the page within 2 s (the portal's PullPoint, then the page's poll).
+  await page.getByRole("heading", { name: "Events" }).waitFor();
+  const shown = await page.locator("[data-kind=motion]").count();
+  const raised = Date.now();
+  await fetch(config.camera_raise, { method: "POST" });
+  await page.waitForFunction(n => document.querySelectorAll("[data-kind=motion]").length > n, shown, { timeout: 10000, polling: 50 });
+  result.event_on_page_ms = Date.now() - raised;
+  result.event_text = await page.locator("[data-kind=motion]").first().innerText();
+  await shot(page, "ptz-camera-events");
 });

@@ -94,6 +94,9 @@ public sealed class AuthorizationMatrixTests(string database)
         ("GET", "/api/v1/settings/auth", "/api/v1/settings/auth", Floor.Admin),
         ("PUT", "/api/v1/settings/auth", "/api/v1/settings/auth", Floor.Admin),
         ("GET", "/api/v1/cameras/{name}/snapshot", "/api/v1/cameras/matrix-public/snapshot", Floor.Anonymous),
+        ("GET", "/api/v1/cameras/{name}/events", "/api/v1/cameras/matrix-public/events", Floor.Anonymous),
+        ("GET", "/api/v1/settings/events-webhook", "/api/v1/settings/events-webhook", Floor.Operator),
+        ("PUT", "/api/v1/settings/events-webhook", "/api/v1/settings/events-webhook", Floor.Operator),
         // PTZ needs can_ptz on the camera: a plain user who views the public camera is refused.
         ("POST", "/api/v1/cameras/{name}/ptz/move", "/api/v1/cameras/matrix-public/ptz/move", Floor.Operator),
         ("POST", "/api/v1/cameras/{name}/ptz/stop", "/api/v1/cameras/matrix-public/ptz/stop", Floor.Operator),

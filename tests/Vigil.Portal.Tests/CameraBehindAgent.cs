@@ -18,13 +18,15 @@ public sealed class CameraBehindAgent : IAsyncDisposable
         Camera = camera;
         Relay = relay;
         Agent = agent;
+        DeviceId = agent.DeviceId;
         OnvifPort = onvifPort;
         CameraName = cameraName;
     }
 
     public SimHttpServer Camera { get; }
     public RelayProcess Relay { get; }
-    public AgentProcess Agent { get; }
+    public AgentProcess Agent { get; private set; }
+    public string DeviceId { get; }
     public int OnvifPort { get; }
     public string CameraName { get; }
 
@@ -70,7 +72,15 @@ public sealed class CameraBehindAgent : IAsyncDisposable
     }
 
     public Task<bool> ConnectedAsync(PortalClient admin) =>
-        Eventually.True(async () => (await admin.GetAsync($"/api/v1/devices/{Agent.DeviceId}")).Json?["connected"]?.GetValue<bool>() == true);
+        Eventually.True(async () => (await admin.GetAsync($"/api/v1/devices/{DeviceId}")).Json?["connected"]?.GetValue<bool>() == true);
+
+    /// <summary>Kills the agent and starts it again on its config and key: a camera whose link broke and came back.</summary>
+    public async Task RestartAgentAsync()
+    {
+        var config = Agent.ConfigPath;
+        await Agent.DisposeAsync();
+        Agent = AgentProcess.Start(RelayCommandTests.AgentBinary(), Path.GetDirectoryName(config)!, await File.ReadAllTextAsync(config));
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -27,12 +27,16 @@ public sealed class SimHttpServer : IAsyncDisposable
         _config = config;
         _templates = new Templates(config.DataDir);
         Ptz = new SimPtz(_templates);
+        Events = new SimEvents(_templates);
         _app = app;
         _app.Run(HandleAsync);
     }
 
     /// <summary>The PTZ head (one per server: the PTZ tests play one device).</summary>
     public SimPtz Ptz { get; }
+
+    /// <summary>The event service (PullPoint).</summary>
+    public SimEvents Events { get; }
 
     /// <summary>The stills GetSnapshotUri points at.</summary>
     public SimSnapshot Snapshot { get; } = new();
@@ -84,6 +88,13 @@ public sealed class SimHttpServer : IAsyncDisposable
             await ctx.Response.WriteAsync(_templates.Shape("upnp-description.xml", ("HOST", device.Address), ("NAME", upnp.Model + " " + upnp.Serial), ("MANUFACTURER", upnp.Manufacturer), ("MODEL", upnp.Model), ("SERIAL", upnp.Serial), ("UUID", SsdpResponder.Uuid(device))));
             return;
         }
+        if (ctx.Request.Method == "POST" && ctx.Request.Path == "/camsim/raise")
+        {
+            // The test's hand on the camera: what its motion detector would do.
+            Events.Raise(ctx.Request.Query["kind"].ToString() is { Length: > 0 } kind ? kind : "motion");
+            ctx.Response.StatusCode = 204;
+            return;
+        }
         if (ctx.Request.Method == "GET" && ctx.Request.Path.StartsWithSegments("/snapshot", StringComparison.Ordinal) && device.Onvif is { } still)
         {
             await SnapshotAsync(ctx, still);
@@ -122,6 +133,19 @@ public sealed class SimHttpServer : IAsyncDisposable
             // Faults go with HTTP 400, as the SOAP 1.2 HTTP binding says for a sender's fault.
             await Soap(ctx, ptz.Contains(":Fault>", StringComparison.Ordinal) ? 400 : 200, ptz);
             return;
+        }
+        if (ns is SimEvents.Namespace or SimEvents.NotificationNamespace)
+        {
+            if (ns == SimEvents.Namespace && operation == "PullMessages" && Events.Behaviour != "normal")
+            {
+                await HostileAsync(ctx, Events.Behaviour == "endless" ? "slow" : Events.Behaviour);
+                return;
+            }
+            if (await Events.AnswerAsync(operation, request, ctx.Request.Host.ToString(), ctx.Request.Query["Idx"], ctx.RequestAborted) is { } answered)
+            {
+                await Soap(ctx, answered.Contains(":Fault>", StringComparison.Ordinal) ? 400 : 200, answered);
+                return;
+            }
         }
         var host = ctx.Request.Host.ToString();
         var id = onvif.Identity;

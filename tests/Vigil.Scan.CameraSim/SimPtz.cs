@@ -145,13 +145,7 @@ public sealed partial class SimPtz(Templates templates)
     private static string PositionXml((double Pan, double Tilt, double Zoom) at) =>
         $"<tt:PTZPosition><tt:PanTilt x=\"{F(at.Pan)}\" y=\"{F(at.Tilt)}\" space=\"http://www.onvif.org/ver10/tptz/PanTiltSpaces/PositionGenericSpace\"/><tt:Zoom x=\"{F(at.Zoom)}\" space=\"http://www.onvif.org/ver10/tptz/ZoomSpaces/PositionGenericSpace\"/></tt:PTZPosition>";
 
-    /// <summary>The envelope of the captured Hikvision PTZ answer, around another body.</summary>
-    private string Wrap(string body)
-    {
-        var capture = templates.Capture("hik-ptz-GetStatusResponse.xml");
-        var start = capture.IndexOf("<SOAP-ENV:Body>", StringComparison.Ordinal) + "<SOAP-ENV:Body>".Length;
-        return capture[..start] + body + "</SOAP-ENV:Body></SOAP-ENV:Envelope>";
-    }
+    private string Wrap(string body) => templates.HikWrap(body);
 
     private string Empty(string response) => Wrap($"<tptz:{response}></tptz:{response}>");
 

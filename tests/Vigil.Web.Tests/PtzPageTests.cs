@@ -43,13 +43,14 @@ public sealed class PtzPageTests
     }
 
     [Test]
-    public async Task TheGridShowsStillsAndHeldButtonsMoveTheCamera()
+    public async Task TheGridShowsStillsHeldButtonsMoveTheCameraAndEventsAppear()
     {
         var config = new JsonObject
         {
             ["url"] = _portal.BaseAddress.ToString().TrimEnd('/'),
             ["admin"] = new JsonObject { ["login"] = _portal.Admin.Login, ["password"] = _portal.Admin.Password },
             ["ptz_camera"] = _rig.CameraName,
+            ["camera_raise"] = $"http://127.0.0.1:{_rig.OnvifPort}/camsim/raise?kind=motion",
             ["screenshots"] = Path.Combine(_root, "artifacts", "screenshots"),
         };
         Directory.CreateDirectory(config["screenshots"]!.GetValue<string>());
@@ -83,5 +84,8 @@ public sealed class PtzPageTests
         Assert.That(P(r["lost_later"], "tilt"), Is.EqualTo(P(r["lost_first"], "tilt")), "still once the network is back");
         Assert.That(P(r["lost_first"], "tilt"), Is.LessThan(0.3).And.GreaterThan(-0.5), "it had tilted down from the preset, and not for long");
         Assert.That(_portal.Log.Text, Does.Contain($"camera '{_rig.CameraName}': PTZ move stopped by the portal"));
+
+        Assert.That(r["event_on_page_ms"]!.GetValue<long>(), Is.LessThan(2000), "a motion event at the camera is on the page within 2 s");
+        Assert.That(r["event_text"]!.GetValue<string>(), Does.StartWith("Motion at "));
     }
 }

@@ -60,4 +60,9 @@ namespace Vigil.Portal.Api;
 [JsonSerializable(typeof(PtzStatusView))]
 [JsonSerializable(typeof(List<PtzPresetView>))]
 [JsonSerializable(typeof(IReadOnlyList<PtzAuditEntry>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(CameraEvent))]
+[JsonSerializable(typeof(IReadOnlyList<CameraEvent>))]
+[JsonSerializable(typeof(CameraControl.EventWebhookInput))]
+[JsonSerializable(typeof(CameraControl.EventWebhookView))]
 public sealed partial class PortalJsonContext : JsonSerializerContext;

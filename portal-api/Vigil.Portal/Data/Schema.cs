@@ -148,6 +148,24 @@ internal static class Schema
             );
             CREATE INDEX ptz_audit_camera ON ptz_audit(camera_id, at);
             """),
+        (5, "camera events and the leases of their subscriptions", """
+            CREATE TABLE camera_events (
+                id {id},
+                camera_id BIGINT NOT NULL REFERENCES cameras(id) ON DELETE CASCADE,
+                at BIGINT NOT NULL,
+                received_at BIGINT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('motion', 'tamper', 'input')),
+                topic TEXT NOT NULL,
+                source TEXT NOT NULL DEFAULT '{}',
+                data TEXT NOT NULL DEFAULT '{}'
+            );
+            CREATE INDEX camera_events_camera_at ON camera_events(camera_id, at);
+            CREATE TABLE event_leases (
+                camera_id BIGINT PRIMARY KEY REFERENCES cameras(id) ON DELETE CASCADE,
+                holder TEXT NOT NULL,
+                until BIGINT NOT NULL
+            );
+            """),
     ];
 
     public static string For(Dialect dialect, string sql) => dialect switch
