@@ -20,6 +20,7 @@ internal static class Bench
         ["media"] = "the AOT agent against ffmpeg -c copy, RTSP 1080p 4 Mbit/s into RTMP for 60 s: CPU and memory",
         ["flood"] = "relay and portal (embedded relay) memory while 100 hostile agents flood every frame kind for 60 s, unread",
         ["ota"] = "a 2 MB signed release pushed by one relay to 1,000 simulated agents, then to the AOT agent: time, relay CPU and memory, agent peak memory",
+        ["events"] = "a motion event at a camera behind the AOT agent and the relay to the portal's API: p50, p95 of 100",
     };
 
     public static int Run(string[] args)
@@ -41,7 +42,7 @@ internal static class Bench
             TestPeers.Ensure();
         }
         var scenarios = name == "all" ? Scenarios.Keys.ToArray() : [name];
-        var others = scenarios.Where(s => s != "scan").ToArray();
+        var others = scenarios.Where(s => s is not ("scan" or "events")).ToArray();
         if (others.Length > 0)
         {
             // The portal's hooks do not involve the agent: that scenario alone skips the AOT publish.
@@ -64,7 +65,23 @@ internal static class Bench
             Header("scan");
             Scan();
         }
+        if (scenarios.Contains("events"))
+        {
+            Header("events");
+            Events();
+        }
         return 0;
+    }
+
+    /// <summary>
+    /// The event path needs the relay, the AOT agent and the simulated camera that the portal's
+    /// test suite starts; the benchmark runs that test and shows the figures it prints.
+    /// </summary>
+    private static void Events()
+    {
+        Environment.SetEnvironmentVariable("VIGIL_AGENT_AOT", AgentPublisher.Publish(AgentPublisher.HostRid));
+        Shell.Run("dotnet", ["test", Path.Combine(Paths.Root, "tests", "Vigil.Portal.Tests", "Vigil.Portal.Tests.csproj"), "-c", "Release", "-nologo",
+            "--filter", "FullyQualifiedName~EventLatencyBenchTests", "--logger", "console;verbosity=detailed"]);
     }
 
     private static void Header(string scenario) =>

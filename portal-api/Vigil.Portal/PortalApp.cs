@@ -78,6 +78,17 @@ public static class PortalApp
         builder.Services.AddSingleton<Discovery.ScanImport>();
         builder.Services.AddSingleton<Discovery.AgentTunnel>();
         builder.Services.AddSingleton<Discovery.OnvifThroughAgent>();
+        builder.Services.AddSingleton<PtzAuditStore>();
+        builder.Services.AddSingleton<CameraControl.CameraOnvif>();
+        builder.Services.AddSingleton<CameraControl.PtzControl>();
+        builder.Services.AddSingleton<CameraControl.SnapshotService>();
+        builder.Services.AddSingleton<EventStore>();
+        builder.Services.AddSingleton<CameraControl.EventWebhook>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<CameraControl.EventWebhook>());
+        builder.Services.AddSingleton<CameraControl.EventSubscriber>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<CameraControl.EventSubscriber>());
+        builder.Services.AddHttpClient(CameraControl.EventWebhook.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddHostedService(s => s.GetRequiredService<CameraControl.PtzControl>());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Web.ContentPolicy>();
         builder.Services.AddHttpClient<RelayClient>(c =>
@@ -119,6 +130,9 @@ public static class PortalApp
         SettingsEndpoints.Map(api);
         HookEndpoints.Map(app);
         DiscoveryEndpoints.Map(api);
+        PtzEndpoints.Map(api);
+        SnapshotEndpoints.Map(api);
+        EventEndpoints.Map(api);
         Web.WebFrontend.Map(app, options, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Vigil.Portal.Web"));
         return (app, admin);
     }

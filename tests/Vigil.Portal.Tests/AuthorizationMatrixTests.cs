@@ -94,6 +94,21 @@ public sealed class AuthorizationMatrixTests(string database)
         ("PUT", "/api/v1/branding", "/api/v1/branding", Floor.Admin),
         ("GET", "/api/v1/settings/auth", "/api/v1/settings/auth", Floor.Admin),
         ("PUT", "/api/v1/settings/auth", "/api/v1/settings/auth", Floor.Admin),
+        ("GET", "/api/v1/cameras/{name}/snapshot", "/api/v1/cameras/matrix-public/snapshot", Floor.Anonymous),
+        ("GET", "/api/v1/cameras/{name}/events", "/api/v1/cameras/matrix-public/events", Floor.Anonymous),
+        ("GET", "/api/v1/settings/events-webhook", "/api/v1/settings/events-webhook", Floor.Operator),
+        ("PUT", "/api/v1/settings/events-webhook", "/api/v1/settings/events-webhook", Floor.Operator),
+        // PTZ needs can_ptz on the camera: a plain user who views the public camera is refused.
+        ("POST", "/api/v1/cameras/{name}/ptz/move", "/api/v1/cameras/matrix-public/ptz/move", Floor.Operator),
+        ("POST", "/api/v1/cameras/{name}/ptz/stop", "/api/v1/cameras/matrix-public/ptz/stop", Floor.Operator),
+        ("POST", "/api/v1/cameras/{name}/ptz/zoom", "/api/v1/cameras/matrix-public/ptz/zoom", Floor.Operator),
+        ("POST", "/api/v1/cameras/{name}/ptz/home", "/api/v1/cameras/matrix-public/ptz/home", Floor.Operator),
+        ("GET", "/api/v1/cameras/{name}/ptz/status", "/api/v1/cameras/matrix-public/ptz/status", Floor.Operator),
+        ("GET", "/api/v1/cameras/{name}/ptz/presets", "/api/v1/cameras/matrix-public/ptz/presets", Floor.Operator),
+        ("POST", "/api/v1/cameras/{name}/ptz/presets", "/api/v1/cameras/matrix-public/ptz/presets", Floor.Operator),
+        ("POST", "/api/v1/cameras/{name}/ptz/presets/{token}/goto", "/api/v1/cameras/matrix-public/ptz/presets/1/goto", Floor.Operator),
+        ("DELETE", "/api/v1/cameras/{name}/ptz/presets/{token}", "/api/v1/cameras/matrix-public/ptz/presets/1", Floor.Operator),
+        ("GET", "/api/v1/cameras/{name}/ptz/audit", "/api/v1/cameras/matrix-public/ptz/audit", Floor.Operator),
     ];
 
     private PortalServer _portal = null!;

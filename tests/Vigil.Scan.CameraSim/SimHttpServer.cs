@@ -26,9 +26,20 @@ public sealed class SimHttpServer : IAsyncDisposable
     {
         _config = config;
         _templates = new Templates(config.DataDir);
+        Ptz = new SimPtz(_templates);
+        Events = new SimEvents(_templates);
         _app = app;
         _app.Run(HandleAsync);
     }
+
+    /// <summary>The PTZ head (one per server: the PTZ tests play one device).</summary>
+    public SimPtz Ptz { get; }
+
+    /// <summary>The event service (PullPoint).</summary>
+    public SimEvents Events { get; }
+
+    /// <summary>The stills GetSnapshotUri points at.</summary>
+    public SimSnapshot Snapshot { get; } = new();
 
     /// <summary>Requests received: operation ("GetProfiles") and body, for tests that check what was asked and how.</summary>
     public List<(string Operation, string Body, string? Authorization)> Requests { get; } = [];
@@ -77,6 +88,18 @@ public sealed class SimHttpServer : IAsyncDisposable
             await ctx.Response.WriteAsync(_templates.Shape("upnp-description.xml", ("HOST", device.Address), ("NAME", upnp.Model + " " + upnp.Serial), ("MANUFACTURER", upnp.Manufacturer), ("MODEL", upnp.Model), ("SERIAL", upnp.Serial), ("UUID", SsdpResponder.Uuid(device))));
             return;
         }
+        if (ctx.Request.Method == "POST" && ctx.Request.Path == "/camsim/raise")
+        {
+            // The test's hand on the camera: what its motion detector would do.
+            Events.Raise(ctx.Request.Query["kind"].ToString() is { Length: > 0 } kind ? kind : "motion");
+            ctx.Response.StatusCode = 204;
+            return;
+        }
+        if (ctx.Request.Method == "GET" && ctx.Request.Path.StartsWithSegments("/snapshot", StringComparison.Ordinal) && device.Onvif is { } still)
+        {
+            await SnapshotAsync(ctx, still);
+            return;
+        }
         if (ctx.Request.Method != "POST" || device.Onvif is not { } onvif || ctx.Connection.LocalPort != onvif.Port && _config.Devices.Count > 1)
         {
             ctx.Response.StatusCode = 404;
@@ -117,6 +140,25 @@ public sealed class SimHttpServer : IAsyncDisposable
             await HostileAsync(ctx, onvif.Http);
             return;
         }
+        if (ns == SimPtz.Namespace && Ptz.Answer(operation, request) is { } ptz)
+        {
+            // Faults go with HTTP 400, as the SOAP 1.2 HTTP binding says for a sender's fault.
+            await Soap(ctx, ptz.Contains(":Fault>", StringComparison.Ordinal) ? 400 : 200, ptz);
+            return;
+        }
+        if (ns is SimEvents.Namespace or SimEvents.NotificationNamespace)
+        {
+            if (ns == SimEvents.Namespace && operation == "PullMessages" && Events.Behaviour != "normal")
+            {
+                await HostileAsync(ctx, Events.Behaviour == "endless" ? "slow" : Events.Behaviour);
+                return;
+            }
+            if (await Events.AnswerAsync(operation, request, ctx.Request.Host.ToString(), ctx.Request.Query["Idx"], ctx.RequestAborted) is { } answered)
+            {
+                await Soap(ctx, answered.Contains(":Fault>", StringComparison.Ordinal) ? 400 : 200, answered);
+                return;
+            }
+        }
         var host = ctx.Request.Host.ToString();
         var id = onvif.Identity;
         var deviceHost = IPAddress.Parse(device.Address).AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{device.Address}]" : device.Address;
@@ -143,6 +185,38 @@ public sealed class SimHttpServer : IAsyncDisposable
             return;
         }
         await Soap(ctx, 200, answer);
+    }
+
+    private async Task SnapshotAsync(HttpContext ctx, SimOnvif onvif)
+    {
+        if (onvif.Auth == "digest" && !SoapAuth.CheckDigest(ctx.Request.Headers.Authorization, "GET", onvif.User!, onvif.Password!, Realm, _nonce))
+        {
+            ctx.Response.StatusCode = 401;
+            ctx.Response.Headers.WWWAuthenticate = $"Digest realm=\"{Realm}\", qop=\"auth\", nonce=\"{_nonce}\", algorithm=MD5";
+            return;
+        }
+        ctx.Response.ContentType = "image/jpeg";
+        switch (Snapshot.Behaviour)
+        {
+            case "huge":
+                // A "JPEG" that never ends, without a Content-Length.
+                var chunk = new byte[64 * 1024];
+                await ctx.Response.Body.WriteAsync(Snapshot.Next(), ctx.RequestAborted);
+                for (var i = 0; i < 1024 && !ctx.RequestAborted.IsCancellationRequested; i++)
+                {
+                    await ctx.Response.Body.WriteAsync(chunk, ctx.RequestAborted).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+                return;
+            case "slow":
+                await ctx.Response.Body.WriteAsync(new byte[] { 0xFF, 0xD8 }, ctx.RequestAborted);
+                await Task.Delay(TimeSpan.FromSeconds(60), ctx.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            default:
+                var still = Snapshot.Next();
+                ctx.Response.ContentLength = still.Length;
+                await ctx.Response.Body.WriteAsync(still, ctx.RequestAborted);
+                return;
+        }
     }
 
     private async Task<bool> AuthorizedAsync(HttpContext ctx, SimOnvif onvif, byte[] request, DateTime deviceNow)
@@ -243,7 +317,7 @@ public sealed class SimHttpServer : IAsyncDisposable
         return ("", "");
     }
 
-    private static string? Text(byte[] request, string element)
+    internal static string? Text(byte[] request, string element)
     {
         using var r = XmlReader.Create(new MemoryStream(request), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
         while (r.Read())

@@ -63,6 +63,14 @@ public sealed partial class Templates(string dataDir)
         });
     }
 
+    /// <summary>The envelope of a captured Hikvision answer (its gSOAP namespace declarations), around another body.</summary>
+    public string HikWrap(string body)
+    {
+        var capture = Capture("hik-ptz-GetStatusResponse.xml");
+        var start = capture.IndexOf("<SOAP-ENV:Body>", StringComparison.Ordinal) + "<SOAP-ENV:Body>".Length;
+        return capture[..start] + body + "</SOAP-ENV:Body></SOAP-ENV:Envelope>";
+    }
+
     private string Load(string path)
     {
         lock (_cache)

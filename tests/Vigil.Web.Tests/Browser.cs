@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Vigil.LoadTool;
 
 namespace Vigil.Web.Tests;
 
@@ -13,29 +14,36 @@ internal static class Browser
     public const string Chromium = "/usr/bin/chromium";
 
     /// <param name="extra">More for the scenario to read, beside the stack's own config.</param>
-    public static async Task<JsonObject> RunAsync(WebStack stack, string scenario, TimeSpan? timeout = null, JsonObject? extra = null)
+    public static Task<JsonObject> RunAsync(WebStack stack, string scenario, TimeSpan? timeout = null, JsonObject? extra = null)
     {
+        var config = stack.Config();
+        foreach (var (key, value) in extra ?? [])
+        {
+            config[key] = value?.DeepClone();
+        }
+        return RunAsync(scenario, config, timeout);
+    }
+
+    /// <summary>Runs a scenario on a config of the caller's (a suite with a stack of its own).</summary>
+    public static async Task<JsonObject> RunAsync(string scenario, JsonObject config, TimeSpan? timeout = null)
+    {
+        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
         if (!File.Exists(Chromium))
         {
             Assert.Fail($"{Chromium} is missing: ./build.sh test installs Debian's chromium");
         }
-        var e2e = Path.Combine(stack.Root, "portal-web", "e2e");
-        if (!Directory.Exists(Path.Combine(stack.Root, "portal-web", "node_modules", "playwright-core")))
+        var e2e = Path.Combine(root, "portal-web", "e2e");
+        if (!Directory.Exists(Path.Combine(root, "portal-web", "node_modules", "playwright-core")))
         {
             Assert.Fail("portal-web/node_modules lacks playwright-core: ./build.sh build or ./build.sh test run npm ci there");
         }
-        Directory.CreateDirectory(stack.Screenshots);
+        Directory.CreateDirectory(Path.Combine(root, "artifacts", "screenshots"));
         var psi = new ProcessStartInfo("node", [Path.Combine(e2e, scenario + ".mjs")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = e2e,
         };
-        var config = stack.Config();
-        foreach (var (key, value) in extra ?? [])
-        {
-            config[key] = value?.DeepClone();
-        }
         psi.Environment["VIGIL_WEB_CONFIG"] = config.ToJsonString();
         using var node = Process.Start(psi) ?? throw new InvalidOperationException("cannot start node");
         var stderr = node.StandardError.ReadToEndAsync();

@@ -56,8 +56,11 @@ public sealed record SoapRequest(string Namespace, string Operation, IReadOnlyLi
     }
 }
 
-/// <summary>A request parameter: an element in the operation's namespace (or the schema's) with text or child parameters.</summary>
-public sealed record SoapParameter(string Name, string? Value, IReadOnlyList<SoapParameter> Children, bool InSchema = false)
+/// <summary>
+/// A request parameter: an element in the operation's namespace (or the schema's) with text or child
+/// parameters, and attributes where the schema puts values in them (PTZ vectors: &lt;tt:PanTilt x="0.5" y="0"/&gt;).
+/// </summary>
+public sealed record SoapParameter(string Name, string? Value, IReadOnlyList<SoapParameter> Children, bool InSchema = false, IReadOnlyList<KeyValuePair<string, string>>? Attributes = null)
 {
     public static SoapParameter Text(string name, string value) => new(name, value, []);
 
@@ -70,6 +73,10 @@ public sealed record SoapParameter(string Name, string? Value, IReadOnlyList<Soa
     internal void Write(XmlWriter w, string serviceNamespace)
     {
         w.WriteStartElement(Name, InSchema ? OnvifNamespaces.Schema : serviceNamespace);
+        foreach (var (k, v) in Attributes ?? [])
+        {
+            w.WriteAttributeString(k, v);
+        }
         if (Value is not null)
         {
             w.WriteString(Value);

@@ -140,6 +140,36 @@ internal static class Schema
             ALTER TABLE devices ADD COLUMN video_codec TEXT;
             ALTER TABLE devices ADD COLUMN media_error TEXT;
             """),
+        (5, "PTZ audit log", """
+            CREATE TABLE ptz_audit (
+                id {id},
+                camera_id BIGINT NOT NULL REFERENCES cameras(id) ON DELETE CASCADE,
+                user_id BIGINT REFERENCES users(id) ON DELETE SET NULL,
+                login TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                action TEXT NOT NULL,
+                detail TEXT NOT NULL DEFAULT ''
+            );
+            CREATE INDEX ptz_audit_camera ON ptz_audit(camera_id, at);
+            """),
+        (6, "camera events and the leases of their subscriptions", """
+            CREATE TABLE camera_events (
+                id {id},
+                camera_id BIGINT NOT NULL REFERENCES cameras(id) ON DELETE CASCADE,
+                at BIGINT NOT NULL,
+                received_at BIGINT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('motion', 'tamper', 'input')),
+                topic TEXT NOT NULL,
+                source TEXT NOT NULL DEFAULT '{}',
+                data TEXT NOT NULL DEFAULT '{}'
+            );
+            CREATE INDEX camera_events_camera_at ON camera_events(camera_id, at);
+            CREATE TABLE event_leases (
+                camera_id BIGINT PRIMARY KEY REFERENCES cameras(id) ON DELETE CASCADE,
+                holder TEXT NOT NULL,
+                until BIGINT NOT NULL
+            );
+            """),
     ];
 
     public static string For(Dialect dialect, string sql) => dialect switch

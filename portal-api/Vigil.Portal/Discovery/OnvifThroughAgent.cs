@@ -127,7 +127,7 @@ public sealed class OnvifThroughAgent(AgentTunnel tunnels, ILogger<OnvifThroughA
     /// so that a refusal (device offline, port not allowed) reaches the caller with its reason
     /// rather than as the HTTP client's "cannot connect".
     /// </summary>
-    private sealed class TunneledHttp : IDisposable
+    internal sealed class TunneledHttp : IDisposable
     {
         private Stream? _first;
 

@@ -3,6 +3,8 @@ import { api, ApiError, type Camera, type Playback } from "../api";
 import { field, formatTime, h, replace, status } from "../dom";
 import { playHls, stopAll, track } from "../player";
 import type { Context } from "../main";
+import { ptzPanel } from "./ptz";
+import { eventsPanel, type Timeline } from "./events";
 
 const DAY = 86_400;
 
@@ -11,13 +13,18 @@ export async function cameraPage(_ctx: Context, name: string): Promise<Node> {
   const path = `/cameras/${encodeURIComponent(name)}`;
   const camera = await api.get<Camera>(path);
   const title = camera.title || camera.name;
+  // The PTZ controls come when the camera has answered; the video does not wait for them.
+  const ptz = h("div", { class: "ptz-slot" });
+  ptzPanel(path).then(panel => { if (panel) ptz.replaceWith(panel); else ptz.remove(); },
+    (e: Error) => { ptz.replaceChildren(h("p", { class: "muted" }, `No camera controls now: ${e.message}.`)); });
   let playback: Playback;
   try {
     playback = await api.get<Playback>(`${path}/playback`);
   } catch (e) {
     // 409: the camera is on no streamer yet (its device not bound or approved): say so under its name.
     if (!(e instanceof ApiError) || e.status !== 409) throw e;
-    return h("section", { class: "camera" }, h("h1", {}, title), h("p", { role: "status" }, `No video yet: ${e.message}.`));
+    return h("section", { class: "camera" }, h("h1", {}, title), h("p", { role: "status" }, `No video yet: ${e.message}.`), ptz,
+      eventsPanel(path, camera.dvr_depth, () => null));
   }
   const video = h("video", { id: "player", controls: true, muted: true, playsinline: true, autoplay: true, "aria-label": `Video of ${title}` });
   video.muted = true;
@@ -31,6 +38,7 @@ export async function cameraPage(_ctx: Context, name: string): Promise<Node> {
     track(playHls(video, playback.live.hls, fail));
   };
   watchLive();
+  const hooks: { timeline: Timeline | null } = { timeline: null };
   return h("section", { class: "camera" },
     h("h1", {}, title),
     h("div", { class: "player" }, video, mode, problem),
@@ -39,11 +47,14 @@ export async function cameraPage(_ctx: Context, name: string): Promise<Node> {
       playback.live.mpegts
         ? h("a", { href: playback.live.mpegts, class: "mpegts" }, "MPEG-TS link (set-top boxes, VLC)")
         : h("span", { class: "mpegts-none muted" }, "This camera's streamer offers HLS only: no MPEG-TS link.")),
-    archiveSection(camera, playback, path, video, mode, fail),
+    ptz,
+    archiveSection(camera, playback, path, video, mode, fail, hooks),
+    eventsPanel(path, camera.dvr_depth, () => hooks.timeline),
     h("p", { class: "muted" }, `Links valid until ${formatTime(playback.expires_at)}.`));
 }
 
-function archiveSection(camera: Camera, playback: Playback, path: string, video: HTMLVideoElement, mode: HTMLElement, fail: (m: string) => void): Node {
+function archiveSection(camera: Camera, playback: Playback, path: string, video: HTMLVideoElement, mode: HTMLElement, fail: (m: string) => void,
+  hooks: { timeline: Timeline | null }): Node {
   const heading = h("h2", { id: "archive" }, "Archive");
   if (!playback.archive) {
     return h("section", { "aria-labelledby": "archive" }, heading,
@@ -55,8 +66,10 @@ function archiveSection(camera: Camera, playback: Playback, path: string, video:
   }
   const now = Math.floor(Date.now() / 1000);
   const earliest = now - camera.dvr_depth * DAY;
+  // The camera's events are ticks on the timeline (a datalist the range input draws).
+  const marks = h("datalist", { id: "event-marks" });
   const timeline = h("input", {
-    type: "range", min: earliest, max: now, step: 60, value: archive.from,
+    type: "range", min: earliest, max: now, step: 60, value: archive.from, list: "event-marks",
   });
   const when = h("output", { for: "" }, formatTime(archive.from));
   timeline.addEventListener("input", () => { when.textContent = formatTime(Number(timeline.value)); });
@@ -71,6 +84,14 @@ function archiveSection(camera: Camera, playback: Playback, path: string, video:
     jump("1 minute ago", 60), jump("10 minutes ago", 600), jump("1 hour ago", 3600), camera.dvr_depth >= 1 ? jump("1 day ago", DAY) : null);
   const play = h("button", { type: "button", id: "play-archive" }, "Play from this moment");
   play.addEventListener("click", () => void playFrom(Number(timeline.value)));
+  hooks.timeline = {
+    mark: seconds => marks.replaceChildren(...seconds.filter(s => s >= earliest).map(s => h("option", { value: s }))),
+    jump: moment => {
+      timeline.value = String(Math.max(earliest, moment - 5));
+      when.textContent = formatTime(Number(timeline.value));
+      void playFrom(Math.max(earliest, moment - 5));
+    },
+  };
 
   async function playFrom(moment: number): Promise<void> {
     const at = Math.min(moment, Math.floor(Date.now() / 1000) - 10);
@@ -123,6 +144,7 @@ function archiveSection(camera: Camera, playback: Playback, path: string, video:
   return h("section", { "aria-labelledby": "archive", class: "archive" }, heading,
     h("p", {}, `Kept for ${camera.dvr_depth} day${camera.dvr_depth === 1 ? "" : "s"}.`),
     field("Moment on the timeline", timeline, `From ${formatTime(earliest)} to now`),
+    marks,
     jumps,
     h("p", {}, "Chosen: ", when),
     play,

@@ -3,7 +3,7 @@ import { h, status } from "../dom";
 import { playHls, track, type Player } from "../player";
 import type { Context } from "../main";
 
-/** The grid of the cameras the user may see, favorites first, each with a muted live preview. */
+/** The grid of the cameras the user may see, favorites first, each with a still (or a muted live preview). */
 export async function camerasPage(_ctx: Context): Promise<Node> {
   const [cameras, favorites] = await Promise.all([
     api.get<Camera[]>("/cameras?limit=1000"),
@@ -23,26 +23,78 @@ export async function camerasPage(_ctx: Context): Promise<Node> {
     note);
 }
 
+/** A still is refreshed this often while its tile is on screen; the portal keeps one for 3 s. */
+const STILL_EVERY_MS = 5000;
+
 function tile(camera: Camera, favored: Set<string>, note: HTMLElement, redraw: () => void): HTMLElement {
   const isFavorite = favored.has(camera.name);
-  const video = h("video", { muted: true, playsinline: true, autoplay: true, "aria-label": `Live preview of ${camera.title || camera.name}` });
+  const title = camera.title || camera.name;
+  const video = h("video", { muted: true, playsinline: true, autoplay: true, "aria-label": `Live preview of ${title}` });
   video.muted = true;
+  const still = h("img", { alt: `Still of ${title}`, hidden: true, class: "still" });
   const caption = h("p", { class: "muted", hidden: true });
-  const preview = h("div", { class: "preview" }, video, caption);
+  const preview = h("div", { class: "preview", title: "Hover or tap to watch live" }, still, video, caption);
   const say = (msg: string) => { caption.hidden = msg.length === 0; caption.textContent = msg; video.hidden = msg.length > 0; };
-  // A preview plays only while its tile is on screen: a grid of a hundred cameras must not pull a hundred streams.
+  const base = `/cameras/${encodeURIComponent(camera.name)}`;
+  // A grid shows stills, refreshed every few seconds, not a live stream per tile; live plays on hover
+  // or tap. A camera without stills (no ONVIF source) plays live while its tile is on screen, as before.
   let player: Player | null = null;
-  const start = () => api.get<Playback>(`/cameras/${encodeURIComponent(camera.name)}/playback`).then(
-    p => { player = track(playHls(video, p.live.hls, say)); },
-    (e: unknown) => say(e instanceof ApiError && e.status === 409 ? "Not on a streamer yet" : "No preview"));
+  let stills: boolean | null = null;
+  let timer: number | undefined;
+  const goLive = () => {
+    if (player) return;
+    still.hidden = true;
+    video.hidden = false;
+    // A placeholder while the playback address is asked, so that a second hover does not ask again.
+    player = { stop: () => undefined, hls: null };
+    api.get<Playback>(`${base}/playback`).then(
+      p => { if (player) player = track(playHls(video, p.live.hls, say)); },
+      (e: unknown) => say(e instanceof ApiError && e.status === 409 ? "Not on a streamer yet" : "No preview"));
+  };
+  const backToStill = () => {
+    if (!player || stills !== true) return;
+    player.stop();
+    player = null;
+    video.hidden = true;
+    still.hidden = false;
+  };
+  // Loaded aside and swapped in when whole, so a tile never shows half a still; a same-origin
+  // address (the session cookie goes with it), as the page's CSP allows for images.
+  const refresh = () => {
+    const url = `/api/v1${base}/snapshot?at=${Date.now()}`;
+    const next = new Image();
+    next.onload = () => {
+      still.src = url;
+      if (stills === null) { stills = true; video.hidden = true; still.hidden = false; }
+    };
+    next.onerror = () => {
+      if (stills !== null) return;
+      void fetch(url, { credentials: "same-origin" }).then(r => {
+        if (r.status === 409 && stills === null) {
+          stills = false;
+          window.clearInterval(timer);
+          goLive();
+        }
+      }, () => undefined);
+    };
+    next.src = url;
+  };
   new IntersectionObserver(([entry], observer) => {
-    if (!preview.isConnected) { observer.disconnect(); return; }
-    if (entry.isIntersecting && !player) void start();
-    else if (!entry.isIntersecting && player) { player.stop(); player = null; }
+    if (!preview.isConnected) { observer.disconnect(); window.clearInterval(timer); return; }
+    if (entry.isIntersecting) {
+      if (stills === false) goLive();
+      else { refresh(); timer = window.setInterval(refresh, STILL_EVERY_MS); }
+    } else {
+      window.clearInterval(timer);
+      if (player) { player.stop(); player = null; }
+    }
   }).observe(preview);
+  preview.addEventListener("pointerenter", e => { if (e.pointerType === "mouse" && stills) goLive(); });
+  preview.addEventListener("pointerleave", e => { if (e.pointerType === "mouse") backToStill(); });
+  preview.addEventListener("click", () => { if (stills) { if (player) backToStill(); else goLive(); } });
   const star = h("button", {
     type: "button", class: "star", "aria-pressed": String(isFavorite),
-    "aria-label": `${isFavorite ? "Remove" : "Add"} ${camera.title || camera.name} ${isFavorite ? "from" : "to"} favorites`,
+    "aria-label": `${isFavorite ? "Remove" : "Add"} ${title} ${isFavorite ? "from" : "to"} favorites`,
     onclick: async () => {
       try {
         if (isFavorite) {
@@ -61,6 +113,6 @@ function tile(camera: Camera, favored: Set<string>, note: HTMLElement, redraw: (
   return h("li", { class: "tile", "data-camera": camera.name },
     preview,
     h("div", { class: "tile-bar" },
-      h("a", { href: `#/camera/${encodeURIComponent(camera.name)}` }, camera.title || camera.name),
+      h("a", { href: `#/camera/${encodeURIComponent(camera.name)}` }, title),
       star));
 }

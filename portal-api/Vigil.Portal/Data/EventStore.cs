@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Vigil.Portal.Api;
+
+namespace Vigil.Portal.Data;
+
+/// <summary>A motion, tamper or input event of a camera, as the API lists it. Times are Unix milliseconds.</summary>
+public sealed record CameraEvent(long Id, string Camera, long At, string Kind, string Topic, Dictionary<string, string> Source, Dictionary<string, string> Data);
+
+/// <summary>Camera events, kept for the camera's archive depth (a day at least), and the leases that spread their subscriptions over the portal instances.</summary>
+public sealed class EventStore(Database db)
+{
+    public static readonly string[] Kinds = ["motion", "tamper", "input"];
+
+    public async Task<long> AddAsync(long cameraId, long at, string kind, string topic, IReadOnlyDictionary<string, string> source, IReadOnlyDictionary<string, string> data)
+    {
+        var row = new
+        {
+            cameraId, at, receivedAt = Clock.NowMs(), kind, topic,
+            source = JsonSerializer.Serialize(new Dictionary<string, string>(source), PortalJsonContext.Default.DictionaryStringString),
+            data = JsonSerializer.Serialize(new Dictionary<string, string>(data), PortalJsonContext.Default.DictionaryStringString),
+        };
+        return await db.ExecuteScalarAsync<long>(
+            "INSERT INTO camera_events (camera_id, at, received_at, kind, topic, source, data) VALUES (@cameraId, @at, @receivedAt, @kind, @topic, @source, @data) RETURNING id",
+            row).ConfigureAwait(false);
+    }
+
+    /// <summary>Oldest first within [from, to), optionally of one kind.</summary>
+    public async Task<IReadOnlyList<CameraEvent>> ListAsync(long cameraId, string camera, long from, long to, string? kind, int limit, int offset)
+    {
+        var rows = await db.QueryAsync<Row>(
+            $"""
+            SELECT id, at, kind, topic, source, data FROM camera_events
+            WHERE camera_id = @cameraId AND at >= @from AND at < @to {(kind is null ? "" : "AND kind = @kind")}
+            ORDER BY at, id LIMIT @limit OFFSET @offset
+            """,
+            new { cameraId, from, to, kind, limit, offset }).ConfigureAwait(false);
+        return rows.Select(r => new CameraEvent(r.Id, camera, r.At, r.Kind, r.Topic, Map(r.Source), Map(r.Data))).ToList();
+    }
+
+    /// <summary>Drops what is older than each camera's depth (at least a day).</summary>
+    public Task<int> ExpireAsync() =>
+        db.ExecuteAsync(
+            "DELETE FROM camera_events WHERE at < @now - 86400000 * (SELECT CASE WHEN c.dvr_depth > 1 THEN c.dvr_depth ELSE 1 END FROM cameras c WHERE c.id = camera_events.camera_id)",
+            new { now = Clock.NowMs() });
+
+    /// <summary>
+    /// Takes or keeps the lease of a camera's subscription for <paramref name="holder"/> until
+    /// <paramref name="until"/>: only when it is free, expired, or already this holder's.
+    /// </summary>
+    public async Task<bool> LeaseAsync(long cameraId, string holder, long until)
+    {
+        var now = Clock.NowMs();
+        if (await db.ExecuteAsync("UPDATE event_leases SET holder = @holder, until = @until WHERE camera_id = @cameraId AND (holder = @holder OR until < @now)",
+                new { cameraId, holder, until, now }).ConfigureAwait(false) == 1)
+        {
+            return true;
+        }
+        return await db.ExecuteAsync("INSERT INTO event_leases (camera_id, holder, until) VALUES (@cameraId, @holder, @until) ON CONFLICT (camera_id) DO NOTHING",
+            new { cameraId, holder, until }).ConfigureAwait(false) == 1;
+    }
+
+    public Task ReleaseAsync(long cameraId, string holder) =>
+        db.ExecuteAsync("DELETE FROM event_leases WHERE camera_id = @cameraId AND holder = @holder", new { cameraId, holder });
+
+    /// <summary>Cameras whose events can be subscribed to: enabled, an onvif:// source, an approved device bound.</summary>
+    public Task<IReadOnlyList<long>> SubscribableAsync() =>
+        db.QueryAsync<long>(
+            """
+            SELECT DISTINCT c.id FROM cameras c JOIN devices d ON d.camera_id = c.id
+            WHERE c.enabled = @enabled AND d.state = 'approved' AND c.stream_url LIKE 'onvif://%'
+            """,
+            new { enabled = true });
+
+    private static Dictionary<string, string> Map(string json) =>
+        JsonSerializer.Deserialize(json, PortalJsonContext.Default.DictionaryStringString) ?? [];
+
+    private sealed class Row
+    {
+        public long Id { get; set; }
+        public long At { get; set; }
+        public string Kind { get; set; } = "";
+        public string Topic { get; set; } = "";
+        public string Source { get; set; } = "{}";
+        public string Data { get; set; } = "{}";
+    }
+}
