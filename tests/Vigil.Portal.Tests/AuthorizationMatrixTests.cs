@@ -62,6 +62,7 @@ public sealed class AuthorizationMatrixTests(string database)
         ("PATCH", "/api/v1/cameras/{name}", "/api/v1/cameras/matrix-authorized", Floor.Operator),
         ("DELETE", "/api/v1/cameras/{name}", "/api/v1/cameras/no-such-camera", Floor.Operator),
         ("POST", "/api/v1/cameras/import-scan", "/api/v1/cameras/import-scan", Floor.Operator),
+        ("GET", "/api/v1/metrics", "/api/v1/metrics", Floor.Operator),
         ("GET", "/api/v1/streamers", "/api/v1/streamers", Floor.Operator),
         ("POST", "/api/v1/streamers", "/api/v1/streamers", Floor.Admin),
         ("PATCH", "/api/v1/streamers/{name}", "/api/v1/streamers/no-such-streamer", Floor.Admin),

@@ -238,11 +238,17 @@ public sealed class DeviceLifecycle(DeviceStore devices, CameraStore cameras, St
         var moved = new List<long>();
         for (var i = 0; i < ids.Count; i++)
         {
-            var pick = await streamers.PickAsync(down.Id, needRoom: true).ConfigureAwait(false);
+            // A camera whose agent said its codec (H.265) moves only where that codec can go.
+            var codec = (await devices.BoundToAsync(ids[i]).ConfigureAwait(false))?.VideoCodec;
+            var pick = await streamers.PickAsync(down.Id, needRoom: true, fits: s => Streamers.StreamerCodecs.Takes(s, codec)).ConfigureAwait(false);
             if (pick is null)
             {
                 PortalLog.NoRoomToMove(log, down.Name, ids.Count - i);
-                break;
+                if (codec is null)
+                {
+                    break;
+                }
+                continue; // no room for this codec; cameras of another may still find some
             }
             if (await cameras.MoveAsync(ids[i], down.Id, pick.Id).ConfigureAwait(false))
             {

@@ -132,17 +132,21 @@ internal sealed class StreamerNode : IAsyncDisposable
         return File.Exists(log) ? File.ReadLines(log).Count(l => l.Contains($"publish: name='{camera}'", StringComparison.Ordinal)) : 0;
     }
 
-    public static async Task<StreamerNode> StartAsync(PortalClient admin, Uri portal, string name, int capacity = 100)
+    /// <summary>
+    /// An nginx-rtmp streamer node; with another <paramref name="kind"/> (and <paramref name="ingestScheme"/>)
+    /// the portal is told of a streamer of that kind whose health is this nginx's, for placement tests.
+    /// </summary>
+    public static async Task<StreamerNode> StartAsync(PortalClient admin, Uri portal, string name, int capacity = 100, string kind = "nginx-rtmp", string ingestScheme = "rtmp")
     {
         var rtmpPort = RelayProcess.FreePort();
         var httpPort = RelayProcess.FreePort();
         var made = await admin.PostJsonAsync("/api/v1/streamers", new
         {
             name,
-            kind = "nginx-rtmp",
+            kind,
             api_url = $"http://127.0.0.1:{httpPort}/healthz",
             public_url = $"http://127.0.0.1:{httpPort}",
-            ingest_url = $"rtmp://127.0.0.1:{rtmpPort}/live",
+            ingest_url = $"{ingestScheme}://127.0.0.1:{rtmpPort}/live",
             capacity,
         });
         Assert.That(made.Status, Is.EqualTo(HttpStatusCode.Created), made.Text);
