@@ -123,6 +123,7 @@ public static class PortalApp
         UserEndpoints.Map(api);
         CameraEndpoints.Map(api);
         PlaybackEndpoints.Map(api);
+        ClipEndpoints.Map(api);
         FavoriteEndpoints.Map(api);
         StreamerEndpoints.Map(api);
         DeviceEndpoints.Map(api);

@@ -55,6 +55,8 @@ public sealed class AuthorizationMatrixTests(string database)
         ("GET", "/api/v1/cameras", "/api/v1/cameras", Floor.Anonymous),
         ("GET", "/api/v1/cameras/{name}", "/api/v1/cameras/matrix-public", Floor.Anonymous),
         ("GET", "/api/v1/cameras/{name}/playback", "/api/v1/cameras/matrix-public/playback", Floor.Anonymous),
+        // A clip needs can_dvr on the camera: a plain user who views the public camera is refused.
+        ("POST", "/api/v1/cameras/{name}/clips", "/api/v1/cameras/matrix-public/clips", Floor.Operator),
         ("GET", "/api/v1/me/favorites", "/api/v1/me/favorites", Floor.User),
         ("PUT", "/api/v1/me/favorites/{name}", "/api/v1/me/favorites/matrix-public", Floor.User),
         ("DELETE", "/api/v1/me/favorites/{name}", "/api/v1/me/favorites/matrix-public", Floor.User),

@@ -47,16 +47,7 @@ public sealed class HookTests(string database)
 
     private T Service<T>() where T : notnull => _portal.Services.GetRequiredService<T>();
 
-    private sealed record Watched(string Camera, string Group, PortalClient Viewer, long UserId);
-
-    private async Task<Watched> WatchedAsync(bool dvr = false, int dvrDepth = 7)
-    {
-        var group = await GroupAsync(_admin);
-        var camera = await CameraAsync(_admin, _streamer.Name, group: group, dvrDepth: dvrDepth);
-        var (viewer, id) = await _portal.UserAsync(_admin, Unique("viewer"));
-        await MemberAsync(_admin, group, id, dvr);
-        return new Watched(camera, group, viewer, id);
-    }
+    private Task<Watched> WatchedAsync(bool dvr = false, int dvrDepth = 7) => Streaming.WatchedAsync(_portal, _admin, _streamer.Name, dvr, dvrDepth);
 
     /// <summary>The live and the archive token of one playback answer for the window.</summary>
     private static async Task<(string Live, string Dvr)> TokensAsync(Watched w, long from, long duration)

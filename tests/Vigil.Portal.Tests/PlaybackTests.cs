@@ -191,16 +191,20 @@ public sealed class PlaybackTests(string database)
     }
 
     [Test]
-    public async Task NginxRtmpsArchiveIsItsLongPlaylistWithoutClipForms()
+    public async Task NginxRtmpsArchiveHasFlussonicsFormsOnItsNode()
     {
         var streamer = await StreamerAsync(_admin, "nginx-rtmp");
         var camera = await CameraAsync(_admin, streamer.Name, dvrDepth: 1);
-        var archive = (await PlaybackAsync(_admin, camera))["archive"]!;
-        Assert.That(archive["hls"]!.GetValue<string>(), Does.StartWith($"{streamer.PublicUrl}/{camera}/index.m3u8?token="));
-        Assert.That(Claims(TokenOf(archive["hls"]), camera).Kind, Is.EqualTo(PlaybackKind.Dvr));
-        Assert.That(archive["mpegts"], Is.Null, "nginx-rtmp cannot cut a clip by time");
-        Assert.That(archive["mp4"], Is.Null);
-        Assert.That(archive["timeshift"], Is.Null);
+        var from = Now - 1800;
+        var archive = (await PlaybackAsync(_admin, camera, $"?from={from}&duration=300"))["archive"]!;
+        var root = $"{streamer.PublicUrl}/{camera}";
+        Assert.That(archive["hls"]!.GetValue<string>(), Does.StartWith($"{root}/index-{from}-300.m3u8?token=pt1."));
+        Assert.That(archive["mpegts"]!.GetValue<string>(), Does.StartWith($"{root}/archive-{from}-300.ts?token=pt1."));
+        Assert.That(archive["mp4"]!.GetValue<string>(), Does.StartWith($"{root}/archive-{from}-300.mp4?token=pt1."));
+        Assert.That(archive["timeshift"]!.GetValue<string>(), Does.StartWith($"{root}/timeshift_abs-{from}.m3u8?token=pt1."));
+        Assert.That(archive["recording_status"]!.GetValue<string>(), Does.StartWith($"{root}/recording_status.json?token=pt1."));
+        var claims = Claims(TokenOf(archive["hls"]), camera);
+        Assert.That((claims.Kind, claims.From, claims.To), Is.EqualTo((PlaybackKind.Dvr, from, from + 300)));
     }
 
     [Test]

@@ -18,6 +18,18 @@ internal static class Streaming
 
     public sealed record DeviceMade(string Id, string PublishToken);
 
+    /// <summary>A camera in its own group and a viewer who is a member of it, with or without the archive right.</summary>
+    public sealed record Watched(string Camera, string Group, PortalClient Viewer, long UserId);
+
+    public static async Task<Watched> WatchedAsync(PortalServer portal, PortalClient admin, string streamer, bool dvr, int dvrDepth)
+    {
+        var group = await GroupAsync(admin);
+        var camera = await CameraAsync(admin, streamer, group: group, dvrDepth: dvrDepth);
+        var (viewer, id) = await portal.UserAsync(admin, Unique("viewer"));
+        await MemberAsync(admin, group, id, dvr);
+        return new Watched(camera, group, viewer, id);
+    }
+
     public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
 
     public static async Task<StreamerMade> StreamerAsync(PortalClient admin, string kind = "flussonic", string? ingestUrl = null)

@@ -23,11 +23,7 @@ internal static class PlaybackEndpoints
     {
         var caller = Caller.Of(ctx);
         var (camera, rights) = await CameraEndpoints.VisibleAsync(ctx, name, cameras, access).ConfigureAwait(false);
-        var streamer = camera.StreamerId is { } id ? await streamers.GetAsync(id).ConfigureAwait(false) : null;
-        if (streamer is null)
-        {
-            throw ApiException.Conflict("the camera is not placed on a streamer yet");
-        }
+        var streamer = await StreamerOfAsync(camera, streamers).ConfigureAwait(false);
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var expires = now + Lifetime(ctx, options.PlaybackTokenSeconds);
         var window = ArchiveWindow(ctx, camera, rights, now, expires);
@@ -41,6 +37,11 @@ internal static class PlaybackEndpoints
         var answer = new PlaybackAnswer(camera.Name, streamer.Name, PlaybackUrls.Live(streamer, camera.Name, live), archive, expires);
         return Results.Json(answer, PortalJsonContext.Default.PlaybackAnswer);
     }
+
+    /// <summary>The streamer the camera is placed on; 409 while it is on none.</summary>
+    public static async Task<Streamer> StreamerOfAsync(Camera camera, StreamerStore streamers) =>
+        (camera.StreamerId is { } id ? await streamers.GetAsync(id).ConfigureAwait(false) : null)
+        ?? throw ApiException.Conflict("the camera is not placed on a streamer yet");
 
     /// <summary>
     /// ?expires_in=SECONDS shortens the links' life (a clip shared for a quarter of an hour): at least

@@ -19,6 +19,8 @@ namespace Vigil.Portal.Api;
 [JsonSerializable(typeof(Camera))]
 [JsonSerializable(typeof(IReadOnlyList<Camera>))]
 [JsonSerializable(typeof(Playback.PlaybackAnswer))]
+[JsonSerializable(typeof(ClipRequest))]
+[JsonSerializable(typeof(ClipAnswer))]
 [JsonSerializable(typeof(Streamer))]
 [JsonSerializable(typeof(IReadOnlyList<Streamer>))]
 [JsonSerializable(typeof(Device))]

@@ -59,8 +59,10 @@ internal static class NginxRtmpHook
     }
 
     /// <summary>
-    /// nginx's auth_request for the HLS it serves: the subrequest carries the viewer's request as
-    /// X-Original-URI (/CAMERA/index.m3u8?token=..., /CAMERA/12.ts?token=..., /CAMERA/mpegts?token=...). The camera is the
+    /// nginx's auth_request for the HLS it serves and the archive forms of the streamer-node service
+    /// (<see cref="ArchiveForm"/>): the subrequest carries the viewer's request as X-Original-URI
+    /// (/CAMERA/index.m3u8?token=..., /CAMERA/12.ts?token=..., /CAMERA/mpegts?token=...,
+    /// /CAMERA/archive-1700000000-600.mp4?token=...). The camera is the
     /// URI's first segment, read by <see cref="StreamPath"/>: a URI that nginx could map to another
     /// camera's files than its first segment names (dot segments, encodings, doubled slashes) is
     /// refused. 2xx lets the viewer have the file, 401 or 403 refuses it.
@@ -75,17 +77,29 @@ internal static class NginxRtmpHook
         var address = call.Http.Request.Headers["X-Real-IP"].ToString();
         // nginx turns any answer but 2xx, 401 and 403 into a 500 for the viewer: a URL naming no
         // camera (the site's root, a stray file) or none unambiguously is refused, not reported as a bad request.
-        if (StreamPath.CameraOfUri(uri) is not { } name)
+        if (StreamPath.CameraOfUri(uri, out var file) is not { } name)
         {
             var refused = HookVerdict.Deny(HookReasons.NotCanonical);
             HookEndpoints.Log(call.Log, Dialect, HookActions.Play, "(none)", address, refused);
             await HookEndpoints.DenyAsync(call.Http, refused).ConfigureAwait(false);
             return;
         }
-        var query = uri.IndexOf('?', StringComparison.Ordinal);
-        var token = query < 0 ? "" : HookQuery.Get(uri[query..], "token");
-        var verdict = await call.Decisions.PlayAsync(name, token, StreamRequest.Live).ConfigureAwait(false);
-        HookEndpoints.Log(call.Log, Dialect, HookActions.Play, name, address, verdict);
+        // The archive forms the streamer-node service serves (index-FROM-DURATION.m3u8...) need an
+        // archive token whose window holds the range, and the archive rights; everything else is live.
+        var form = ArchiveForm.Read(file, out var request);
+        var action = form == ArchiveFormKind.Live ? HookActions.Play : HookActions.Archive;
+        HookVerdict verdict;
+        if (form == ArchiveFormKind.Malformed)
+        {
+            verdict = HookVerdict.Deny(HookReasons.UnreadableWindow);
+        }
+        else
+        {
+            var query = uri.IndexOf('?', StringComparison.Ordinal);
+            var token = query < 0 ? "" : HookQuery.Get(uri[query..], "token");
+            verdict = await call.Decisions.PlayAsync(name, token, request).ConfigureAwait(false);
+        }
+        HookEndpoints.Log(call.Log, Dialect, action, name, address, verdict);
         if (!verdict.Allowed)
         {
             await HookEndpoints.DenyAsync(call.Http, verdict).ConfigureAwait(false);

@@ -17,11 +17,15 @@ public sealed record HookStreamer(long Id, string Name, string Kind, byte[] KeyH
 
 /// <summary>
 /// What the streamer's request asks to see, as far as its dialect tells: live (or it cannot say),
-/// or the archive, with the window when the URL names one (0 where it does not).
+/// or the archive, with the window when the URL names one (0 where it does not). A window
+/// <see cref="Named"/> exactly (the nginx-rtmp node's archive forms) is checked whole, its start
+/// always and its end unless open (0, into live).
 /// </summary>
-public readonly record struct StreamRequest(bool Archive, long From = 0, long To = 0)
+public readonly record struct StreamRequest(bool Archive, long From = 0, long To = 0, bool Named = false)
 {
     public static readonly StreamRequest Live = default;
+
+    public static StreamRequest Window(long from, long to) => new(true, from, to, Named: true);
 }
 
 /// <summary>An answer to a hook and why. For plays, the viewer and the archive window the token opened.</summary>
@@ -109,12 +113,14 @@ public sealed class PlayAuthorizer
             {
                 return new(HookVerdict.Deny(HookReasons.LiveTokenForArchive));
             }
-            if ((request.From > 0 && request.From < claims.From) || (request.To > 0 && request.To > claims.To))
+            // A named window with an open end (a timeshift into live) reaches now: only a token whose window does.
+            var to = request.Named && request.To == 0 ? DateTimeOffset.UtcNow.ToUnixTimeSeconds() : request.To;
+            if (((request.Named || request.From > 0) && request.From < claims.From) || (to > 0 && to > claims.To))
             {
                 return new(HookVerdict.Deny(HookReasons.OutsideWindow));
             }
         }
-        return DecidePlayAsync(camera, claims);
+        return DecidePlayAsync(camera, claims, request);
     }
 
     public async ValueTask<HookVerdict> PublishAsync(HookStreamer streamer, string name, string? token)
@@ -177,7 +183,7 @@ public sealed class PlayAuthorizer
         return status;
     }
 
-    private async ValueTask<HookVerdict> DecidePlayAsync(string name, PlaybackClaims claims)
+    private async ValueTask<HookVerdict> DecidePlayAsync(string name, PlaybackClaims claims, StreamRequest request)
     {
         var camera = await _cameras.GetAsync(name).ConfigureAwait(false);
         if (camera is null)
@@ -203,6 +209,13 @@ public sealed class PlayAuthorizer
             // The depth as it is now, counted from when the token was issued: a shortened archive
             // closes the older part of windows handed out before.
             if (camera.DvrDepth <= 0 || claims.From < claims.IssuedAt - camera.DvrDepth * SecondsPerDay)
+            {
+                return HookVerdict.Deny(HookReasons.BeyondDepth);
+            }
+            // And the moment asked for, counted back from now: a token's window opened a week back
+            // yesterday does not open the day that has since fallen out of the depth.
+            if (request.Archive && (request.Named || request.From > 0) &&
+                request.From < DateTimeOffset.UtcNow.ToUnixTimeSeconds() - camera.DvrDepth * SecondsPerDay)
             {
                 return HookVerdict.Deny(HookReasons.BeyondDepth);
             }

@@ -20,8 +20,16 @@ internal static class StreamPath
     /// The camera of a request URI ("/CAMERA/FILE...?query"): its first segment, when the path has at
     /// least a camera and a file under it and is canonical; null when it is not.
     /// </summary>
-    public static string? CameraOfUri(string uri)
+    public static string? CameraOfUri(string uri) => CameraOfUri(uri, out _);
+
+    /// <summary>
+    /// The camera of a request URI as <see cref="CameraOfUri(string)"/> reads it, and the rest of the
+    /// path under it (decoded once, already checked: "index-1700000000-600.m3u8"), which tells live
+    /// from archive requests.
+    /// </summary>
+    public static string? CameraOfUri(string uri, out string file)
     {
+        file = "";
         var query = uri.IndexOf('?', StringComparison.Ordinal);
         var path = query < 0 ? uri.AsSpan() : uri.AsSpan(0, query);
         if (path.Length is 0 or > MaxLength || path[0] != '/')
@@ -47,6 +55,7 @@ internal static class StreamPath
                 return null;
             }
         }
+        file = rest[(slash + 1)..].ToString();
         return rest[..slash].ToString();
     }
 

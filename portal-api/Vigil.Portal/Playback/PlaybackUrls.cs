@@ -6,8 +6,12 @@ namespace Vigil.Portal.Playback;
 /// <summary>Live playback; <see cref="Mpegts"/> is null where the streamer serves no continuous MPEG-TS over HTTP.</summary>
 public sealed record LivePlayback(string Hls, string? Mpegts);
 
-/// <summary>The archive from <see cref="From"/> for <see cref="Duration"/> seconds; a URL is null where the streamer has no such form.</summary>
-public sealed record ArchivePlayback(long From, long Duration, string? Hls, string? Mpegts, string? Mp4, string? Timeshift);
+/// <summary>
+/// The archive from <see cref="From"/> for <see cref="Duration"/> seconds; a URL is null where the
+/// streamer has no such form. <see cref="RecordingStatus"/> lists the recorded ranges (Flussonic's
+/// recording_status.json); beside it, FROM-preview.jpg with the same token is a picture of a moment.
+/// </summary>
+public sealed record ArchivePlayback(long From, long Duration, string? Hls, string? Mpegts, string? Mp4, string? Timeshift, string? RecordingStatus = null);
 
 public sealed record PlaybackAnswer(string Camera, string Streamer, LivePlayback Live, ArchivePlayback? Archive, long ExpiresAt);
 
@@ -16,10 +20,10 @@ public sealed record PlaybackAnswer(string Camera, string Streamer, LivePlayback
 /// kind: nginx-rtmp writes HLS files (served by nginx's http, NAME/index.m3u8 with hls_nested), and
 /// its NAME/mpegts is nginx's njs sending those fragments one after another as one continuous
 /// MPEG-TS (deploy/nginx-rtmp/vigil-mpegts.js).
-/// The archive follows the streamer: Flussonic's own DVR URLs; MediaMTX's playback server (/get,
-/// which public_url must reach); nginx-rtmp its long HLS playlist, which the player seeks back in (no
-/// clip forms); generic streamers get Flussonic's names, the de facto convention of camera archives,
-/// for whatever serves their recordings over HTTP.
+/// The archive follows the streamer: MediaMTX's playback server (/get, which public_url must reach);
+/// every other kind Flussonic's DVR forms, the de facto convention of camera archives: Flussonic
+/// serves them itself, an nginx-rtmp node through its streamer-node service (vigil-archive, behind
+/// the same nginx and hook), generic streamers through whatever serves their recordings over HTTP.
 /// </summary>
 public static class PlaybackUrls
 {
@@ -39,17 +43,12 @@ public static class PlaybackUrls
             return new ArchivePlayback(from, duration, null, null, $"{get}&format=mp4&token={token}", null);
         }
         var root = Root(streamer, camera);
-        if (streamer.Kind == "nginx-rtmp")
-        {
-            // nginx-rtmp records no archive it can cut by time: what it keeps is its HLS playlist, as long
-            // as hls_playlist_length (set to the dvr depth), which a player seeks back in. No clip forms.
-            return new ArchivePlayback(from, duration, $"{root}/index.m3u8?token={token}", null, null, null);
-        }
         return new ArchivePlayback(from, duration,
             $"{root}/index-{range}.m3u8?token={token}",
             $"{root}/archive-{range}.ts?token={token}",
             $"{root}/archive-{range}.mp4?token={token}",
-            string.Create(CultureInfo.InvariantCulture, $"{root}/timeshift_abs-{from}.m3u8?token={token}"));
+            string.Create(CultureInfo.InvariantCulture, $"{root}/timeshift_abs-{from}.m3u8?token={token}"),
+            $"{root}/recording_status.json?token={token}");
     }
 
     // Camera names hold only letters, digits, '-', '_' and '.', and tokens are base64url: nothing to escape.
