@@ -3,6 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Vigil.Archive.Playback;
+using Vigil.Archive.Retention;
+using Vigil.Archive.Store;
 
 namespace Vigil.Archive;
 
@@ -37,9 +40,25 @@ public static class ArchiveProgram
         builder.Configuration.Bind(options);
         builder.WebHost.UseUrls("http://" + options.Listen);
         builder.Services.AddSingleton(options);
+        var layout = new ArchiveLayout(options.ArchiveDir, options.RecordDir);
+        Directory.CreateDirectory(layout.ArchiveDir);
+        Directory.CreateDirectory(layout.RecordDir);
+        builder.Services.AddSingleton(layout);
+        builder.Services.AddSingleton<LiveRecordings>();
+        builder.Services.AddSingleton<ArchiveCatalog>();
+        builder.Services.AddSingleton<ArchiveMetrics>();
+        builder.Services.AddSingleton<RecordingFiler>();
+        builder.Services.AddSingleton(sp => new ArchiveTags(sp.GetRequiredService<LiveRecordings>()));
+        builder.Services.AddSingleton(new ArchivePolicy(layout, options.DefaultDepthDays));
+        builder.Services.AddSingleton(sp => new RetentionSweeper(layout, sp.GetRequiredService<ArchivePolicy>(), sp.GetRequiredService<ArchiveMetrics>(),
+            options, sp.GetRequiredService<ILogger<RetentionSweeper>>()));
+        builder.Services.AddHostedService<ArchiveWorker>();
+        builder.Services.AddHostedService<PolicyClient>();
+        // Kestrel's and routing's per-request lines would bury the archive's own; errors still show.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
         var app = builder.Build();
-        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        ArchiveEndpoints.Map(app);
         app.Lifetime.ApplicationStarted.Register(() =>
             ArchiveLog.Started(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Vigil.Archive"), options.Listen, options.RecordDir, options.ArchiveDir));
         return app;
