@@ -200,7 +200,8 @@ public static class MediaPeers
     /// stream arguments, tokens included, with each publish ("publish: name=..."), which a test that
     /// counts publishes asks for with <paramref name="logPublishes"/>.
     /// </summary>
-    public static async Task<(PeerProcess Nginx, int Port)> StartNginxStreamerAsync(string dir, int rtmpPort, int httpPort, string hookUrl, int playlistSeconds = 20, bool logPublishes = false)
+    public static async Task<(PeerProcess Nginx, int Port)> StartNginxStreamerAsync(string dir, int rtmpPort, int httpPort, string hookUrl, int playlistSeconds = 20, bool logPublishes = false,
+        ArchiveRecording? archive = null)
     {
         Directory.CreateDirectory(Path.Combine(dir, "tmp"));
         Directory.CreateDirectory(Path.Combine(dir, "hls"));
@@ -215,6 +216,11 @@ public static class MediaPeers
             ["HOOK_URL"] = hookUrl,
             ["PLAYLIST_SECONDS"] = playlistSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["SCRIPTS_DIR"] = scripts,
+            // Without an archive service the node records nothing; its archive forms answer 502.
+            ["RECORD"] = archive is null ? "off" : "all",
+            ["RECORD_DIR"] = archive?.RecordDir ?? Path.Combine(dir, "recording"),
+            ["RECORD_INTERVAL"] = archive?.Interval ?? "5m",
+            ["ARCHIVE_URL"] = archive?.ServiceUrl ?? "http://127.0.0.1:9",
         }).ConfigureAwait(false);
         return await StartNginxAsync(dir, confPath, rtmpPort).ConfigureAwait(false);
     }
