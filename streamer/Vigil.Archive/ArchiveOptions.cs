@@ -38,4 +38,10 @@ public sealed class ArchiveOptions
 
     /// <summary>The target length of one HLS segment of a range, in seconds (segments are cut at keyframes).</summary>
     public int SegmentSeconds { get; set; } = 6;
+
+    /// <summary>The ffmpeg that decodes the preview pictures of the timeline (FROM-preview.jpg).</summary>
+    public string FfmpegPath { get; set; } = "/usr/bin/ffmpeg";
+
+    /// <summary>The width of a preview picture in pixels (its height follows the picture's shape).</summary>
+    public int PreviewWidth { get; set; } = 320;
 }

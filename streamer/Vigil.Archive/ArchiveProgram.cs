@@ -47,6 +47,7 @@ public static class ArchiveProgram
         builder.Services.AddSingleton<LiveRecordings>();
         builder.Services.AddSingleton<ArchiveCatalog>();
         builder.Services.AddSingleton<ArchiveMetrics>();
+        builder.Services.AddSingleton<Export.PreviewJpeg>();
         builder.Services.AddSingleton<RecordingFiler>();
         builder.Services.AddSingleton(sp => new ArchiveTags(sp.GetRequiredService<LiveRecordings>()));
         builder.Services.AddSingleton(new ArchivePolicy(layout, options.DefaultDepthDays));

@@ -15,7 +15,7 @@ namespace Vigil.Archive.Playback;
 /// </summary>
 public static class ArchiveEndpoints
 {
-    /// <summary>MP4 export and the preview JPEG are answered elsewhere when their handlers are mapped; here they are 404 until then.</summary>
+    /// <summary>The MP4 export and the preview JPEG are answered by Export.Mp4Range and Export.PreviewJpeg.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => Results.Text("ok\n"));
@@ -124,6 +124,18 @@ public static class ArchiveEndpoints
                 }
                 return;
             }
+            case ArchiveForm.RangeMp4:
+                if (!await Export.Mp4Range.ServeAsync(http, request, catalog, tags).ConfigureAwait(false))
+                {
+                    await NotFoundAsync(http, "nothing recorded in this range").ConfigureAwait(false);
+                }
+                return;
+            case ArchiveForm.Preview:
+                if (!await http.RequestServices.GetRequiredService<Export.PreviewJpeg>().ServeAsync(http, request).ConfigureAwait(false))
+                {
+                    await NotFoundAsync(http, "no picture recorded at this moment").ConfigureAwait(false);
+                }
+                return;
             default:
                 await NotFoundAsync(http, "this form is not served here").ConfigureAwait(false);
                 return;
