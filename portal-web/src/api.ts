@@ -22,7 +22,7 @@ export interface Device {
 export interface Playback {
   camera: string; streamer: string;
   live: { hls: string; mpegts: string | null };
-  archive: { from: number; duration: number; hls: string | null; mpegts: string | null; mp4: string | null; timeshift: string | null } | null;
+  archive: { from: number; duration: number; hls: string | null; mpegts: string | null; mp4: string | null; timeshift: string | null; recording_status?: string | null } | null;
   expires_at: number;
 }
 export interface Branding { title: string; logo: string | null; primary_color: string; accent_color: string }
