@@ -40,21 +40,54 @@ await scenario(async (page, result) => {
   await page.goto(`${config.url}/#/camera/${config.live_camera}`);
   await page.waitForFunction(() => document.querySelector("#player")?.currentTime > 0.5, null, { timeout: 30000 });
 
-  // The archive: a moment a little back on the timeline, played from there.
-  await page.waitForTimeout(6000);
-  const moment = Math.floor(Date.now() / 1000) - 8;
-  await page.getByLabel("Moment on the timeline").evaluate((input, value) => {
-    input.value = String(value);
-    input.dispatchEvent(new Event("input"));
-  }, moment);
-  await page.getByRole("button", { name: "Play from this moment" }).click();
+  // The archive: the timeline shows what has been recorded since the binding; a click on it plays
+  // from there; a picture of the moment comes while the pointer moves over it; a clip exports to an MP4
+  // that plays in a <video>.
+  await page.waitForTimeout(15000);
+  await page.getByRole("button", { name: "Day after ▶" }).click();
+  const recorded = page.locator(".timeline-bar .recorded").last();
+  await recorded.waitFor({ timeout: 30000 });
+  result.recorded_ranges = await page.locator(".timeline-bar .recorded").count();
+  result.recorded_from = Number(await recorded.getAttribute("data-from"));
+  result.recorded_to = Number(await recorded.getAttribute("data-to"));
+  result.recorded_summary = await page.locator(".timeline-summary").innerText();
+  result.now = Math.floor(Date.now() / 1000);
+  const box = await page.locator(".timeline-bar").boundingBox();
+  const block = await recorded.boundingBox();
+  await page.mouse.move(block.x + block.width / 2, box.y + box.height / 2);
+  await page.waitForFunction(() => { const i = document.querySelector(".timeline-thumb"); return i && !i.hidden && i.complete && i.naturalWidth > 0; }, null, { timeout: 20000 });
+  result.thumb_width = await page.$eval(".timeline-thumb", i => i.naturalWidth);
+  await page.mouse.click(block.x + block.width / 2, box.y + box.height / 2);
   await page.waitForFunction(() => document.querySelector("#mode")?.textContent.startsWith("Archive"), null, { timeout: 15000 });
   await page.waitForFunction(() => document.querySelector("#player")?.currentTime > 0, null, { timeout: 30000 });
   result.archive_mode = await page.locator("#mode").innerText();
   result.archive = await playing(page, "#player");
-  result.archive_behind_live = await page.$eval("#player", v => v.seekable.length > 0 ? v.seekable.end(v.seekable.length - 1) - v.currentTime : -1);
-  result.clip_button = await page.getByRole("button", { name: "Make a link to this clip" }).count();
-  result.clip_note = await page.locator(".archive [role=status]").last().innerText();
+  result.archive_at = await page.locator("#timeline-at").innerText();
+  await page.getByRole("button", { name: "−10 s" }).click();
+  result.stepped_at = await page.locator("#timeline-at").innerText();
+
+  const clipFrom = result.recorded_from + 2;
+  await page.evaluate(([from, to]) => {
+    const local = unix => { const d = new Date(unix * 1000); const p = n => String(n).padStart(2, "0");
+      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`; };
+    document.querySelector("#clip-from").value = local(from);
+    document.querySelector("#clip-to").value = local(to);
+  }, [clipFrom, Math.min(clipFrom + 10, Math.floor(Date.now() / 1000) - 2)]);
+  await page.getByRole("button", { name: "Export MP4" }).click();
+  const link = page.locator("a.clip-mp4");
+  await link.waitFor({ timeout: 15000 });
+  result.clip_url = await link.getAttribute("href");
+  await page.evaluate(url => {
+    const v = document.createElement("video");
+    v.id = "clip-check";
+    v.muted = true;
+    v.src = url;
+    document.body.append(v);
+    void v.play();
+  }, result.clip_url);
+  await page.waitForFunction(() => document.querySelector("#clip-check")?.currentTime > 0, null, { timeout: 30000 });
+  result.clip = await playing(page, "#clip-check", 2);
+  result.clip_duration = await page.$eval("#clip-check", v => v.duration);
   await shot(page, "camera-archive");
 
   await page.goto(`${config.url}/#/infra`);

@@ -80,8 +80,15 @@ public sealed class WebStack : IAsyncDisposable
         }), HttpStatusCode.Created);
         var hook = $"{Portal.BaseAddress.ToString().TrimEnd('/')}/hooks/nginx-rtmp/rtmp-1?key={Uri.EscapeDataString(streamer!["hook_key"]!.GetValue<string>())}";
         var dir = Directory.CreateTempSubdirectory("vigil-web-nginx-").FullName;
-        // An hour of playlist: the archive of nginx-rtmp is what its playlist keeps.
-        var (nginx, _) = await MediaPeers.StartNginxStreamerAsync(dir, rtmpPort, httpPort, hook, playlistSeconds: 3600);
+        // The node's archive service, in this process: nginx-rtmp records into its folder (a file every
+        // 20 s, so that the timeline shows filed recordings within the test) and proxies the archive forms to it.
+        var recordDir = Path.Combine(dir, "recording");
+        var archiveListen = $"127.0.0.1:{RelayProcess.FreePort()}";
+        var archive = Vigil.Archive.ArchiveProgram.Build([$"--Listen={archiveListen}", $"--RecordDir={recordDir}", $"--ArchiveDir={Path.Combine(dir, "archive")}"]);
+        await archive.StartAsync();
+        _owned.Add(new Stopped(archive));
+        var (nginx, _) = await MediaPeers.StartNginxStreamerAsync(dir, rtmpPort, httpPort, hook, playlistSeconds: 60,
+            archive: new ArchiveRecording(recordDir, $"http://{archiveListen}", "20s"));
         _owned.Add(nginx);
 
         // One-second GOPs: the first HLS fragments are there within seconds of the publish.
@@ -149,6 +156,16 @@ public sealed class WebStack : IAsyncDisposable
             Assert.Fail("the NativeAOT agent is needed: run ./build.sh publish-agent (./build.sh test does)");
         }
         return agent;
+    }
+
+    /// <summary>A web host of this process, stopped (its background work ended) before it is disposed.</summary>
+    private sealed class Stopped(Microsoft.AspNetCore.Builder.WebApplication app) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()

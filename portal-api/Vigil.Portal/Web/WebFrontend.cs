@@ -97,7 +97,7 @@ internal sealed class ContentPolicy(StreamerStore streamers, TimeProvider clock)
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .Order(StringComparer.Ordinal);
         var media = string.Join(' ', origins);
-        _policy = $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; " +
+        _policy = $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https: {media}; " +
                   $"media-src 'self' blob: {media}; connect-src 'self' {media}; worker-src 'self' blob:; " +
                   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
         _madeAt = now;

@@ -27,16 +27,17 @@ export function timelinePanel(camera: Camera, playback: Playback, path: string, 
       h("p", {}, camera.dvr_depth > 0 ? "You may not watch this camera's archive." : "This camera keeps no archive."));
   }
   const first = playback.archive;
-  if (!first.hls || !first.recording_status) {
+  if (!first.hls && !first.mp4) {
     return h("section", { "aria-labelledby": "archive" }, heading, h("p", {}, "This camera's streamer cannot play its archive in a browser."));
   }
 
   // The archive URLs of the answer name a window; the token opens the whole depth, so any moment's
   // URL is made here from the same root and token, and the answer is asked again when it expires.
-  let links = linksOf(first.recording_status);
+  // A streamer that lists no recordings (MediaMTX) gets no ranges or pictures, and each moment's URL from the portal.
+  let links = first.recording_status ? linksOf(first.recording_status) : null;
   let expiresAt = playback.expires_at;
   const freshLinks = async () => {
-    if (expiresAt - 60 > now()) return links;
+    if (!links || expiresAt - 60 > now()) return links;
     const p = await api.get<Playback>(`${path}/playback`);
     if (!p.archive?.recording_status) throw new Error("the archive is no longer open to you");
     links = linksOf(p.archive.recording_status);
@@ -66,15 +67,20 @@ export function timelinePanel(camera: Camera, playback: Playback, path: string, 
       const from = Math.max(r.from, day);
       const to = Math.min(r.from + r.duration, day + DAY);
       if (to <= from) return [];
-      return [h("div", {
-        class: "recorded", style: `left:${place(from)};width:${((to - from) / DAY) * 100}%`,
-        title: `Recorded ${formatTime(from)} to ${formatTime(to)}`, "data-from": from, "data-to": to,
-      })];
+      // Positions through the CSSOM: the portal's Content-Security-Policy refuses style attributes.
+      const block = h("div", { class: "recorded", title: `Recorded ${formatTime(from)} to ${formatTime(to)}`, "data-from": from, "data-to": to });
+      block.style.left = place(from);
+      block.style.width = `${((to - from) / DAY) * 100}%`;
+      return [block];
     });
-    const ticks = marks.filter(m => m >= day && m < day + DAY).map(m => h("button", {
-      type: "button", class: "event-mark", style: `left:${place(m)}`, title: `Event at ${formatTime(m)}`, "aria-label": `Event at ${formatTime(m)}`,
-      onclick: (e: Event) => { e.stopPropagation(); void playFrom(Math.max(earliest(), m - 5)); },
-    }));
+    const ticks = marks.filter(m => m >= day && m < day + DAY).map(m => {
+      const tick = h("button", {
+        type: "button", class: "event-mark", title: `Event at ${formatTime(m)}`, "aria-label": `Event at ${formatTime(m)}`,
+        onclick: (e: Event) => { e.stopPropagation(); void playFrom(Math.max(earliest(), m - 5)); },
+      });
+      tick.style.left = place(m);
+      return tick;
+    });
     bar.replaceChildren(...blocks, ...ticks, cursor, hover);
     const recorded = blocks.length === 0 ? "Nothing recorded on this day."
       : `${blocks.length} recorded range${blocks.length === 1 ? "" : "s"} on this day${blocks.length > 1 ? ", with gaps between them" : ""}.`;
@@ -88,6 +94,12 @@ export function timelinePanel(camera: Camera, playback: Playback, path: string, 
     dayInput.value = isoDate(day);
     try {
       const l = await freshLinks();
+      if (!l) {
+        ranges = [];
+        draw();
+        summary.textContent = "This camera's streamer does not list its recordings: pick a moment to play.";
+        return;
+      }
       const answer = await fetch(`${l.status}&from=${Math.max(day, earliest())}&to=${Math.min(day + DAY, now() + 1)}`);
       if (!answer.ok) throw new Error(answer.status === 403 ? "access to the archive was refused" : `the streamer answered ${answer.status}`);
       const body = await answer.json() as { stream: string; ranges: RecordedRange[] }[];
@@ -119,6 +131,19 @@ export function timelinePanel(camera: Camera, playback: Playback, path: string, 
   };
   const recordedAt = (moment: number) => ranges.some(r => moment >= r.from && moment < r.from + r.duration);
 
+  /** A moment in a gap goes to the nearest recording: the end of the one before it, or the start of the next. */
+  const snap = (moment: number) => {
+    if (ranges.length === 0 || recordedAt(moment)) return moment;
+    let best = moment;
+    let distance = Infinity;
+    for (const r of ranges) {
+      const end = r.from + r.duration;
+      const candidate = moment < r.from ? r.from : Math.max(r.from, end - 10);
+      if (Math.abs(candidate - moment) < distance) { distance = Math.abs(candidate - moment); best = candidate; }
+    }
+    return best;
+  };
+
   // Scrubbing: the picture of the moment under the pointer, asked at most every quarter second.
   let lastAsked = 0;
   let pending: number | undefined;
@@ -130,8 +155,10 @@ export function timelinePanel(camera: Camera, playback: Playback, path: string, 
     window.clearTimeout(pending);
     const ask = () => {
       lastAsked = Date.now();
-      if (!recordedAt(moment)) { thumb.hidden = true; return; }
-      thumb.src = `${links.root}/${moment}-preview.jpg?token=${links.token}`;
+      // A pixel of the bar is over a minute: the picture is of the recorded moment nearest the pointer.
+      const shown = snap(moment);
+      if (!links || !recordedAt(shown)) { thumb.hidden = true; return; }
+      thumb.src = `${links.root}/${shown}-preview.jpg?token=${links.token}`;
       thumb.hidden = false;
     };
     if (Date.now() - lastAsked > 250) ask(); else pending = window.setTimeout(ask, 250);
@@ -144,15 +171,17 @@ export function timelinePanel(camera: Camera, playback: Playback, path: string, 
   });
 
   async function playFrom(moment: number): Promise<void> {
-    const from = Math.max(earliest(), Math.min(moment, now() - 5));
+    const from = Math.max(earliest(), Math.min(snap(moment), now() - 5));
     const duration = Math.max(5, Math.min(WINDOW, now() - from));
-    let l: Links;
+    let url: string | null;
     try {
-      l = await freshLinks();
+      const l = await freshLinks();
+      url = l ? `${l.root}/index-${from}-${duration}.m3u8?token=${l.token}` : await portalUrl(from, duration);
     } catch (e) {
       fail((e as Error).message);
       return;
     }
+    if (!url) return;
     if (from < day || from >= day + DAY) {
       day = startOfDay(from);
       void loadDay();
@@ -160,8 +189,19 @@ export function timelinePanel(camera: Camera, playback: Playback, path: string, 
     stopAll();
     playing = { start: from, duration };
     mode.textContent = `Archive from ${formatTime(from)}`;
-    track(playHls(video, `${l.root}/index-${from}-${duration}.m3u8?token=${l.token}`, fail));
+    if (url.includes(".m3u8")) {
+      track(playHls(video, url, fail));
+    } else {
+      video.src = url;
+      void video.play().catch(() => undefined);
+    }
     moveCursor();
+  }
+
+  /** The archive URL of a window as the portal gives it (HLS where there is one, else the MP4). */
+  async function portalUrl(from: number, duration: number): Promise<string | null> {
+    const p = await api.get<Playback>(`${path}/playback?from=${from}&duration=${duration}`);
+    return p.archive?.hls ?? p.archive?.mp4 ?? null;
   }
 
   /** The moment on screen: where the playing archive playlist started, plus the player's position in it. */
