@@ -6,10 +6,20 @@ namespace Vigil.Archive.Tests;
 internal static class Tools
 {
     /// <summary>Runs a tool to its end; its standard output, or an exception with its standard error when it fails.</summary>
-    public static Task<string> RunAsync(string file, params string[] args) => RunLongAsync(TimeSpan.FromMinutes(3), file, args);
+    public static Task<string> RunAsync(string file, params string[] args) => RunLongAsync(TimeSpan.FromMinutes(2), file, args);
 
-    /// <summary>As <see cref="RunAsync"/>, for a run that may take longer than three minutes (a benchmark's file).</summary>
+    /// <summary>Runs a tool to its end (two minutes at most); its exit code, standard output and standard error.</summary>
+    public static Task<(int Code, string Out, string Err)> CaptureAsync(string file, params string[] args) => CaptureAsync(TimeSpan.FromMinutes(2), file, args);
+
+    /// <summary>As <see cref="RunAsync"/>, for a run that may take longer than two minutes (a benchmark's file).</summary>
     public static async Task<string> RunLongAsync(TimeSpan limit, string file, params string[] args)
+    {
+        var (code, output, errors) = await CaptureAsync(limit, file, args).ConfigureAwait(false);
+        return code == 0 ? output : throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {code}: {errors}");
+    }
+
+    /// <summary>Runs a tool to its end, for at most <paramref name="limit"/>; its exit code, standard output and standard error.</summary>
+    public static async Task<(int Code, string Out, string Err)> CaptureAsync(TimeSpan limit, string file, params string[] args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
@@ -20,12 +30,16 @@ internal static class Tools
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(limit);
-        await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-        if (process.ExitCode != 0)
+        try
         {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}: {await stderr.ConfigureAwait(false)}");
+            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
         }
-        return await stdout.ConfigureAwait(false);
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} took over {limit.TotalMinutes} minutes");
+        }
+        return (process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
     }
 
     /// <summary>An FLV of a test pattern (H.264 with B-frames, GOP of <paramref name="gop"/>) and a tone (AAC), as a camera's publish would be recorded.</summary>

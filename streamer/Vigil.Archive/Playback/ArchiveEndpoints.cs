@@ -171,7 +171,7 @@ public static class ArchiveEndpoints
             value = now + 1;
             return true;
         }
-        return text.Length <= 11 && text.All(char.IsAsciiDigit) && long.TryParse(text, out value) && value <= ArchiveRequest.MaxFrom;
+        return text.Length <= 12 && text.All(char.IsAsciiDigit) && long.TryParse(text, out value) && value <= ArchiveRequest.MaxFrom;
     }
 
     private static void StartTs(HttpContext http)

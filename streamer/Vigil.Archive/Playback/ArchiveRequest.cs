@@ -18,7 +18,7 @@ public enum ArchiveForm
 /// <summary>
 /// One archive request read from its path: /CAMERA/index-FROM-DURATION.m3u8, /CAMERA/archive-FROM-DURATION.ts|.mp4,
 /// /CAMERA/timeshift_abs-FROM.ts|.m3u8, /CAMERA/recording_status.json, /CAMERA/FROM-preview.jpg. FROM is
-/// Unix seconds, DURATION seconds, both plain decimal digits: no sign, no exponent, at most 11 digits,
+/// Unix seconds, DURATION seconds, both plain decimal digits: no sign, no exponent, at most 12 digits,
 /// FROM within years 1970 to 9999, DURATION from 1 to the configured cap. Anything else is refused with
 /// the reason, before any file is looked at.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed record ArchiveRequest(string Camera, ArchiveForm Form, long From, 
     /// <summary>The last second of the year 9999: any FROM past it is no moment of a recording.</summary>
     public const long MaxFrom = 253_402_300_799;
 
-    private const int MaxDigits = 11;
+    private const int MaxDigits = 12;
 
     public long FromMs => From * 1000;
 

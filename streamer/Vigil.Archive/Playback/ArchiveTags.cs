@@ -16,6 +16,9 @@ public readonly record struct TimedTag(FlvTag Tag, long WallMs);
 /// </summary>
 public sealed class ArchiveTags
 {
+    /// <summary>How many of a file's first tags are read for its sequence headers.</summary>
+    private const int HeaderScanTags = 64;
+
     private readonly LiveRecordings _live;
 
     public ArchiveTags(LiveRecordings live) => _live = live;
@@ -63,26 +66,28 @@ public sealed class ArchiveTags
             }
             using (reader)
             {
-                // The file's sequence headers, then its frames from the keyframe for the cut.
-                long firstMedia = -1;
-                while (reader.TryReadTag(out var head))
+                // The file's sequence headers, then its frames from the keyframe for the cut. nginx-rtmp
+                // writes each header as its stream's first frame arrives: the audio's may follow the
+                // first video frames, so the file's first tags are all looked at.
+                long firstMedia = -1, firstTag = -1;
+                var looked = 0;
+                while (looked++ < HeaderScanTags && reader.TryReadTag(out var head))
                 {
+                    firstTag = firstTag < 0 ? head.Offset : firstTag;
                     if (head.IsSequenceHeader)
                     {
                         yield return new TimedTag(head, recording.StartMs);
-                        continue;
                     }
-                    if (head.Kind != FlvTagKind.Script)
+                    else if (head.Kind != FlvTagKind.Script && firstMedia < 0)
                     {
                         firstMedia = head.Offset;
-                        break;
                     }
                 }
                 if (firstMedia < 0 && !recording.Live)
                 {
                     continue;
                 }
-                var seekTo = firstMedia;
+                var seekTo = firstMedia >= 0 ? firstMedia : firstTag;
                 if (cutFrom > recording.StartMs && recording.Index.KeyframeAtOrBefore(cutFrom) is { } key)
                 {
                     seekTo = key.Offset;
