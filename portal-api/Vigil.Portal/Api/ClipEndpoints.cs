@@ -1,7 +1,6 @@
 using System.Globalization;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
-using Vigil.Portal.Hooks;
 using Vigil.Portal.Playback;
 
 namespace Vigil.Portal.Api;
@@ -15,8 +14,8 @@ public sealed record ClipAnswer(string Camera, long From, long To, long Duration
 /// <summary>
 /// POST /cameras/{name}/clips: the export of a range of the archive as an MP4 download
 /// (archive-FROM-DURATION.mp4 on the camera's streamer). Needs the archive right on the camera now,
-/// a range inside its depth that has ended, at most <see cref="ArchiveForm.MaxDurationSeconds"/>
-/// long. The link's token is an archive token bound to that camera and that range, valid for
+/// a range inside its depth that has ended, at most <see cref="MaxSeconds"/> long. The link's
+/// token is an archive token bound to that camera and that range, valid for
 /// <see cref="LinkSeconds"/> (shorter if the portal's playback tokens are): enough to start the
 /// download, which the streamer then serves to its end.
 /// </summary>
@@ -24,6 +23,8 @@ internal static class ClipEndpoints
 {
     private const long SecondsPerDay = 86_400;
     public const long LinkSeconds = 900;
+    /// <summary>The longest clip: what a streamer node's archive service serves in one range by default (MaxRangeSeconds).</summary>
+    public const long MaxSeconds = 6 * 3600;
 
     public static void Map(IEndpointRouteBuilder api) => api.MapPost("/cameras/{name}/clips", ClipAsync);
 
@@ -47,10 +48,10 @@ internal static class ClipEndpoints
         {
             throw ApiException.BadRequest("from and to are required: unix times in seconds");
         }
-        if (from < earliest || to > now || to <= from || to - from > ArchiveForm.MaxDurationSeconds)
+        if (from < earliest || to > now || to <= from || to - from > MaxSeconds)
         {
             throw ApiException.BadRequest(string.Create(CultureInfo.InvariantCulture,
-                $"from and to must lie within the camera's archive, {earliest} to {now} ({camera.DvrDepth} days), from before to, at most {ArchiveForm.MaxDurationSeconds} s apart"));
+                $"from and to must lie within the camera's archive, {earliest} to {now} ({camera.DvrDepth} days), from before to, at most {MaxSeconds} s apart"));
         }
         var streamer = await PlaybackEndpoints.StreamerOfAsync(camera, streamers).ConfigureAwait(false);
         var expires = now + Math.Min(LinkSeconds, options.PlaybackTokenSeconds);
