@@ -80,6 +80,8 @@ public sealed class UpdateLauncherTests
             await RelayUpdates.PushApplied(relay, device, "0.4.0", TestReleases.Make("0.4.0", "#!/bin/sh\nexec sleep 600\n"u8.ToArray()));
             await NewSession(relay, Serial, session, () => PackageTests.Log(root));
             Assert.That(await UpdateSays(() => Update(root), "update_reason=release 0.4.0 did not reach a relay within 4 s"), Is.True, PackageTests.Log(root));
+            // The failed releases are removed from the flash once the kept one starts again; the kept one stays.
+            Assert.That(Directory.GetFiles(root.Combine(State + "/releases")).Select(Path.GetFileName), Is.EqualTo(new[] { "vigil-agent-0.2.0" }), PackageTests.Log(root));
 
             var stop = root.Run(TimeSpan.FromSeconds(30), "/etc/init.d/vigil-agent", "stop");
             Assert.That(stop.Code, Is.EqualTo(0), stop.Output);
