@@ -9,7 +9,7 @@ using Vigil.Protocol.Tunnels;
 using Vigil.Relay.Api;
 using Vigil.Relay.Crypto;
 
-// vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota> --relay-dll PATH [--agent PATH] [options]
+// vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota|ota-netem> --relay-dll PATH [--agent PATH] [options]
 // vigil-load bench hooks --portal-dll PATH [options]; vigil-load serve-bare --listen URL (the hook bench's floor)
 // vigil-load demo --agent PATH --camera-script PATH --state DIR [--until-playing] [--free-ports] (see DemoCommand)
 // Each scenario starts its own server processes on loopback and prints its figures as "figure: value" lines.
@@ -40,6 +40,7 @@ switch (scenario)
     case "agent": await AgentFootprint(Int("--seconds", 20)); break;
     case "media": await MediaBench.RunAsync(agentBinary, Int("--seconds", 60), Int("--kbps", 4000), Figure); break;
     case "ota": await OtaBench.RunAsync(relayDll, agentBinary, Int("--agents", 1000), Int("--kilobytes", 2048), (r, n) => ConnectMany(r, n, 32), Figure); break;
+    case "ota-netem": await OtaNetemBench.RunAsync(relayDll, agentBinary, Int("--kilobytes", 2048), Int("--kbit", 1000), Int("--cut-seconds", 30), Figure); break;
     case "import":
         // PostgreSQL is the one the tests use (VIGIL_TEST_PG).
         await ImportBench.RunAsync(Opt("--portal-dll", Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll")),
@@ -53,7 +54,7 @@ switch (scenario)
         await FloodBench.RunAsync(relayDll, Opt("--portal-dll", ""), Int("--agents", 100), Int("--seconds", 60), Figure);
         break;
     default:
-        Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota> --relay-dll PATH [--agent PATH] | bench hooks --portal-dll PATH");
+        Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota|ota-netem> --relay-dll PATH [--agent PATH] | bench hooks --portal-dll PATH");
         return 2;
 }
 return 0;

@@ -20,6 +20,7 @@ internal static class Bench
         ["media"] = "the AOT agent against ffmpeg -c copy, RTSP 1080p 4 Mbit/s into RTMP for 60 s: CPU and memory",
         ["flood"] = "relay and portal (embedded relay) memory while 100 hostile agents flood every frame kind for 60 s, unread",
         ["ota"] = "a 2 MB signed release pushed by one relay to 1,000 simulated agents, then to the AOT agent: time, relay CPU and memory, agent peak memory",
+        ["ota-netem"] = "one AOT agent's download of a 2 MB release over a 1 Mbit/s link (network namespace, tc) cut for 30 s: resumes where it stopped",
         ["events"] = "a motion event at a camera behind the AOT agent and the relay to the portal's API: p50, p95 of 100",
     };
 
