@@ -19,6 +19,8 @@ namespace Vigil.Portal
               --web-root   the built web portal (default: wwwroot next to the program)
               --trusted-proxies  the reverse proxies whose X-Forwarded-For/-Proto are believed
                            (addresses or CIDR networks; default none)
+              --release-keys  the agent release public keys an uploaded release must be signed
+                           by (base64, comma-separated; ./build.sh release-key makes a pair)
               Every option may also come from a JSON --config file or VIGIL_PORTAL_<Option> variables.
             """;
 
@@ -34,6 +36,7 @@ namespace Vigil.Portal
             ["--password-iterations"] = nameof(PortalOptions.PasswordIterations),
             ["--web-root"] = nameof(PortalOptions.WebRoot),
             ["--trusted-proxies"] = nameof(PortalOptions.TrustedProxies),
+            ["--release-keys"] = nameof(PortalOptions.ReleaseKeys),
         };
 
         public static async Task<int> MainAsync(string[] args)
@@ -92,6 +95,7 @@ namespace Vigil.Portal
                 throw new InvalidOperationException("PasswordIterations below 10,000 is not allowed");
             }
             _ = Auth.TrustedProxies.Parse(options.TrustedProxies);
+            _ = options.ParsedReleaseKeys();
             return options;
         }
 
