@@ -98,7 +98,7 @@ public sealed class RolloutDriver(PortalOptions options, RolloutStore rollouts, 
             }
             if (d.State == RolloutDeviceStates.Waiting && now - (d.StartedAt ?? rollout.WaveStartedAt ?? now) > comeBack)
             {
-                Fail(d, d.Attempts == 0 ? $"not connected to any relay during the wave ({rollout.ComeBackSeconds} s)" : $"interrupted: {d.Reason}", now);
+                Fail(d, d.Attempts == 0 ? $"not reachable through any relay during the wave ({rollout.ComeBackSeconds} s)" : $"interrupted: {d.Reason}", now);
             }
             if ((d.State, d.Reason, d.Sent) != before)
             {
