@@ -11,7 +11,7 @@ namespace Vigil.Portal
         private const string Usage = """
             usage: vigil-portal [run] [--config FILE] [--listen URL] [--database PATH|CONNSTRING] [--public-url URL]
                                 [--data-dir DIR] [--embedded-relay ADDR:PORT] [--embedded-relay-api ADDR:PORT]
-                                [--web-root DIR] [--trusted-proxies ADDR[,CIDR...]]
+                                [--web-root DIR] [--trusted-proxies ADDR[,CIDR...]] [--release-keys KEY[,KEY...]]
               --database   a SQLite file (default /var/lib/vigil-portal/portal.db) or a PostgreSQL
                            connection string (Host=...;Database=...) or postgres:// URL
               --embedded-relay  run a relay node in this process, taking agents on ADDR:PORT (the

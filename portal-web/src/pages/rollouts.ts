@@ -62,9 +62,9 @@ function releasesSection(releases: AgentRelease[], note: HTMLElement, reload: ()
       },
     }, "Delete"))));
   return h("section", { "aria-labelledby": "releases-h" }, h("h2", { id: "releases-h" }, "Releases"),
-    releases.length === 0 ? h("p", {}, "No release yet.") : h("table", { class: "releases" },
+    releases.length === 0 ? h("p", {}, "No release yet.") : h("div", { class: "scroll" }, h("table", { class: "releases" },
       h("thead", {}, h("tr", {}, ["Version", "RID", "Size", "SHA-256", "By", "Uploaded", ""].map(t => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, rows)),
+      h("tbody", {}, rows))),
     form);
 }
 
@@ -127,18 +127,18 @@ function rolloutCard(view: RolloutView, note: HTMLElement, reload: () => void): 
     h("h3", {}, `Rollout ${r.id}: ${r.version} (${r.rid}) to ${r.target} `, h("span", { class: `pill ${pill}` }, r.state)),
     r.reason ? h("p", { class: r.state === "halted" ? "error rollout-reason" : "rollout-reason", role: "status" }, r.reason) : null,
     h("p", {}, `Waves ${r.waves}; halts above ${r.failure_percent}% failed; ${r.come_back_seconds} s to come back${r.downgrade ? "; downgrade forced" : ""}.`),
-    h("table", { class: "waves" },
+    h("div", { class: "scroll" }, h("table", { class: "waves" },
       h("caption", {}, "Waves"),
       h("thead", {}, h("tr", {}, ["Wave", "Devices", "Waiting", "Updating", "Updated", "Failed"].map(t => h("th", { scope: "col" }, t)))),
       h("tbody", {}, view.wave_progress.map(w => h("tr", { "aria-current": w.wave === r.current_wave + 1 && r.state === "running" ? "step" : null },
         h("td", {}, String(w.wave)), h("td", {}, String(w.devices)), h("td", {}, String(w.waiting)), h("td", {}, String(w.in_progress)),
-        h("td", {}, String(w.updated)), h("td", {}, String(w.failed)))))),
-    h("table", { class: "rollout-devices" },
+        h("td", {}, String(w.updated)), h("td", {}, String(w.failed))))))),
+    h("div", { class: "scroll" }, h("table", { class: "rollout-devices" },
       h("caption", {}, "Devices"),
       h("thead", {}, h("tr", {}, ["Device", "Camera", "Wave", "State", "Version", "Why"].map(t => h("th", { scope: "col" }, t)))),
       h("tbody", {}, view.devices.map(d => h("tr", { "data-device": d.device_id },
         h("td", {}, d.serial || d.device_id), h("td", {}, d.camera ?? "—"), h("td", {}, d.wave >= 0 ? String(d.wave + 1) : "—"),
         h("td", { class: "device-state" }, d.state), h("td", {}, d.from_version === d.agent_version ? d.agent_version : `${d.from_version} → ${d.agent_version}`),
-        h("td", {}, d.reason ?? ""))))),
+        h("td", {}, d.reason ?? "")))))),
     h("div", { class: "actions" }, buttons));
 }
