@@ -53,5 +53,29 @@ public sealed class PortalOptions
     /// <summary>Refuse every new device that does not carry one of <see cref="EnrolmentTokens"/>.</summary>
     public bool EnrolmentTokenRequired { get; set; }
 
+    /// <summary>
+    /// The public halves of the agent release keys (base64, comma-separated; `./build.sh release-key`
+    /// prints one): an uploaded release must be signed by one of them. Empty: no release is taken.
+    /// The private key never comes near the portal.
+    /// </summary>
+    public string ReleaseKeys { get; set; } = "";
+
+    /// <summary>How often the rollout driver looks at the rollouts in progress.</summary>
+    public double RolloutTickSeconds { get; set; } = 2;
+
     public TimeSpan SessionLifetime => TimeSpan.FromHours(SessionLifetimeHours);
+
+    /// <summary>The parsed <see cref="ReleaseKeys"/>; throws <see cref="FormatException"/> naming a key that is not one.</summary>
+    public IReadOnlyList<byte[]> ParsedReleaseKeys() =>
+        [.. ReleaseKeys.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k =>
+        {
+            try
+            {
+                return Vigil.Protocol.Releases.ReleaseFormat.ParseKey(k);
+            }
+            catch (FormatException e)
+            {
+                throw new FormatException($"ReleaseKeys: '{k}' is not a release public key: {e.Message}", e);
+            }
+        })];
 }

@@ -11,7 +11,7 @@ namespace Vigil.Portal
         private const string Usage = """
             usage: vigil-portal [run] [--config FILE] [--listen URL] [--database PATH|CONNSTRING] [--public-url URL]
                                 [--data-dir DIR] [--embedded-relay ADDR:PORT] [--embedded-relay-api ADDR:PORT]
-                                [--web-root DIR] [--trusted-proxies ADDR[,CIDR...]]
+                                [--web-root DIR] [--trusted-proxies ADDR[,CIDR...]] [--release-keys KEY[,KEY...]]
               --database   a SQLite file (default /var/lib/vigil-portal/portal.db) or a PostgreSQL
                            connection string (Host=...;Database=...) or postgres:// URL
               --embedded-relay  run a relay node in this process, taking agents on ADDR:PORT (the
@@ -19,6 +19,8 @@ namespace Vigil.Portal
               --web-root   the built web portal (default: wwwroot next to the program)
               --trusted-proxies  the reverse proxies whose X-Forwarded-For/-Proto are believed
                            (addresses or CIDR networks; default none)
+              --release-keys  the agent release public keys an uploaded release must be signed
+                           by (base64, comma-separated; ./build.sh release-key makes a pair)
               Every option may also come from a JSON --config file or VIGIL_PORTAL_<Option> variables.
             """;
 
@@ -34,6 +36,7 @@ namespace Vigil.Portal
             ["--password-iterations"] = nameof(PortalOptions.PasswordIterations),
             ["--web-root"] = nameof(PortalOptions.WebRoot),
             ["--trusted-proxies"] = nameof(PortalOptions.TrustedProxies),
+            ["--release-keys"] = nameof(PortalOptions.ReleaseKeys),
         };
 
         public static async Task<int> MainAsync(string[] args)
@@ -92,6 +95,7 @@ namespace Vigil.Portal
                 throw new InvalidOperationException("PasswordIterations below 10,000 is not allowed");
             }
             _ = Auth.TrustedProxies.Parse(options.TrustedProxies);
+            _ = options.ParsedReleaseKeys();
             return options;
         }
 

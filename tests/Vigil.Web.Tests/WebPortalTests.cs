@@ -153,7 +153,7 @@ public sealed class WebPortalTests
         var r = await Browser.RunAsync(_stack, "phone");
         Assert.That(r["error"], Is.Null, r.ToJsonString());
         var pages = r["pages"]!.AsObject();
-        Assert.That(pages, Has.Count.EqualTo(8));
+        Assert.That(pages, Has.Count.EqualTo(9));
         foreach (var (route, page) in pages)
         {
             Assert.That(page!["overflow"]!.GetValue<int>(), Is.LessThanOrEqualTo(0), $"{route} scrolls sideways at 390 px");

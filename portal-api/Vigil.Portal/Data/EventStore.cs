@@ -47,17 +47,7 @@ public sealed class EventStore(Database db)
     /// Takes or keeps the lease of a camera's subscription for <paramref name="holder"/> until
     /// <paramref name="until"/>: only when it is free, expired, or already this holder's.
     /// </summary>
-    public async Task<bool> LeaseAsync(long cameraId, string holder, long until)
-    {
-        var now = Clock.NowMs();
-        if (await db.ExecuteAsync("UPDATE event_leases SET holder = @holder, until = @until WHERE camera_id = @cameraId AND (holder = @holder OR until < @now)",
-                new { cameraId, holder, until, now }).ConfigureAwait(false) == 1)
-        {
-            return true;
-        }
-        return await db.ExecuteAsync("INSERT INTO event_leases (camera_id, holder, until) VALUES (@cameraId, @holder, @until) ON CONFLICT (camera_id) DO NOTHING",
-            new { cameraId, holder, until }).ConfigureAwait(false) == 1;
-    }
+    public Task<bool> LeaseAsync(long cameraId, string holder, long until) => LeaseRows.TakeAsync(db, "event_leases", "camera_id", cameraId, holder, until);
 
     public Task ReleaseAsync(long cameraId, string holder) =>
         db.ExecuteAsync("DELETE FROM event_leases WHERE camera_id = @cameraId AND holder = @holder", new { cameraId, holder });
