@@ -19,9 +19,12 @@ export interface Device {
   /** What the agent said of its media: its camera's codec and why it refused an assignment (null when it did not). */
   video_codec?: string | null; media_error?: string | null;
 }
+/** A STUN or TURN server of the camera's streamer node, as RTCPeerConnection takes it (credentials short-lived). */
+export interface IceServer { urls: string[]; username: string | null; credential: string | null }
+
 export interface Playback {
   camera: string; streamer: string;
-  live: { hls: string; mpegts: string | null };
+  live: { hls: string; mpegts: string | null; webrtc?: string | null; ice_servers?: IceServer[] | null };
   archive: { from: number; duration: number; hls: string | null; mpegts: string | null; mp4: string | null; timeshift: string | null } | null;
   expires_at: number;
 }
