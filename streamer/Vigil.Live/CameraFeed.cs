@@ -93,7 +93,7 @@ public sealed class CameraFeed : IAsyncDisposable
         foreach (var arg in (string[])[
             "-hide_banner", "-nostdin", "-loglevel", "warning",
             // Start at once: nginx-rtmp sends the codec headers first, so little probing is needed.
-            "-fflags", "nobuffer", "-flags", "low_delay", "-probesize", "65536", "-analyzeduration", "500000",
+            "-fflags", "nobuffer", "-flags", "low_delay", "-probesize", "32", "-analyzeduration", "0", "-fpsprobesize", "0",
             "-rw_timeout", ReadTimeoutMicroseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-i", source,
             "-map", "0:v:0", "-an", "-c:v", "copy", "-bsf:v", "h264_mp4toannexb",

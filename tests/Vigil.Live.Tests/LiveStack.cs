@@ -45,7 +45,8 @@ internal sealed class LiveStack : IAsyncDisposable
     public string StreamerUrl { get; private set; } = "";
     public string Dir { get; } = Directory.CreateTempSubdirectory("vigil-live-").FullName;
 
-    public static async Task<LiveStack> StartAsync()
+    /// <param name="clockCamera">publish the camera that draws its wall clock in every frame (peers/clockcam.py), for the latency benchmark.</param>
+    public static async Task<LiveStack> StartAsync(bool clockCamera = false)
     {
         var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
         var web = Path.Combine(root, "portal-web", "dist");
@@ -67,7 +68,7 @@ internal sealed class LiveStack : IAsyncDisposable
         var stack = new LiveStack(portal, turnSecret, turnPort);
         try
         {
-            await stack.BuildAsync();
+            await stack.BuildAsync(clockCamera);
             return stack;
         }
         catch
@@ -77,7 +78,7 @@ internal sealed class LiveStack : IAsyncDisposable
         }
     }
 
-    private async Task BuildAsync()
+    private async Task BuildAsync(bool clockCamera)
     {
         Admin = await Portal.AdminAsync();
         var rtmpPort = RelayProcess.FreePort();
@@ -106,7 +107,10 @@ internal sealed class LiveStack : IAsyncDisposable
         var nginxDir = Path.Combine(Dir, "nginx");
         (Nginx, _) = await MediaPeers.StartNginxStreamerAsync(nginxDir, rtmpPort, httpPort, hook, liveUpstream: Node.LiveUpstream);
         _owned.Add(Nginx);
-        Publisher = StartPublisher($"rtmp://127.0.0.1:{rtmpPort}/live/{Camera}?token={Device.PublishToken}");
+        var ingest = $"rtmp://127.0.0.1:{rtmpPort}/live/{Camera}?token={Device.PublishToken}";
+        Publisher = clockCamera
+            ? PeerProcess.Start("clock-camera", MediaPeers.Python, [Path.Combine(MediaPeers.RepositoryRoot(AppContext.BaseDirectory), "tests", "Vigil.Live.Tests", "peers", "clockcam.py"), ingest])
+            : StartPublisher(ingest);
         _owned.Add(Publisher);
         var playlist = Path.Combine(nginxDir, "hls", Camera, "index.m3u8");
         Assert.That(await WithinAsync(TimeSpan.FromSeconds(30), () => Task.FromResult(File.Exists(playlist))), Is.Not.Null,
