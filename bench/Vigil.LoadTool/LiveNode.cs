@@ -65,7 +65,9 @@ public sealed class LiveNode : IAsyncDisposable
         var coturnConf = Path.Combine(Dir, "turnserver.conf");
         await FillAsync(Path.Combine(root, "deploy", "coturn", "turnserver.conf.template"), coturnConf, new()
         {
-            ["LISTEN_IP"] = host,
+            // Every address: the machine's own (Janus's STUN check) and loopback (the portal names
+            // coturn by the host of the streamer's public_url, 127.0.0.1 here).
+            ["LISTEN_IP"] = "0.0.0.0",
             ["LISTEN_PORT"] = TurnPort.ToString(CultureInfo.InvariantCulture),
             ["RELAY_IP"] = host,
             ["EXTERNAL_IP"] = host,

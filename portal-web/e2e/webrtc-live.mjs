@@ -1,4 +1,5 @@
-// A viewer opens a camera's page: it plays over WebRTC, says so, and its video advances. With
+// A viewer opens a camera's page: it plays over WebRTC, says so, and its video advances (with
+// config.force_relay only through TURN). With
 // config.block_webrtc the network refuses the streamer's WebRTC signaling and the page must fall back
 // to HLS by itself. With config.ready_file the scenario then tells the test it is playing (the test
 // revokes something) and records when the last frame came, for up to config.watch_seconds.
@@ -6,6 +7,19 @@ import { writeFileSync } from "node:fs";
 import { config, login, scenario, shot } from "./lib.mjs";
 
 await scenario(async (page, result) => {
+  if (config.force_relay) {
+    // Only TURN: every candidate the page may use is a relayed one, as for a viewer whose NAT lets no UDP through otherwise.
+    await page.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      window.__pcs = [];
+      window.RTCPeerConnection = function (configuration) {
+        const pc = new Native({ ...configuration, iceTransportPolicy: "relay" });
+        window.__pcs.push(pc);
+        return pc;
+      };
+      window.RTCPeerConnection.prototype = Native.prototype;
+    });
+  }
   if (config.block_webrtc) {
     await page.route("**/webrtc**", route => route.abort("blockedbyclient"));
   }
@@ -41,6 +55,15 @@ await scenario(async (page, result) => {
   result.advanced_seconds = after.t - before.t;
   result.frames_in_3s = after.n - before.n;
   result.size = await page.$eval("#player", v => `${v.videoWidth}x${v.videoHeight}`);
+  if (config.force_relay) {
+    // The pair the media flows on, and the kind of this end's candidate in it.
+    result.local_candidate = await page.evaluate(async () => {
+      const stats = [...(await window.__pcs[window.__pcs.length - 1].getStats()).values()];
+      const pair = stats.find(s => s.type === "candidate-pair" && s.nominated && s.state === "succeeded");
+      const local = stats.find(s => s.id === pair?.localCandidateId);
+      return local ? { type: local.candidateType, relayProtocol: local.relayProtocol ?? null, url: local.url ?? null } : null;
+    });
+  }
   await shot(page, config.block_webrtc ? "camera-live-hls-fallback" : "camera-live-webrtc");
   if (config.ready_file) {
     writeFileSync(config.ready_file, String(Date.now()));

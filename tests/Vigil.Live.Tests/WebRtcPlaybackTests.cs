@@ -50,6 +50,26 @@ public sealed class WebRtcPlaybackTests : LiveStackFixture
         Assert.That(r["advanced_seconds"]!.GetValue<double>(), Is.GreaterThan(1.0), log);
     }
 
+    /// <summary>
+    /// A viewer that may use relayed candidates only (iceTransportPolicy relay, as behind a NAT that
+    /// lets no direct UDP through) plays through the node's coturn with the credentials the portal
+    /// handed out, which coturn checks with its shared secret.
+    /// </summary>
+    [Test, Order(5)]
+    public async Task AViewerLimitedToTurnPlaysThroughCoturnWithThePortalsCredentials()
+    {
+        var config = Stack.Config();
+        config["force_relay"] = true;
+        var r = await Browser.RunAsync("webrtc-live", config);
+        var log = r.ToJsonString() + "\n" + Stack.Logs();
+        Assert.That(r["error"], Is.Null, log);
+        Assert.That(r["mode"]!.GetValue<string>(), Is.EqualTo("Live · WebRTC"), log);
+        Assert.That(r["frames_in_3s"]!.GetValue<int>(), Is.GreaterThan(40), log);
+        var local = r["local_candidate"]!;
+        Assert.That(local["type"]!.GetValue<string>(), Is.EqualTo("relay"), "the media flows through coturn: " + log);
+        Assert.That(local["url"]!.GetValue<string>(), Does.StartWith($"turn:127.0.0.1:{Stack.TurnPort}"), "the TURN server the portal named");
+    }
+
     [Test, Order(4)]
     public async Task ThePlaybackAnswerCarriesTheWebRtcUrlAndShortLivedTurnCredentials()
     {
