@@ -87,6 +87,8 @@ public sealed class LiveNode : IAsyncDisposable
         {
             ["CONF_DIR"] = janusDir,
             ["STATE_DIR"] = Dir,
+            ["JANUS_LIB_DIR"] = Directory.GetDirectories("/usr/lib").Select(d => Path.Combine(d, "janus")).FirstOrDefault(Directory.Exists)
+                ?? throw new FileNotFoundException("Debian's janus modules (/usr/lib/ARCH/janus) are missing: ./build.sh test installs janus"),
             ["API_SECRET"] = secret,
             ["RTP_PORTS"] = Range(basePort, basePort + 39),
             ["FEED_PORTS"] = Range(basePort + 40, basePort + 59),
