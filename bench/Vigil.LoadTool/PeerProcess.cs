@@ -200,7 +200,9 @@ public static class MediaPeers
     /// stream arguments, tokens included, with each publish ("publish: name=..."), which a test that
     /// counts publishes asks for with <paramref name="logPublishes"/>.
     /// </summary>
-    public static async Task<(PeerProcess Nginx, int Port)> StartNginxStreamerAsync(string dir, int rtmpPort, int httpPort, string hookUrl, int playlistSeconds = 20, bool logPublishes = false)
+    /// <param name="liveUpstream">the node's vigil-live (address:port) that /CAMERA/webrtc is proxied to; without one, a closed port, so WebRTC answers 502 and pages fall back to HLS.</param>
+    public static async Task<(PeerProcess Nginx, int Port)> StartNginxStreamerAsync(string dir, int rtmpPort, int httpPort, string hookUrl, int playlistSeconds = 20, bool logPublishes = false,
+        string liveUpstream = "127.0.0.1:9")
     {
         Directory.CreateDirectory(Path.Combine(dir, "tmp"));
         Directory.CreateDirectory(Path.Combine(dir, "hls"));
@@ -215,6 +217,7 @@ public static class MediaPeers
             ["HOOK_URL"] = hookUrl,
             ["PLAYLIST_SECONDS"] = playlistSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["SCRIPTS_DIR"] = scripts,
+            ["LIVE_UPSTREAM"] = liveUpstream,
         }).ConfigureAwait(false);
         return await StartNginxAsync(dir, confPath, rtmpPort).ConfigureAwait(false);
     }

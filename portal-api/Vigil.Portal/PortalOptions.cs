@@ -16,6 +16,13 @@ public sealed class PortalOptions
     public int PasswordIterations { get; set; } = Auth.PasswordHasher.DefaultIterations;
     /// <summary>Lifetime of a playback token handed to a viewer.</summary>
     public int PlaybackTokenSeconds { get; set; } = 3 * 3600;
+    /// <summary>
+    /// The secret shared with the streamer nodes' coturn (static-auth-secret): the portal hands out
+    /// TURN credentials made with it alongside the WebRTC URL. Empty: no STUN or TURN servers are offered.
+    /// </summary>
+    public string TurnSecret { get; set; } = "";
+    /// <summary>The port of coturn on each streamer node's public host.</summary>
+    public int TurnPort { get; set; } = 3478;
     /// <summary>How long a play or publish decision may be served from memory; revocations take effect within it.</summary>
     public double DecisionCacheSeconds { get; set; } = 3;
     /// <summary>Where the portal keeps files of its own (the embedded relay's key and token).</summary>

@@ -32,9 +32,12 @@ export interface RolloutDevice {
   agent_version: string; sent: number;
 }
 export interface RolloutView { rollout: Rollout; wave_progress: RolloutWave[]; devices: RolloutDevice[] }
+/** A STUN or TURN server of the camera's streamer node, as RTCPeerConnection takes it (credentials short-lived). */
+export interface IceServer { urls: string[]; username: string | null; credential: string | null }
+
 export interface Playback {
   camera: string; streamer: string;
-  live: { hls: string; mpegts: string | null };
+  live: { hls: string; mpegts: string | null; webrtc?: string | null; ice_servers?: IceServer[] | null };
   archive: { from: number; duration: number; hls: string | null; mpegts: string | null; mp4: string | null; timeshift: string | null } | null;
   expires_at: number;
 }

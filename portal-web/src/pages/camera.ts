@@ -1,7 +1,7 @@
 import type Hls from "hls.js";
 import { api, ApiError, type Camera, type Playback } from "../api";
 import { field, formatTime, h, replace, status } from "../dom";
-import { playHls, stopAll, track } from "../player";
+import { playHls, playLive, stopAll, track } from "../player";
 import type { Context } from "../main";
 import { ptzPanel } from "./ptz";
 import { eventsPanel, type Timeline } from "./events";
@@ -34,8 +34,8 @@ export async function cameraPage(_ctx: Context, name: string): Promise<Node> {
   const watchLive = () => {
     stopAll();
     problem.hidden = true;
-    mode.textContent = "Live";
-    track(playHls(video, playback.live.hls, fail));
+    // WebRTC first, HLS when it cannot play; the mode line says which.
+    track(playLive(video, playback.live, fail, m => { mode.textContent = m; }));
   };
   watchLive();
   const hooks: { timeline: Timeline | null } = { timeline: null };
