@@ -52,6 +52,10 @@ switch (scenario)
     case "flood":
         await FloodBench.RunAsync(relayDll, Opt("--portal-dll", ""), Int("--agents", 100), Int("--seconds", 60), Figure);
         break;
+    case "subscriptions":
+        await SubscriptionBench.RunAsync(new SubscriptionBench.Options(Opt("--portal-dll", ""), relayDll, Int("--cameras", 1000), Int("--events-per-second", 20), Int("--seconds", 60)),
+            aead, dh, Figure);
+        break;
     default:
         Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota> --relay-dll PATH [--agent PATH] | bench hooks --portal-dll PATH");
         return 2;
