@@ -56,6 +56,9 @@ switch (scenario)
         await SubscriptionBench.RunAsync(new SubscriptionBench.Options(Opt("--portal-dll", ""), relayDll, Int("--cameras", 1000), Int("--events-per-second", 20), Int("--seconds", 60)),
             aead, dh, Figure);
         break;
+    case "grid":
+        await GridBench.RunAsync(new GridBench.Options(Opt("--portal-dll", ""), relayDll, Int("--cameras", 50), Int("--seconds", 60)), aead, dh, Figure);
+        break;
     default:
         Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota> --relay-dll PATH [--agent PATH] | bench hooks --portal-dll PATH");
         return 2;

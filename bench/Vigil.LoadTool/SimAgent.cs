@@ -37,6 +37,9 @@ public sealed class SimAgent : LinkSession
     public int CommandsAnswered => _commandsAnswered;
     private int _commandsAnswered;
 
+    /// <summary>The args of the last "assign" command ({"name","source","target","token"}), as JSON, or null.</summary>
+    public string? Assignment { get; private set; }
+
     /// <summary>What this agent received of a release push.</summary>
     public SimReleaseSink Release { get; } = new();
 
@@ -124,12 +127,33 @@ public sealed class SimAgent : LinkSession
                 Close("goaway");
                 break;
             case ControlMessage.Command:
+                RememberAssignment(message.Body);
                 var result = new ControlMessage { Type = ControlMessage.Result, Id = message.Id, Ok = true, Body = Release.Answer(message) ?? message.Body ?? "{}"u8.ToArray() };
                 Interlocked.Increment(ref _commandsAnswered);
                 SendControlInBackground(result.ToJson());
                 break;
         }
         return default;
+    }
+
+    private void RememberAssignment(byte[]? body)
+    {
+        if (body is null)
+        {
+            return;
+        }
+        try
+        {
+            using var command = System.Text.Json.JsonDocument.Parse(body);
+            if (command.RootElement.TryGetProperty("name", out var name) && name.ValueEquals("assign") && command.RootElement.TryGetProperty("args", out var args))
+            {
+                Assignment = args.GetRawText();
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not a command this simulation plays.
+        }
     }
 
     protected override void OnStreamRequested(MuxStream stream)

@@ -1,11 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
 using Vigil.Protocol.Noise;
-using Vigil.Scan.CameraSim;
 
 namespace Vigil.LoadTool;
 
@@ -23,7 +19,6 @@ namespace Vigil.LoadTool;
 /// </summary>
 public static class SubscriptionBench
 {
-    private const string CameraPassword = "bench-cam-pw";
     private const string WebhookSecret = "bench-webhook-secret-0123";
 
     public sealed record Options(string PortalDll, string RelayDll, int Cameras, int EventsPerSecond, int Seconds);
@@ -37,48 +32,16 @@ public static class SubscriptionBench
         {
             figure("loadavg_at_start", File.ReadAllText("/proc/loadavg").Trim());
             await using var receiver = await WebhookReceiver.StartAsync(WebhookSecret).ConfigureAwait(false);
-            // Every simulated agent comes from 127.0.0.1 through one relay: the enrolment caps of a
-            // public address and of a node are set above the fleet, as an operator would for a site.
-            var enrolment = new Dictionary<string, string>
-            {
-                ["VIGIL_PORTAL_EnrolmentMaxPendingPerAddress"] = (o.Cameras + 10).ToString(CultureInfo.InvariantCulture),
-                ["VIGIL_PORTAL_EnrolmentMaxPendingPerRelay"] = (o.Cameras + 10).ToString(CultureInfo.InvariantCulture),
-            };
-            await using var portal = await PortalProcess.StartAsync(o.PortalDll, Path.Combine(dir, "portal.db"), enrolment).ConfigureAwait(false);
-            await using var relay = await StartRelayAsync(o.RelayDll, portal, Path.Combine(dir, "relay")).ConfigureAwait(false);
-
-            // The cameras: one simulated Hikvision per port, all in this process.
-            var ports = Enumerable.Range(0, o.Cameras).Select(_ => RelayProcess.FreePort()).Distinct().ToList();
-            var devices = ports.Select(p => new SimDevice
-            {
-                Address = "127.0.0.1",
-                Wsd = "none",
-                Onvif = new SimOnvif { Flavour = "hik", Auth = "digest", User = "admin", Password = CameraPassword, Port = p },
-            }).ToList();
-            var dataDir = Path.Combine(MediaPeers.RepositoryRoot(AppContext.BaseDirectory), "tests", "Vigil.Scan.Tests");
-            await using var cameras = await SimHttpServer.StartAsync(new SimConfig { DataDir = dataDir, Devices = devices },
-                ports.Select(p => new IPEndPoint(IPAddress.Loopback, p))).ConfigureAwait(false);
-            cameras.RecordRequests = false;
-
-            var clock = Stopwatch.StartNew();
-            var agents = await ConnectAsync(relay, ports, aead, dh).ConfigureAwait(false);
-            figure("agents_connected_seconds", F(clock.Elapsed.TotalSeconds));
-            var ids = await PendingDevicesAsync(portal, ports.Count).ConfigureAwait(false);
-            figure("devices_pending_seconds", F(clock.Elapsed.TotalSeconds));
-
+            await using var portal = await PortalProcess.StartAsync(o.PortalDll, Path.Combine(dir, "portal.db"), SimCameraFleet.PortalEnvironment(o.Cameras)).ConfigureAwait(false);
+            await using var fleet = await SimCameraFleet.StartAsync(o.RelayDll, portal, dir, o.Cameras, aead, dh, figure).ConfigureAwait(false);
+            var relay = fleet.Relay;
+            var cameras = fleet.Cameras;
+            var devices = fleet.Devices;
             using (var webhook = await portal.Api.PutAsJsonAsync("/api/v1/settings/events-webhook", new { url = receiver.Url, secret = WebhookSecret }).ConfigureAwait(false))
             {
                 webhook.EnsureSuccessStatusCode();
             }
-            var csv = new StringBuilder("name,stream_url\n");
-            for (var i = 0; i < ports.Count; i++)
-            {
-                csv.Append(CultureInfo.InvariantCulture, $"bench-cam-{i:D5},onvif://admin:{CameraPassword}@127.0.0.1:{ports[i]}/MediaProfile00000\n");
-            }
-            using (var import = await portal.Api.PostAsync("/api/v1/cameras/import", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv")).ConfigureAwait(false))
-            {
-                import.EnsureSuccessStatusCode();
-            }
+            await fleet.ImportAsync(portal).ConfigureAwait(false);
 
             // Bound then approved, one device after another as an operator's script would: each
             // camera becomes subscribable at its approval.
@@ -86,19 +49,7 @@ public static class SubscriptionBench
             var cpuRelay0 = ProcStatus.CpuTime(relay.Pid);
             var subscribing = Stopwatch.StartNew();
             var peaks = new Peaks(portal.Pid, relay.Pid);
-            for (var i = 0; i < ports.Count; i++)
-            {
-                var id = ids[$"SIM{i:D6}"];
-                using (var bind = await portal.Api.PostAsJsonAsync($"/api/v1/devices/{id}/bind", new { camera = $"bench-cam-{i:D5}" }).ConfigureAwait(false))
-                {
-                    bind.EnsureSuccessStatusCode();
-                }
-                using (var approve = await portal.Api.PostAsync($"/api/v1/devices/{id}/approve", null).ConfigureAwait(false))
-                {
-                    approve.EnsureSuccessStatusCode();
-                }
-                peaks.Sample();
-            }
+            await fleet.BindAndApproveAsync(portal, peaks.Sample).ConfigureAwait(false);
             figure("bound_and_approved_seconds", F(subscribing.Elapsed.TotalSeconds));
             int Subscribed() => devices.Count(d => cameras.EventsOf(d).Subscriptions > 0);
             var all = await Poll.WithinAsync(TimeSpan.FromMinutes(10), () =>
@@ -161,12 +112,8 @@ public static class SubscriptionBench
             figure("relay_vmhwm_mib", Mib(ProcStatus.PeakResidentBytes(relay.Pid)));
             figure("subscriptions_made_during_steady_state", (devices.Sum(d => cameras.EventsOf(d).Subscribed) - subscriptionsMade).ToString(CultureInfo.InvariantCulture));
             figure("cameras_subscribed_at_end", Subscribed().ToString(CultureInfo.InvariantCulture));
-            figure("agents_alive", agents.Count(a => !a.IsClosed).ToString(CultureInfo.InvariantCulture));
+            figure("agents_alive", fleet.Agents.Count(a => !a.IsClosed).ToString(CultureInfo.InvariantCulture));
             figure("loadavg_at_end", File.ReadAllText("/proc/loadavg").Trim());
-            foreach (var a in agents)
-            {
-                a.Close("bench over");
-            }
         }
         finally
         {
@@ -178,67 +125,6 @@ public static class SubscriptionBench
             {
             }
         }
-    }
-
-    /// <summary>A relay node registered with the portal, reporting hellos and presence to it and trusting its tunnel key.</summary>
-    private static async Task<RelayProcess> StartRelayAsync(string relayDll, PortalProcess portal, string dir)
-    {
-        Directory.CreateDirectory(dir);
-        var apiToken = "node-api-token-" + Guid.NewGuid().ToString("N");
-        await File.WriteAllTextAsync(Path.Combine(dir, "api.token"), apiToken + "\n").ConfigureAwait(false);
-        var apiPort = RelayProcess.FreePort();
-        using var registered = await portal.Api.PutAsJsonAsync("/api/v1/relays/bench-relay", new { api_url = $"http://127.0.0.1:{apiPort}", api_token = apiToken }).ConfigureAwait(false);
-        registered.EnsureSuccessStatusCode();
-        var portalToken = JsonNode.Parse(await registered.Content.ReadAsStringAsync().ConfigureAwait(false))!["portal_token"]!.GetValue<string>();
-        await File.WriteAllTextAsync(Path.Combine(dir, "portal.token"), portalToken).ConfigureAwait(false);
-        var tunnelKey = (await portal.Api.GetStringAsync("/api/v1/tunnel-key").ConfigureAwait(false)).Trim();
-        return await RelayProcess.StartAsync(relayDll,
-            ["--node-id", "bench-relay", "--portal-url", portal.BaseAddress.ToString(), "--portal-token-file", Path.Combine(dir, "portal.token"), "--tunnel-key", tunnelKey,
-             "--heartbeat-interval", "30", "--heartbeat-timeout", "120"],
-            dir, apiPort).ConfigureAwait(false);
-    }
-
-    /// <summary>One simulated agent per camera, serial SIM000000 up, each allowing tunnels to its camera's port only.</summary>
-    private static async Task<List<SimAgent>> ConnectAsync(RelayProcess relay, List<int> ports, INoiseAeadFactory aead, INoiseDh dh)
-    {
-        var agents = new SimAgent[ports.Count];
-        var next = -1;
-        async Task Worker()
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < ports.Count)
-            {
-                using var key = KeyPair.Generate();
-                agents[i] = await SimAgent.ConnectAsync(relay.AgentEndPoint, relay.PublicKey, key, aead, $"SIM{i:D6}", [ports[i]], dh: dh).ConfigureAwait(false);
-                await agents[i].HelloOk.ConfigureAwait(false);
-            }
-        }
-        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(Worker))).ConfigureAwait(false);
-        return [.. agents];
-    }
-
-    /// <summary>The device id of each simulated agent's serial, once all of them are pending at the portal.</summary>
-    private static async Task<Dictionary<string, string>> PendingDevicesAsync(PortalProcess portal, int count)
-    {
-        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
-        var found = await Poll.WithinAsync(TimeSpan.FromMinutes(3), async () =>
-        {
-            ids.Clear();
-            for (var offset = 0; ; offset += 1000)
-            {
-                var page = JsonNode.Parse(await portal.Api.GetStringAsync($"/api/v1/devices?state=pending&limit=1000&offset={offset}").ConfigureAwait(false))!.AsArray();
-                foreach (var d in page)
-                {
-                    ids[d!["serial"]!.GetValue<string>()] = d["id"]!.GetValue<string>();
-                }
-                if (page.Count < 1000)
-                {
-                    break;
-                }
-            }
-            return ids.Count >= count;
-        }).ConfigureAwait(false);
-        return found is null ? throw new InvalidOperationException($"{ids.Count} of {count} devices pending at the portal after 3 min:\n{portal.Log}") : ids;
     }
 
     /// <summary>The largest resident sets seen of the portal and the relay while sampled.</summary>

@@ -1,0 +1,31 @@
+// `bench grid`: the camera grid of every camera, once with stills (#/cameras) and once with a live
+// player per tile (#/cameras/live), each held for config.seconds in a viewport where every tile is
+// on screen. The benchmark measures the processes around it; this prints "PHASE name begin|end"
+// lines for it to take its readings at, and the bytes the page received from each origin and what
+// the tiles showed in each phase.
+import { config, login, scenario } from "./lib.mjs";
+
+await scenario(async (page, result) => {
+  await page.setViewportSize({ width: 1920, height: config.viewport_height ?? 2400 });
+  await login(page, config.admin);
+  let bytes = {};
+  page.on("requestfinished", async request => {
+    const sizes = await request.sizes().catch(() => null);
+    if (!sizes) return;
+    const origin = new URL(request.url()).origin;
+    bytes[origin] = (bytes[origin] ?? 0) + sizes.responseBodySize + sizes.responseHeadersSize;
+  });
+  const phase = async (name, route, showing) => {
+    await page.goto(`${config.url}/#/${route}`);
+    await page.locator("li.tile").nth(config.cameras - 1).waitFor({ timeout: 30000 });
+    // Settled first: every tile's first still or first fragments in, then the window measured.
+    await page.waitForTimeout(10000);
+    bytes = {};
+    console.log(`PHASE ${name} begin`);
+    await page.waitForTimeout(config.seconds * 1000);
+    console.log(`PHASE ${name} end`);
+    result[name] = { bytes_by_origin: bytes, tiles: await page.locator("li.tile").count(), showing: await page.evaluate(showing) };
+  };
+  await phase("stills", "cameras", () => [...document.querySelectorAll("li.tile img.still")].filter(i => !i.hidden && i.naturalWidth > 0).length);
+  await phase("live", "cameras/live", () => [...document.querySelectorAll("li.tile video")].filter(v => !v.hidden && !v.paused && v.currentTime > 1 && v.readyState >= 2).length);
+});
