@@ -156,7 +156,8 @@ public static class GridBench
             figure($"{phase}_chromium_cpu_seconds", F(browser));
             figure($"{phase}_chromium_cpu_percent_of_one_core", F(100 * browser / seconds));
             figure($"{phase}_chromium_processes", end.BrowserProcesses.ToString(CultureInfo.InvariantCulture));
-            figure($"{phase}_chromium_rss_mib_at_end", F(end.BrowserResident / 1048576.0));
+            figure($"{phase}_chromium_rss_sum_mib_at_end", F(end.BrowserResident / 1048576.0));
+            figure($"{phase}_chromium_pss_sum_mib_at_end", F(end.BrowserProportional / 1048576.0));
         }
     }
 
@@ -195,26 +196,33 @@ public static class GridBench
         return found;
     }
 
-    /// <summary>CPU times (and the browser's resident memory) at one moment.</summary>
-    private sealed record Reading(DateTime At, TimeSpan Portal, TimeSpan Nginx, Dictionary<int, TimeSpan> Browser, int BrowserProcesses, long BrowserResident)
+    /// <summary>
+    /// CPU times, and the browser's memory, at one moment: the sum of its processes' resident sets
+    /// (what they share counted in each) and of their proportional sets (shared pages divided among
+    /// the processes that map them: the sum is what the browser holds).
+    /// </summary>
+    private sealed record Reading(DateTime At, TimeSpan Portal, TimeSpan Nginx, Dictionary<int, TimeSpan> Browser, int BrowserProcesses, long BrowserResident,
+        long BrowserProportional)
     {
         public static Reading Take(int portal, int nginx, List<int> browser)
         {
             var cpu = new Dictionary<int, TimeSpan>();
-            long resident = 0;
+            long resident = 0, proportional = 0;
             foreach (var pid in browser)
             {
                 try
                 {
                     cpu[pid] = ProcStatus.CpuTime(pid);
                     resident += ProcStatus.ResidentBytes(pid);
+                    var pss = File.ReadLines($"/proc/{pid}/smaps_rollup").First(l => l.StartsWith("Pss:", StringComparison.Ordinal));
+                    proportional += long.Parse(pss[4..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
                 }
                 catch (Exception e) when (e is IOException or InvalidOperationException)
                 {
                     // Ended meanwhile.
                 }
             }
-            return new Reading(DateTime.UtcNow, ProcStatus.CpuTime(portal), ProcStatus.CpuTime(nginx), cpu, cpu.Count, resident);
+            return new Reading(DateTime.UtcNow, ProcStatus.CpuTime(portal), ProcStatus.CpuTime(nginx), cpu, cpu.Count, resident, proportional);
         }
     }
 }

@@ -127,33 +127,16 @@ public sealed class SimAgent : LinkSession
                 Close("goaway");
                 break;
             case ControlMessage.Command:
-                RememberAssignment(message.Body);
+                if (message.Name == "assign" && message.Body is { } args)
+                {
+                    Assignment = System.Text.Encoding.UTF8.GetString(args);
+                }
                 var result = new ControlMessage { Type = ControlMessage.Result, Id = message.Id, Ok = true, Body = Release.Answer(message) ?? message.Body ?? "{}"u8.ToArray() };
                 Interlocked.Increment(ref _commandsAnswered);
                 SendControlInBackground(result.ToJson());
                 break;
         }
         return default;
-    }
-
-    private void RememberAssignment(byte[]? body)
-    {
-        if (body is null)
-        {
-            return;
-        }
-        try
-        {
-            using var command = System.Text.Json.JsonDocument.Parse(body);
-            if (command.RootElement.TryGetProperty("name", out var name) && name.ValueEquals("assign") && command.RootElement.TryGetProperty("args", out var args))
-            {
-                Assignment = args.GetRawText();
-            }
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            // Not a command this simulation plays.
-        }
     }
 
     protected override void OnStreamRequested(MuxStream stream)

@@ -32,7 +32,8 @@ public static class SubscriptionBench
         {
             figure("loadavg_at_start", File.ReadAllText("/proc/loadavg").Trim());
             await using var receiver = await WebhookReceiver.StartAsync(WebhookSecret).ConfigureAwait(false);
-            await using var portal = await PortalProcess.StartAsync(o.PortalDll, Path.Combine(dir, "portal.db"), SimCameraFleet.PortalEnvironment(o.Cameras)).ConfigureAwait(false);
+            var portal = await PortalProcess.StartAsync(o.PortalDll, Path.Combine(dir, "portal.db"), SimCameraFleet.PortalEnvironment(o.Cameras)).ConfigureAwait(false);
+            await using var stopPortal = new Stopper(() => portal);
             await using var fleet = await SimCameraFleet.StartAsync(o.RelayDll, portal, dir, o.Cameras, aead, dh, figure).ConfigureAwait(false);
             var relay = fleet.Relay;
             var cameras = fleet.Cameras;
@@ -113,6 +114,28 @@ public static class SubscriptionBench
             figure("subscriptions_made_during_steady_state", (devices.Sum(d => cameras.EventsOf(d).Subscribed) - subscriptionsMade).ToString(CultureInfo.InvariantCulture));
             figure("cameras_subscribed_at_end", Subscribed().ToString(CultureInfo.InvariantCulture));
             figure("agents_alive", fleet.Agents.Count(a => !a.IsClosed).ToString(CultureInfo.InvariantCulture));
+
+            // The portal killed and started again on its database and address: every camera is
+            // subscribable at once, held by nobody once the dead instance's leases run out.
+            var before = devices.Select(d => cameras.EventsOf(d).Subscribed).ToList();
+            var port = portal.BaseAddress.Port;
+            await portal.DisposeAsync().ConfigureAwait(false);
+            var restart = Stopwatch.StartNew();
+            portal = await PortalProcess.StartAsync(o.PortalDll, Path.Combine(dir, "portal.db"), SimCameraFleet.PortalEnvironment(o.Cameras), port: port, sharing: portal).ConfigureAwait(false);
+            figure("restart_portal_up_seconds", F(restart.Elapsed.TotalSeconds));
+            peaks = new Peaks(portal.Pid, relay.Pid);
+            var cpuRestart = ProcStatus.CpuTime(portal.Pid);
+            int Resubscribed() => devices.Select((d, i) => cameras.EventsOf(d).Subscribed > before[i]).Count(b => b);
+            var back = await Poll.WithinAsync(TimeSpan.FromMinutes(5), () =>
+            {
+                peaks.Sample();
+                return Task.FromResult(Resubscribed() == devices.Count);
+            }).ConfigureAwait(false);
+            figure("restart_cameras_resubscribed", Resubscribed().ToString(CultureInfo.InvariantCulture));
+            figure("restart_all_resubscribed_seconds", back is null ? "not within 5 min" : F(restart.Elapsed.TotalSeconds));
+            figure("restart_portal_cpu_seconds", F((ProcStatus.CpuTime(portal.Pid) - cpuRestart).TotalSeconds));
+            figure("restart_portal_peak_rss_mib", Mib(peaks.Portal));
+            figure("restart_subscription_failures_logged", portal.Log.Split('\n').Count(l => l.Contains("EventSubscriber", StringComparison.Ordinal) && l.Contains("fail", StringComparison.OrdinalIgnoreCase)).ToString(CultureInfo.InvariantCulture));
             figure("loadavg_at_end", File.ReadAllText("/proc/loadavg").Trim());
         }
         finally
@@ -125,6 +148,12 @@ public static class SubscriptionBench
             {
             }
         }
+    }
+
+    /// <summary>Stops whichever portal process is current when the benchmark ends.</summary>
+    private sealed class Stopper(Func<PortalProcess> current) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => current().DisposeAsync();
     }
 
     /// <summary>The largest resident sets seen of the portal and the relay while sampled.</summary>
