@@ -6,7 +6,7 @@
 import { config, login, scenario } from "./lib.mjs";
 
 await scenario(async (page, result) => {
-  await page.setViewportSize({ width: 1920, height: config.viewport_height ?? 2400 });
+  await page.setViewportSize({ width: 1920, height: config.viewport_height ?? 3400 });
   await login(page, config.admin);
   // The pointer off the grid: a tile under it would play live on hover.
   await page.mouse.move(0, 0);
