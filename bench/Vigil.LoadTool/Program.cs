@@ -9,7 +9,7 @@ using Vigil.Protocol.Tunnels;
 using Vigil.Relay.Api;
 using Vigil.Relay.Crypto;
 
-// vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota> --relay-dll PATH [--agent PATH] [options]
+// vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota|subscriptions|grid> --relay-dll PATH [--agent PATH] [options]
 // vigil-load bench hooks --portal-dll PATH [options]; vigil-load serve-bare --listen URL (the hook bench's floor)
 // vigil-load demo --agent PATH --camera-script PATH --state DIR [--until-playing] [--free-ports] (see DemoCommand)
 // Each scenario starts its own server processes on loopback and prints its figures as "figure: value" lines.
