@@ -9,7 +9,7 @@ using Vigil.Protocol.Tunnels;
 using Vigil.Relay.Api;
 using Vigil.Relay.Crypto;
 
-// vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota|ota-netem> --relay-dll PATH [--agent PATH] [options]
+// vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota|ota-netem|subscriptions|grid> --relay-dll PATH [--agent PATH] [options]
 // vigil-load bench hooks --portal-dll PATH [options]; vigil-load serve-bare --listen URL (the hook bench's floor)
 // vigil-load demo --agent PATH --camera-script PATH --state DIR [--until-playing] [--free-ports] (see DemoCommand)
 // Each scenario starts its own server processes on loopback and prints its figures as "figure: value" lines.
@@ -53,8 +53,15 @@ switch (scenario)
     case "flood":
         await FloodBench.RunAsync(relayDll, Opt("--portal-dll", ""), Int("--agents", 100), Int("--seconds", 60), Figure);
         break;
+    case "subscriptions":
+        await SubscriptionBench.RunAsync(new SubscriptionBench.Options(Opt("--portal-dll", ""), relayDll, Int("--cameras", 1000), Int("--events-per-second", 20), Int("--seconds", 60)),
+            aead, dh, Figure);
+        break;
+    case "grid":
+        await GridBench.RunAsync(new GridBench.Options(Opt("--portal-dll", ""), relayDll, Int("--cameras", 50), Int("--seconds", 60)), aead, dh, Figure);
+        break;
     default:
-        Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota|ota-netem> --relay-dll PATH [--agent PATH] | bench hooks --portal-dll PATH");
+        Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota|ota-netem|subscriptions|grid> --relay-dll PATH [--agent PATH] | bench hooks --portal-dll PATH");
         return 2;
 }
 return 0;

@@ -23,6 +23,8 @@ internal static class Bench
         ["ota-netem"] = "one AOT agent's download of a 2 MB release over a 1 Mbit/s link (network namespace, tc) cut for 30 s: resumes where it stopped",
         ["events"] = "a motion event at a camera behind the AOT agent and the relay to the portal's API: p50, p95 of 100",
         ["live"] = "glass-to-glass latency of live video over WebRTC (Janus) and HLS in the same 60 s, and click-to-first-frame on the camera page",
+        ["grid"] = "Chromium on the grid of 50 cameras, stills against 50 live players (nginx-rtmp, ffmpeg publishers): browser, nginx and portal CPU, memory, bytes",
+        ["subscriptions"] = "1,000 cameras (simulated agents and cameras) whose events one portal subscribes to through one relay: time, CPU, memory, events/s and latency",
     };
 
     public static int Run(string[] args)
@@ -39,16 +41,21 @@ internal static class Bench
             Console.WriteLine("  all         every one of them");
             return name == "list" ? 0 : 2;
         }
-        if (name is "media" or "all")
+        if (name is "media" or "grid" or "all")
         {
             TestPeers.Ensure();
+        }
+        if (name is "grid" or "all")
+        {
+            // The grid is the built web portal in Chromium.
+            WebPortal.Build();
         }
         var scenarios = name == "all" ? Scenarios.Keys.ToArray() : [name];
         var others = scenarios.Where(s => s is not ("scan" or "events" or "live")).ToArray();
         if (others.Length > 0)
         {
             // The portal's hooks do not involve the agent: that scenario alone skips the AOT publish.
-            var agent = others.All(s => s is "hooks" or "flood") ? "" : AgentPublisher.Publish(AgentPublisher.HostRid);
+            var agent = others.All(s => s is "hooks" or "flood" or "subscriptions" or "grid") ? "" : AgentPublisher.Publish(AgentPublisher.HostRid);
             var output = Path.Combine(Paths.Artifacts, "bench");
             Shell.Run("dotnet", ["build", Path.Combine(Paths.Root, "bench", "Vigil.LoadTool", "Vigil.LoadTool.csproj"), "-c", "Release", "-nologo", "-v", "quiet", "-o", output]);
             // The portal in a folder of its own: its dependencies are not the load tool's.
@@ -58,7 +65,7 @@ internal static class Bench
             foreach (var scenario in others)
             {
                 Header(scenario);
-                string[] portalArg = scenario is "hooks" or "flood" ? ["--portal-dll", Path.Combine(portal, "vigil-portal.dll")] : [];
+                string[] portalArg = scenario is "hooks" or "flood" or "subscriptions" or "grid" ? ["--portal-dll", Path.Combine(portal, "vigil-portal.dll")] : [];
                 Shell.Run("dotnet", [Path.Combine(output, "vigil-load.dll"), "bench", scenario, "--relay-dll", relayDll, "--agent", agent, .. portalArg, .. args[1..]]);
             }
         }

@@ -61,6 +61,18 @@ public sealed class EventStore(Database db)
             """,
             new { enabled = true });
 
+    /// <summary>
+    /// Whether one camera can still be subscribed to, as <see cref="SubscribableAsync"/> says for all:
+    /// what each held subscription asks at every renewal, so it reads one camera's rows, not the fleet's.
+    /// </summary>
+    public async Task<bool> IsSubscribableAsync(long cameraId) =>
+        await db.ExecuteScalarAsync<long>(
+            """
+            SELECT COUNT(*) FROM cameras c JOIN devices d ON d.camera_id = c.id
+            WHERE c.id = @cameraId AND c.enabled = @enabled AND d.state = 'approved' AND c.stream_url LIKE 'onvif://%'
+            """,
+            new { cameraId, enabled = true }).ConfigureAwait(false) > 0;
+
     private static Dictionary<string, string> Map(string json) =>
         JsonSerializer.Deserialize(json, PortalJsonContext.Default.DictionaryStringString) ?? [];
 
