@@ -43,7 +43,7 @@ namespace Vigil.Relay
             ConfigCommandLine.SettingsHelp("VIGIL_RELAY_", nameof(RelayOptions.MaxStreamsPerSession));
 
         /// <summary>"vigil-relay run ..." and "vigil-relay ...": the same command.</summary>
-        private static readonly Command Run = Line.Command("run", RunHelp);
+        private static readonly Command Run = Line.Command("run", "the same as no command");
 
         private static readonly Option<string> OutFile = new("--out") { Description = "where to write the private key (mode 0600)", HelpName = "FILE" };
         private static readonly Option<string> SigningKey = new("--signing-key") { Description = "the Ed25519 private key made by tunnel-keygen", HelpName = "FILE" };

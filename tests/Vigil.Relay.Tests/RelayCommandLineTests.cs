@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Vigil.LoadTool;
 using Vigil.Protocol.Tunnels;
 
 namespace Vigil.Relay.Tests;
@@ -90,31 +90,6 @@ public sealed class RelayCommandLineTests
         return stderr;
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(Dictionary<string, string> env, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(TestEnv.RelayDll);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        foreach (var (k, v) in env)
-        {
-            psi.Environment[k] = v;
-        }
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await p.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"vigil-relay {string.Join(' ', args)} did not exit: {await stdout}{await stderr}");
-        }
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Code, string Stdout, string Stderr)> RunAsync(Dictionary<string, string> env, params string[] args) =>
+        ProgramRun.RunAsync(TestEnv.RelayDll, args, env);
 }
