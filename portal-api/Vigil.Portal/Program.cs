@@ -16,18 +16,18 @@ namespace Vigil.Portal
         // Declared before the commands that take them: static fields are set in the order written.
         private static readonly Option[] Switches =
         [
-            Line.Switch<string>("--listen", nameof(PortalOptions.Listen), "where the API listens (default http://127.0.0.1:8080)", "URL"),
-            Line.Switch<string>("--database", nameof(PortalOptions.Database),
+            Line.Switch("--listen", nameof(PortalOptions.Listen), "where the API listens (default http://127.0.0.1:8080)", "URL"),
+            Line.Switch("--database", nameof(PortalOptions.Database),
                 "a SQLite file (default /var/lib/vigil-portal/portal.db) or a PostgreSQL connection string (Host=...;Database=...) or postgres:// URL", "PATH|CONNSTRING"),
-            Line.Switch<string>("--public-url", nameof(PortalOptions.PublicUrl), "how the portal is reached from outside, for the links it hands out (default: the request's host)", "URL"),
-            Line.Switch<string>("--data-dir", nameof(PortalOptions.DataDir), "files of the portal's own: the embedded relay's key and token (default /var/lib/vigil-portal)", "DIR"),
-            Line.Switch<string>("--embedded-relay", nameof(PortalOptions.EmbeddedRelay),
+            Line.Switch("--public-url", nameof(PortalOptions.PublicUrl), "how the portal is reached from outside, for the links it hands out (default: the request's host)", "URL"),
+            Line.Switch("--data-dir", nameof(PortalOptions.DataDir), "files of the portal's own: the embedded relay's key and token (default /var/lib/vigil-portal)", "DIR"),
+            Line.Switch("--embedded-relay", nameof(PortalOptions.EmbeddedRelay),
                 "run a relay node in this process, taking agents on ADDR:PORT (the single-server default: vigil-portal --embedded-relay 0.0.0.0:7443)", "ADDR:PORT"),
-            Line.Switch<string>("--embedded-relay-api", nameof(PortalOptions.EmbeddedRelayApi), "that node's API, on loopback (default 127.0.0.1:7480)", "ADDR:PORT"),
-            Line.Switch<string>("--admin-login", nameof(PortalOptions.AdminLogin), "the login of the account the first start makes (default admin)", "LOGIN"),
-            Line.Switch<string>("--password-iterations", nameof(PortalOptions.PasswordIterations), "PBKDF2 cost of new password hashes (at least 10,000)", "N"),
-            Line.Switch<string>("--web-root", nameof(PortalOptions.WebRoot), "the built web portal (default: wwwroot next to the program)", "DIR"),
-            Line.Switch<string>("--trusted-proxies", nameof(PortalOptions.TrustedProxies),
+            Line.Switch("--embedded-relay-api", nameof(PortalOptions.EmbeddedRelayApi), "that node's API, on loopback (default 127.0.0.1:7480)", "ADDR:PORT"),
+            Line.Switch("--admin-login", nameof(PortalOptions.AdminLogin), "the login of the account the first start makes (default admin)", "LOGIN"),
+            Line.Switch("--password-iterations", nameof(PortalOptions.PasswordIterations), "PBKDF2 cost of new password hashes (at least 10,000)", "N"),
+            Line.Switch("--web-root", nameof(PortalOptions.WebRoot), "the built web portal (default: wwwroot next to the program)", "DIR"),
+            Line.Switch("--trusted-proxies", nameof(PortalOptions.TrustedProxies),
                 "the reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or CIDR networks; default none)", "ADDR[,CIDR...]"),
         ];
 

@@ -14,7 +14,7 @@ namespace Vigil.Relay;
 public sealed class ConfigCommandLine
 {
     private readonly Type _optionsType;
-    private readonly List<(Option Option, string Key)> _switches = [];
+    private readonly List<(Option Option, string Key, bool Repeatable)> _switches = [];
 
     /// <param name="name">The program's name, as its help and errors say it.</param>
     /// <param name="optionsType">The class whose public properties are the configuration keys.</param>
@@ -33,11 +33,14 @@ public sealed class ConfigCommandLine
     public static string SettingsHelp(string environmentPrefix, string exampleKey) =>
         $"Every setting (see docs/operations.md) may also be given as --Key value (e.g. --{exampleKey} ...) or as an environment variable {environmentPrefix}<Key>.";
 
-    /// <summary>A switch for one configuration key; repeatable switches (string[]) set Key:0, Key:1, ...</summary>
-    public Option<T> Switch<T>(string name, string key, string description, string helpName)
+    /// <summary>
+    /// A switch for one configuration key. Given twice, the last one counts, as it always did (a test
+    /// harness passes defaults, then its own); a repeatable switch sets Key:0, Key:1, ... instead.
+    /// </summary>
+    public Option<string[]> Switch(string name, string key, string description, string helpName, bool repeatable = false)
     {
-        var option = new Option<T>(name) { Description = description, HelpName = helpName };
-        _switches.Add((option, key));
+        var option = new Option<string[]>(name) { Description = description, HelpName = helpName };
+        _switches.Add((option, key, repeatable));
         return option;
     }
 
@@ -46,7 +49,7 @@ public sealed class ConfigCommandLine
     {
         var command = new Command(name, description);
         command.Options.Add(Config);
-        foreach (var (option, _) in _switches)
+        foreach (var (option, _, _) in _switches)
         {
             command.Options.Add(option);
         }
@@ -84,7 +87,7 @@ public sealed class ConfigCommandLine
     /// <summary>The keys the command line sets, in the configuration's syntax; throws <see cref="CommandLineException"/> on a bad command line.</summary>
     public Dictionary<string, string?> Overrides(ParseResult result, List<(string Token, string Key, string? Value)> keys)
     {
-        foreach (var (option, _) in _switches.Append((Config, "")))
+        foreach (var option in _switches.Select(s => s.Option).Append(Config))
         {
             // "--listen --node-id x" is a --listen without its value, not one that listens on "--node-id".
             if (result.GetResult(option) is { Implicit: false } given && (given.Tokens.Count == 0 || given.Tokens.Any(t => t.Value.StartsWith("--", StringComparison.Ordinal))))
@@ -106,13 +109,13 @@ public sealed class ConfigCommandLine
         {
             overrides[key] = value ?? throw new CommandLineException($"{token} needs a value");
         }
-        foreach (var (option, key) in _switches)
+        foreach (var (option, key, repeatable) in _switches)
         {
             if (result.GetResult(option) is not { Implicit: false } given)
             {
                 continue;
             }
-            if (option.ValueType == typeof(string[]))
+            if (repeatable)
             {
                 for (var i = 0; i < given.Tokens.Count; i++)
                 {

@@ -27,17 +27,17 @@ namespace Vigil.Relay
 
         private static readonly ConfigCommandLine Line = new("vigil-relay", typeof(RelayOptions));
 
-        private static readonly Option<string> Listen = Line.Switch<string>("--listen", nameof(RelayOptions.Listen), "where agents connect (default 0.0.0.0:7443)", "ADDR:PORT");
-        private static readonly Option<string> ApiListen = Line.Switch<string>("--api-listen", nameof(RelayOptions.ApiListen), "the node API: health, metrics, sessions, commands, drain, tunnels (default 127.0.0.1:7480)", "ADDR:PORT");
-        private static readonly Option<string> NodeId = Line.Switch<string>("--node-id", nameof(RelayOptions.NodeId), "the node's name (default: the host name)", "ID");
-        private static readonly Option<string> KeyFile = Line.Switch<string>("--key-file", nameof(RelayOptions.KeyFile), "the static X25519 key, made at the first start (default /var/lib/vigil-relay/relay.key)", "FILE");
-        private static readonly Option<string> ApiTokenFile = Line.Switch<string>("--api-token-file", nameof(RelayOptions.ApiTokenFile), "the node API's bearer token, made at the first start (default /var/lib/vigil-relay/api.token)", "FILE");
-        private static readonly Option<string> HeartbeatInterval = Line.Switch<string>("--heartbeat-interval", nameof(RelayOptions.HeartbeatIntervalSeconds), "ping a link silent this long (default 20)", "SECONDS");
-        private static readonly Option<string> HeartbeatTimeout = Line.Switch<string>("--heartbeat-timeout", nameof(RelayOptions.HeartbeatTimeoutSeconds), "close a link silent this long (default 60)", "SECONDS");
-        private static readonly Option<string> HandshakeTimeout = Line.Switch<string>("--handshake-timeout", nameof(RelayOptions.HandshakeTimeoutSeconds), "a connection must finish its handshake and hello within this (default 10)", "SECONDS");
-        private static readonly Option<string[]> TunnelKey = Line.Switch<string[]>("--tunnel-key", nameof(RelayOptions.TunnelTrustedKeys), "an Ed25519 public key (base64) whose tunnel tokens the node honours (repeatable)", "KEY");
-        private static readonly Option<string> PortalUrl = Line.Switch<string>("--portal-url", nameof(RelayOptions.PortalUrl), "the portal this node reports hellos and presence to (default: none, the node stands alone)", "URL");
-        private static readonly Option<string> PortalTokenFile = Line.Switch<string>("--portal-token-file", nameof(RelayOptions.PortalTokenFile), "the file holding the token the portal gave this node", "FILE");
+        private static readonly Option<string[]> Listen = Line.Switch("--listen", nameof(RelayOptions.Listen), "where agents connect (default 0.0.0.0:7443)", "ADDR:PORT");
+        private static readonly Option<string[]> ApiListen = Line.Switch("--api-listen", nameof(RelayOptions.ApiListen), "the node API: health, metrics, sessions, commands, drain, tunnels (default 127.0.0.1:7480)", "ADDR:PORT");
+        private static readonly Option<string[]> NodeId = Line.Switch("--node-id", nameof(RelayOptions.NodeId), "the node's name (default: the host name)", "ID");
+        private static readonly Option<string[]> KeyFile = Line.Switch("--key-file", nameof(RelayOptions.KeyFile), "the static X25519 key, made at the first start (default /var/lib/vigil-relay/relay.key)", "FILE");
+        private static readonly Option<string[]> ApiTokenFile = Line.Switch("--api-token-file", nameof(RelayOptions.ApiTokenFile), "the node API's bearer token, made at the first start (default /var/lib/vigil-relay/api.token)", "FILE");
+        private static readonly Option<string[]> HeartbeatInterval = Line.Switch("--heartbeat-interval", nameof(RelayOptions.HeartbeatIntervalSeconds), "ping a link silent this long (default 20)", "SECONDS");
+        private static readonly Option<string[]> HeartbeatTimeout = Line.Switch("--heartbeat-timeout", nameof(RelayOptions.HeartbeatTimeoutSeconds), "close a link silent this long (default 60)", "SECONDS");
+        private static readonly Option<string[]> HandshakeTimeout = Line.Switch("--handshake-timeout", nameof(RelayOptions.HandshakeTimeoutSeconds), "a connection must finish its handshake and hello within this (default 10)", "SECONDS");
+        private static readonly Option<string[]> TunnelKey = Line.Switch("--tunnel-key", nameof(RelayOptions.TunnelTrustedKeys), "an Ed25519 public key (base64) whose tunnel tokens the node honours (repeatable)", "KEY", repeatable: true);
+        private static readonly Option<string[]> PortalUrl = Line.Switch("--portal-url", nameof(RelayOptions.PortalUrl), "the portal this node reports hellos and presence to (default: none, the node stands alone)", "URL");
+        private static readonly Option<string[]> PortalTokenFile = Line.Switch("--portal-token-file", nameof(RelayOptions.PortalTokenFile), "the file holding the token the portal gave this node", "FILE");
 
         private static readonly string RunHelp = "Runs a relay node: holds the agents' links and routes commands and tunnels to them. " +
             ConfigCommandLine.SettingsHelp("VIGIL_RELAY_", nameof(RelayOptions.MaxStreamsPerSession));
@@ -88,7 +88,7 @@ namespace Vigil.Relay
                     }
                     if (command == PubKey)
                     {
-                        var key = KeyFiles.LoadOrCreateStaticKey(result.GetValue(KeyFile) ?? new RelayOptions().KeyFile, out _);
+                        var key = KeyFiles.LoadOrCreateStaticKey(result.GetValue(KeyFile) is [.., var keyFile] ? keyFile : new RelayOptions().KeyFile, out _);
                         Console.WriteLine(Convert.ToBase64String(key.PublicKey));
                         return 0;
                     }

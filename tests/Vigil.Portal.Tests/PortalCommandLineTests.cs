@@ -31,6 +31,8 @@ public sealed class PortalCommandLineTests
         var o = PortalProgram.LoadOptions(["--EnrolmentTokens:0", "a", "--EnrolmentTokens:1", "b", "--enrolmenttokenrequired=true", "--StreamerProbeSeconds", "5"]);
         Assert.That((o.EnrolmentTokens, o.EnrolmentTokenRequired, o.StreamerProbeSeconds), Is.EqualTo((new List<string> { "a", "b" }, true, 5)));
         Assert.That(PortalProgram.LoadOptions(["--listen", "http://127.0.0.1:9"]).Listen, Is.EqualTo("http://127.0.0.1:9"));
+        // Given twice, the last counts: a harness passes its defaults, then the caller's own.
+        Assert.That(PortalProgram.LoadOptions(["--listen", "http://127.0.0.1:9", "--data-dir", "/a", "--listen", "http://127.0.0.1:10"]).Listen, Is.EqualTo("http://127.0.0.1:10"));
     }
 
     [TestCase(new[] { "--bogus", "1" }, "unknown option '--bogus'")]
