@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Vigil.LoadTool;
 
 /// <summary>
-/// `vigil-load bench startup --portal-dll PATH [--starts N]`: how long vigil-portal takes from
+/// `vigil-load bench startup --portal-dll PATH [--starts N] [--against PATH]`: how long vigil-portal takes from
 /// its process start to its first answer (GET /healthz, 200), the median of N starts each: on a
 /// new SQLite file (the first start: migrations and the first admin) and again on that file (a
 /// restart). Also how long `vigil-portal --help` takes to print and exit: the command line's own
@@ -13,29 +13,41 @@ namespace Vigil.LoadTool;
 /// </summary>
 public static class StartupBench
 {
-    public static async Task RunAsync(string portalDll, int starts)
+    /// <param name="against">Another build of vigil-portal (the one before a change), started in turn
+    /// with this one, round by round, so that both see the same load of a shared machine; or empty.</param>
+    public static async Task RunAsync(string portalDll, int starts, string against)
     {
-        if (!File.Exists(portalDll))
+        string[] builds = against.Length > 0 ? [portalDll, against] : [portalDll];
+        foreach (var dll in builds.Where(d => !File.Exists(d)))
         {
-            throw new InvalidOperationException($"no portal at '{portalDll}' (--portal-dll PATH)");
+            throw new InvalidOperationException($"no portal at '{dll}' (--portal-dll PATH, --against PATH)");
         }
         Figure("loadavg_at_start", File.ReadAllText("/proc/loadavg").Trim());
         var dir = Directory.CreateTempSubdirectory("vigil-bench-startup-").FullName;
         try
         {
-            var help = new List<double>();
-            var first = new List<double>();
-            var again = new List<double>();
+            var help = builds.Select(_ => new List<double>()).ToArray();
+            var first = builds.Select(_ => new List<double>()).ToArray();
+            var again = builds.Select(_ => new List<double>()).ToArray();
             for (var i = 0; i < starts; i++)
             {
-                help.Add(await HelpAsync(portalDll).ConfigureAwait(false));
-                var database = Path.Combine(dir, $"portal-{i}.db");
-                first.Add(await FirstAnswerAsync(portalDll, database).ConfigureAwait(false));
-                again.Add(await FirstAnswerAsync(portalDll, database).ConfigureAwait(false));
+                // Each round in turn starts with the other build: neither always runs on a warmer cache.
+                for (var k = 0; k < builds.Length; k++)
+                {
+                    var b = (i + k) % builds.Length;
+                    help[b].Add(await HelpAsync(builds[b]).ConfigureAwait(false));
+                    var database = Path.Combine(dir, $"portal-{b}-{i}.db");
+                    first[b].Add(await FirstAnswerAsync(builds[b], database).ConfigureAwait(false));
+                    again[b].Add(await FirstAnswerAsync(builds[b], database).ConfigureAwait(false));
+                }
             }
-            Report("help_exit_ms", help);
-            Report("first_start_to_first_answer_ms", first);
-            Report("restart_to_first_answer_ms", again);
+            for (var b = 0; b < builds.Length; b++)
+            {
+                var prefix = b == 0 ? "" : "against_";
+                Report(prefix + "help_exit_ms", help[b]);
+                Report(prefix + "first_start_to_first_answer_ms", first[b]);
+                Report(prefix + "restart_to_first_answer_ms", again[b]);
+            }
             Figure("loadavg_at_end", File.ReadAllText("/proc/loadavg").Trim());
         }
         finally
