@@ -50,6 +50,9 @@ switch (scenario)
         await HookBench.RunAsync(Opt("--portal-dll", ""), Int("--cameras", 2000), Int("--users", 200), Int("--seconds", 15),
             Int("--connections", 64), Int("--threads", 2), Int("--rounds", 2));
         break;
+    case "startup":
+        await StartupBench.RunAsync(Opt("--portal-dll", ""), Int("--starts", 10), Opt("--against", ""));
+        break;
     case "flood":
         await FloodBench.RunAsync(relayDll, Opt("--portal-dll", ""), Int("--agents", 100), Int("--seconds", 60), Figure);
         break;

@@ -25,6 +25,7 @@ internal static class Bench
         ["live"] = "glass-to-glass latency of live video over WebRTC (Janus) and HLS in the same 60 s, and click-to-first-frame on the camera page",
         ["grid"] = "Chromium on the grid of 50 cameras, stills against 50 live players (nginx-rtmp, ffmpeg publishers): browser, nginx and portal CPU, memory, bytes",
         ["subscriptions"] = "1,000 cameras (simulated agents and cameras) whose events one portal subscribes to through one relay: time, CPU, memory, events/s and latency",
+        ["startup"] = "vigil-portal from its process start to its first answer, and its --help: median of 10 starts",
     };
 
     public static int Run(string[] args)
@@ -55,7 +56,7 @@ internal static class Bench
         if (others.Length > 0)
         {
             // The portal's hooks do not involve the agent: that scenario alone skips the AOT publish.
-            var agent = others.All(s => s is "hooks" or "flood" or "subscriptions" or "grid") ? "" : AgentPublisher.Publish(AgentPublisher.HostRid);
+            var agent = others.All(s => s is "hooks" or "flood" or "subscriptions" or "grid" or "startup") ? "" : AgentPublisher.Publish(AgentPublisher.HostRid);
             var output = Path.Combine(Paths.Artifacts, "bench");
             Shell.Run("dotnet", ["build", Path.Combine(Paths.Root, "bench", "Vigil.LoadTool", "Vigil.LoadTool.csproj"), "-c", "Release", "-nologo", "-v", "quiet", "-o", output]);
             // The portal in a folder of its own: its dependencies are not the load tool's.
@@ -65,7 +66,7 @@ internal static class Bench
             foreach (var scenario in others)
             {
                 Header(scenario);
-                string[] portalArg = scenario is "hooks" or "flood" or "subscriptions" or "grid" ? ["--portal-dll", Path.Combine(portal, "vigil-portal.dll")] : [];
+                string[] portalArg = scenario is "hooks" or "flood" or "subscriptions" or "grid" or "startup" ? ["--portal-dll", Path.Combine(portal, "vigil-portal.dll")] : [];
                 Shell.Run("dotnet", [Path.Combine(output, "vigil-load.dll"), "bench", scenario, "--relay-dll", relayDll, "--agent", agent, .. portalArg, .. args[1..]]);
             }
         }
