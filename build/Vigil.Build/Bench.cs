@@ -21,6 +21,7 @@ internal static class Bench
         ["flood"] = "relay and portal (embedded relay) memory while 100 hostile agents flood every frame kind for 60 s, unread",
         ["ota"] = "a 2 MB signed release pushed by one relay to 1,000 simulated agents, then to the AOT agent: time, relay CPU and memory, agent peak memory",
         ["events"] = "a motion event at a camera behind the AOT agent and the relay to the portal's API: p50, p95 of 100",
+        ["archive"] = "a streamer node's archive: files per camera-day, bytes on disk over the stream's, a moment 7 days back among 1,000 cameras x 7 days",
     };
 
     public static int Run(string[] args)
@@ -37,7 +38,7 @@ internal static class Bench
             Console.WriteLine("  all         every one of them");
             return name == "list" ? 0 : 2;
         }
-        if (name is "media" or "all")
+        if (name is "media" or "archive" or "all")
         {
             TestPeers.Ensure();
         }
@@ -46,7 +47,7 @@ internal static class Bench
         if (others.Length > 0)
         {
             // The portal's hooks do not involve the agent: that scenario alone skips the AOT publish.
-            var agent = others.All(s => s is "hooks" or "flood") ? "" : AgentPublisher.Publish(AgentPublisher.HostRid);
+            var agent = others.All(s => s is "hooks" or "flood" or "archive") ? "" : AgentPublisher.Publish(AgentPublisher.HostRid);
             var output = Path.Combine(Paths.Artifacts, "bench");
             Shell.Run("dotnet", ["build", Path.Combine(Paths.Root, "bench", "Vigil.LoadTool", "Vigil.LoadTool.csproj"), "-c", "Release", "-nologo", "-v", "quiet", "-o", output]);
             // The portal in a folder of its own: its dependencies are not the load tool's.
@@ -56,7 +57,8 @@ internal static class Bench
             foreach (var scenario in others)
             {
                 Header(scenario);
-                string[] portalArg = scenario is "hooks" or "flood" ? ["--portal-dll", Path.Combine(portal, "vigil-portal.dll")] : [];
+                string[] portalArg = scenario is "hooks" or "flood" ? ["--portal-dll", Path.Combine(portal, "vigil-portal.dll")]
+                    : scenario is "archive" ? ["--archive-dll", BuildArchive(output)] : [];
                 Shell.Run("dotnet", [Path.Combine(output, "vigil-load.dll"), "bench", scenario, "--relay-dll", relayDll, "--agent", agent, .. portalArg, .. args[1..]]);
             }
         }
@@ -82,6 +84,14 @@ internal static class Bench
         Environment.SetEnvironmentVariable("VIGIL_AGENT_AOT", AgentPublisher.Publish(AgentPublisher.HostRid));
         Shell.Run("dotnet", ["test", Path.Combine(Paths.Root, "tests", "Vigil.Portal.Tests", "Vigil.Portal.Tests.csproj"), "-c", "Release", "-nologo",
             "--filter", "FullyQualifiedName~EventLatencyBenchTests", "--logger", "console;verbosity=detailed"]);
+    }
+
+    /// <summary>vigil-archive in a folder of its own beside the load tool; the path of its dll.</summary>
+    private static string BuildArchive(string output)
+    {
+        var dir = Path.Combine(output, "archive");
+        Shell.Run("dotnet", ["build", Path.Combine(Paths.Root, "streamer", "Vigil.Archive", "Vigil.Archive.csproj"), "-c", "Release", "-nologo", "-v", "quiet", "-o", dir]);
+        return Path.Combine(dir, "vigil-archive.dll");
     }
 
     private static void Header(string scenario) =>
