@@ -57,6 +57,7 @@ public static partial class ArchiveBench
         var today = DateTime.UtcNow.Date;
         var build = Stopwatch.StartNew();
         long files = 0;
+        string flvCopy = sample, idxCopy = sampleIdx;
         for (var c = 0; c < cameras; c++)
         {
             var camera = $"cam-{c:D4}";
@@ -68,14 +69,22 @@ public static partial class ArchiveBench
                 for (var f = 0; f < FilesPerDay; f++)
                 {
                     var name = day.AddMinutes(5 * f).ToString("HHmmss'-'fff", CultureInfo.InvariantCulture);
-                    Link(sample, Path.Combine(dayDir, name + ".flv"));
-                    Link(sampleIdx, Path.Combine(dayDir, name + ".idx"));
+                    // ext4 allows 65,000 links to one file: a fresh copy of the pair every 60,000 recordings.
+                    if (files % 60_000 == 0)
+                    {
+                        (flvCopy, idxCopy) = (Path.Combine(dir, $"sample-{files}.flv"), Path.Combine(dir, $"sample-{files}.idx"));
+                        File.Copy(sample, flvCopy);
+                        File.Copy(sampleIdx, idxCopy);
+                    }
+                    Link(flvCopy, Path.Combine(dayDir, name + ".flv"));
+                    Link(idxCopy, Path.Combine(dayDir, name + ".idx"));
                     files++;
                 }
             }
         }
         figure("archive_synthetic_files", $"{files} recordings ({cameras} cameras x {days + 1} days), laid out in {build.Elapsed.TotalSeconds:F0} s");
-        var (service, recording) = await ArchiveService.StartAsync(archiveDll, Path.Combine(dir, "recording"), archive, "5m").ConfigureAwait(false);
+        // A depth past the synthetic days: the sweep at start must not delete what is looked up.
+        var (service, recording) = await ArchiveService.StartAsync(archiveDll, Path.Combine(dir, "recording"), archive, "5m", "--DefaultDepthDays", "30").ConfigureAwait(false);
         await using (service.ConfigureAwait(false))
         {
             using var http = new HttpClient { BaseAddress = new Uri(recording.ServiceUrl), Timeout = TimeSpan.FromSeconds(30) };
@@ -85,8 +94,9 @@ public static partial class ArchiveBench
             for (var i = 0; i < lookups; i++)
             {
                 var camera = $"cam-{random.Next(cameras):D4}";
-                // A moment 7 days back, one second into one of that day's files.
-                var at = new DateTimeOffset(today.AddDays(-days).AddMinutes(5 * random.Next(FilesPerDay)).AddSeconds(1), TimeSpan.Zero).ToUnixTimeSeconds();
+                // A moment 7 days back (to the five minutes), one second into that file.
+                var back = DateTime.UtcNow.AddDays(-days).AddMinutes(-5 * random.Next(12));
+                var at = new DateTimeOffset(back.Date.AddMinutes(5 * (int)(back.TimeOfDay.TotalMinutes / 5)).AddSeconds(1), TimeSpan.Zero).ToUnixTimeSeconds();
                 var clock = Stopwatch.StartNew();
                 using (var answer = await http.GetAsync($"/{camera}/archive-{at}-60.ts", HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false))
                 {
