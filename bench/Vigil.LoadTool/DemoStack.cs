@@ -17,6 +17,8 @@ public sealed record DemoOptions(string PortalDll, string AgentBinary, string Ca
     public int StreamerRtmpPort { get; init; }
     /// <summary>The portal's environment beyond the inherited one (VIGIL_PORTAL_* settings).</summary>
     public IReadOnlyDictionary<string, string>? PortalEnvironment { get; init; }
+    /// <summary>The streamer node's archive: nginx-rtmp records every stream for vigil-archive (null: no recording).</summary>
+    public ArchiveRecording? Archive { get; init; }
 }
 
 /// <summary>A simulated camera of the stack: the GStreamer RTSP server and the agent flashed beside it.</summary>
@@ -37,6 +39,7 @@ public sealed class DemoStack : IAsyncDisposable
     private readonly Dictionary<string, int> _written = [];
     private Task _logs = Task.CompletedTask;
     private PeerProcess? _nginx;
+    private string _hook = "";
 
     private DemoStack(DemoOptions options, PortalProcess portal)
     {
@@ -103,7 +106,19 @@ public sealed class DemoStack : IAsyncDisposable
         }, HttpStatusCode.Created).ConfigureAwait(false);
         // The hook URL as the portal gives it, made absolute against the address nginx reaches it on.
         var hook = new Uri(PortalUrl, made["hooks"]!["nginx_rtmp"]!.GetValue<string>());
-        (_nginx, _) = await MediaPeers.StartNginxStreamerAsync(NginxDir, StreamerRtmpPort, StreamerHttpPort, hook.ToString()).ConfigureAwait(false);
+        _hook = hook.ToString();
+        (_nginx, _) = await MediaPeers.StartNginxStreamerAsync(NginxDir, StreamerRtmpPort, StreamerHttpPort, _hook, archive: _options.Archive).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops nginx with <paramref name="signal"/> (SIGKILL: a crash), waits <paramref name="down"/>, and starts it again with the same configuration.</summary>
+    public async Task RestartStreamerAsync(int signal, TimeSpan down)
+    {
+        if (_nginx is not null)
+        {
+            await _nginx.StopAsync(signal).ConfigureAwait(false);
+        }
+        await Task.Delay(down).ConfigureAwait(false);
+        (_nginx, _) = await MediaPeers.StartNginxStreamerAsync(NginxDir, StreamerRtmpPort, StreamerHttpPort, _hook, archive: _options.Archive).ConfigureAwait(false);
     }
 
     /// <summary>

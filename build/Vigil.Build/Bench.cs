@@ -26,6 +26,7 @@ internal static class Bench
         ["grid"] = "Chromium on the grid of 50 cameras, stills against 50 live players (nginx-rtmp, ffmpeg publishers): browser, nginx and portal CPU, memory, bytes",
         ["subscriptions"] = "1,000 cameras (simulated agents and cameras) whose events one portal subscribes to through one relay: time, CPU, memory, events/s and latency",
         ["startup"] = "vigil-portal from its process start to its first answer, and its --help: median of 10 starts",
+        ["archive"] = "a streamer node's archive: files per camera-day, bytes on disk over the stream's, a moment 7 days back among 1,000 cameras x 7 days",
     };
 
     public static int Run(string[] args)
@@ -42,7 +43,7 @@ internal static class Bench
             Console.WriteLine("  all         every one of them");
             return name == "list" ? 0 : 2;
         }
-        if (name is "media" or "grid" or "all")
+        if (name is "media" or "grid" or "archive" or "all")
         {
             TestPeers.Ensure();
         }
@@ -56,7 +57,7 @@ internal static class Bench
         if (others.Length > 0)
         {
             // The portal's hooks do not involve the agent: that scenario alone skips the AOT publish.
-            var agent = others.All(s => s is "hooks" or "flood" or "subscriptions" or "grid" or "startup") ? "" : AgentPublisher.Publish(AgentPublisher.HostRid);
+            var agent = others.All(s => s is "hooks" or "flood" or "subscriptions" or "grid" or "startup" or "archive") ? "" : AgentPublisher.Publish(AgentPublisher.HostRid);
             var output = Path.Combine(Paths.Artifacts, "bench");
             Shell.Run("dotnet", ["build", Path.Combine(Paths.Root, "bench", "Vigil.LoadTool", "Vigil.LoadTool.csproj"), "-c", "Release", "-nologo", "-v", "quiet", "-o", output]);
             // The portal in a folder of its own: its dependencies are not the load tool's.
@@ -66,7 +67,8 @@ internal static class Bench
             foreach (var scenario in others)
             {
                 Header(scenario);
-                string[] portalArg = scenario is "hooks" or "flood" or "subscriptions" or "grid" or "startup" ? ["--portal-dll", Path.Combine(portal, "vigil-portal.dll")] : [];
+                string[] portalArg = scenario is "hooks" or "flood" or "subscriptions" or "grid" or "startup" ? ["--portal-dll", Path.Combine(portal, "vigil-portal.dll")]
+                    : scenario is "archive" ? ["--archive-dll", BuildArchive(output)] : [];
                 Shell.Run("dotnet", [Path.Combine(output, "vigil-load.dll"), "bench", scenario, "--relay-dll", relayDll, "--agent", agent, .. portalArg, .. args[1..]]);
             }
         }
@@ -110,6 +112,14 @@ internal static class Bench
         WebPortal.Build();
         Shell.Run("dotnet", ["test", Path.Combine(Paths.Root, "tests", "Vigil.Live.Tests", "Vigil.Live.Tests.csproj"), "-c", "Release", "-nologo",
             "--filter", "FullyQualifiedName~LiveLatencyBenchTests", "--logger", "console;verbosity=detailed"]);
+    }
+
+    /// <summary>vigil-archive in a folder of its own beside the load tool; the path of its dll.</summary>
+    private static string BuildArchive(string output)
+    {
+        var dir = Path.Combine(output, "archive");
+        Shell.Run("dotnet", ["build", Path.Combine(Paths.Root, "streamer", "Vigil.Archive", "Vigil.Archive.csproj"), "-c", "Release", "-nologo", "-v", "quiet", "-o", dir]);
+        return Path.Combine(dir, "vigil-archive.dll");
     }
 
     private static void Header(string scenario) =>

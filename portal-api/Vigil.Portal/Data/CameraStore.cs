@@ -93,6 +93,10 @@ public sealed class CameraStore(Database db)
     public Task<IReadOnlyList<long>> OnStreamerAsync(long streamerId) =>
         db.QueryAsync<long>("SELECT id FROM cameras WHERE streamer_id = @streamerId ORDER BY id", new { streamerId });
 
+    /// <summary>The name and archive depth (days) of each camera placed on a streamer: what its archive keeps.</summary>
+    public Task<IReadOnlyList<CameraDepthRow>> DepthsOnStreamerAsync(long streamerId) =>
+        db.QueryAsync<CameraDepthRow>("SELECT name, dvr_depth AS DvrDepth FROM cameras WHERE streamer_id = @streamerId ORDER BY name", new { streamerId });
+
     /// <summary>
     /// Moves a camera from one streamer to another only if it is still on the first and the other
     /// still has room: when several portal instances move the cameras of a failed streamer at once,
@@ -114,4 +118,11 @@ public sealed class CameraStore(Database db)
     {
         return await db.ExecuteAsync("DELETE FROM cameras WHERE id = @id", new { id }).ConfigureAwait(false) > 0;
     }
+}
+
+/// <summary>A camera's name and archive depth, as a streamer's archive asks for them.</summary>
+public sealed class CameraDepthRow
+{
+    public string Name { get; set; } = "";
+    public int DvrDepth { get; set; }
 }

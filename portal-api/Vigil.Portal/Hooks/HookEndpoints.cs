@@ -27,6 +27,8 @@ internal static class HookEndpoints
         Add(HttpMethods.Post, NginxRtmpHook.Dialect, NginxRtmpHook.NotifyAsync);
         Add(HttpMethods.Get, NginxRtmpHook.Dialect, NginxRtmpHook.HttpPlayAsync);
         Add(HttpMethods.Post, MediaMtxHook.Dialect, MediaMtxHook.AuthAsync);
+        // The archive of an nginx-rtmp node asks for its cameras' depths with the same key.
+        hooks.MapGet($"/{NginxRtmpHook.Dialect}/{{streamer}}/archive-policy", ctx => AuthenticatedAsync(ctx, decisions, log, Streamers.ArchivePolicyEndpoint.GetAsync));
     }
 
     /// <summary>Runs the hook only for the streamer named in the URL, and only when ?key= is its hook key.</summary>

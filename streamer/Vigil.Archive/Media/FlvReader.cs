@@ -1,0 +1,246 @@
+using System.Buffers.Binary;
+
+namespace Vigil.Archive.Media;
+
+/// <summary>
+/// Reads the tags of an FLV file (FLV 10.1, annex E) from a stream, as nginx-rtmp's <c>record</c>
+/// writes it: a 9-byte header, then tags each followed by its PreviousTagSize. A file cut short (a
+/// crash while recording, or a file still being written) reads up to its last whole tag: the reader
+/// then reports <see cref="Truncated"/> and, on a seekable stream, stands at that tag's start so that
+/// a later read picks it up once it is complete. Every length read from the file is capped.
+/// </summary>
+public sealed class FlvReader : IDisposable
+{
+    /// <summary>A tag's header: type, 24-bit size, 24-bit time, time's high byte, 24-bit stream id.</summary>
+    public const int TagHeaderLength = 11;
+
+    /// <summary>The largest tag body read by default. nginx-rtmp's own message cap is 1 MB (max_message); a 4K keyframe stays below this.</summary>
+    public const int DefaultMaxTagSize = 8 * 1024 * 1024;
+
+    /// <summary>An FLV header announces where its tags start; anything past this is not a file to read.</summary>
+    private const int MaxHeaderLength = 1024;
+
+    private readonly Stream _stream;
+    private readonly bool _leaveOpen;
+    private readonly int _maxTagSize;
+    private byte[] _buffer = new byte[64 * 1024];
+    private readonly byte[] _header = new byte[TagHeaderLength];
+    private long _position;
+    private bool _headerRead;
+
+    public FlvReader(Stream stream, bool leaveOpen = false, int maxTagSize = DefaultMaxTagSize)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTagSize, 16);
+        _stream = stream;
+        _leaveOpen = leaveOpen;
+        _maxTagSize = maxTagSize;
+        _position = stream.CanSeek ? stream.Position : 0;
+    }
+
+    /// <summary>Opens <paramref name="path"/> for reading, shared with a writer that still appends to it.</summary>
+    public static FlvReader Open(string path, int maxTagSize = DefaultMaxTagSize) =>
+        new(new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Open,
+            Access = FileAccess.Read,
+            Share = FileShare.ReadWrite | FileShare.Delete,
+            BufferSize = 64 * 1024,
+        }), leaveOpen: false, maxTagSize);
+
+    /// <summary>Whether the FLV header says the file holds audio, video.</summary>
+    public bool HasAudio { get; private set; }
+
+    public bool HasVideo { get; private set; }
+
+    /// <summary>The last read stopped at an incomplete tag (or header): the file ends mid-write.</summary>
+    public bool Truncated { get; private set; }
+
+    /// <summary>The last read stopped at bytes that are no FLV (bad signature, a length over the cap): nothing after them is read.</summary>
+    public string? Corruption { get; private set; }
+
+    /// <summary>The offset of the next tag (after the header has been read), from the stream's start.</summary>
+    public long Position => _position;
+
+    /// <summary>
+    /// Moves to a tag start known from an index (<see cref="FlvTag.Offset"/>); the header must be read
+    /// first or is taken as read. Needs a seekable stream.
+    /// </summary>
+    public void Seek(long tagOffset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(tagOffset);
+        if (!_stream.CanSeek)
+        {
+            throw new NotSupportedException("Seek needs a seekable stream");
+        }
+        _stream.Position = tagOffset;
+        _position = tagOffset;
+        _headerRead = true;
+        Truncated = false;
+    }
+
+    /// <summary>Reads the FLV header and PreviousTagSize0; false if the stream is too short or no FLV (see <see cref="Corruption"/>).</summary>
+    public bool TryReadHeader()
+    {
+        if (_headerRead)
+        {
+            return true;
+        }
+        var start = _position;
+        Span<byte> head = stackalloc byte[9];
+        if (!ReadExactly(head, start))
+        {
+            return false;
+        }
+        if (head[0] != (byte)'F' || head[1] != (byte)'L' || head[2] != (byte)'V')
+        {
+            Corruption = "no FLV signature";
+            return false;
+        }
+        var dataOffset = BinaryPrimitives.ReadUInt32BigEndian(head[5..]);
+        if (dataOffset is < 9 or > MaxHeaderLength)
+        {
+            Corruption = $"FLV header length {dataOffset} is out of range";
+            return false;
+        }
+        HasAudio = (head[4] & 0x04) != 0;
+        HasVideo = (head[4] & 0x01) != 0;
+        // The rest of the header (nothing in FLV 1) and PreviousTagSize0.
+        var skip = (int)dataOffset - 9 + 4;
+        Span<byte> rest = stackalloc byte[skip];
+        if (!ReadExactly(rest, start))
+        {
+            return false;
+        }
+        _headerRead = true;
+        return true;
+    }
+
+    /// <summary>
+    /// Reads the next tag. False at the end of the stream, at a truncated tail (<see cref="Truncated"/>)
+    /// or at bytes that are no FLV (<see cref="Corruption"/>). Tags of unknown type are skipped.
+    /// </summary>
+    public bool TryReadTag(out FlvTag tag)
+    {
+        tag = default;
+        if (!TryReadHeader())
+        {
+            return false;
+        }
+        while (true)
+        {
+            var start = _position;
+            Truncated = false;
+            if (!ReadExactly(_header, start))
+            {
+                return false;
+            }
+            var type = _header[0] & 0x1F;
+            var filtered = (_header[0] & 0x20) != 0;
+            var size = (_header[1] << 16) | (_header[2] << 8) | _header[3];
+            var timestamp = (uint)((_header[7] << 24) | (_header[4] << 16) | (_header[5] << 8) | _header[6]);
+            if (size > _maxTagSize)
+            {
+                Corruption = $"tag at {start} claims {size} bytes, over the cap of {_maxTagSize}";
+                Rewind(start);
+                return false;
+            }
+            if (_buffer.Length < size + 4)
+            {
+                _buffer = new byte[Math.Min(_maxTagSize + 4, Math.Max(size + 4, _buffer.Length * 2))];
+            }
+            // The body and the PreviousTagSize after it: a tag whose size field is not yet on disk is
+            // not complete (nginx-rtmp writes it last).
+            if (!ReadExactly(_buffer.AsSpan(0, size + 4), start))
+            {
+                return false;
+            }
+            if (filtered || type is not ((int)FlvTagKind.Audio or (int)FlvTagKind.Video or (int)FlvTagKind.Script))
+            {
+                continue;
+            }
+            tag = Describe((FlvTagKind)type, start, timestamp, _buffer.AsMemory(0, size));
+            return true;
+        }
+    }
+
+    /// <summary>Reads every remaining tag, stopping where <see cref="TryReadTag"/> stops.</summary>
+    public IEnumerable<FlvTag> ReadTags()
+    {
+        while (TryReadTag(out var tag))
+        {
+            yield return tag;
+        }
+    }
+
+    /// <summary>Fills in what a tag's first bytes say about its codec (FLV 10.1, E.4.2 and E.4.3).</summary>
+    internal static FlvTag Describe(FlvTagKind kind, long offset, long timestamp, ReadOnlyMemory<byte> body)
+    {
+        var span = body.Span;
+        switch (kind)
+        {
+            case FlvTagKind.Video when span.Length >= 1:
+            {
+                var frameType = span[0] >> 4;
+                var codec = span[0] & 0x0F;
+                var keyframe = frameType == 1;
+                if ((codec == FlvTag.CodecAvc || codec == FlvTag.CodecHevc) && span.Length >= 5)
+                {
+                    var packetType = span[1];
+                    // CompositionTime is a signed 24-bit big-endian integer.
+                    var cts = (span[2] << 16) | (span[3] << 8) | span[4];
+                    if ((cts & 0x800000) != 0)
+                    {
+                        cts |= unchecked((int)0xFF000000);
+                    }
+                    return new FlvTag(kind, offset, timestamp, packetType == 1 ? cts : 0, keyframe && packetType == 1,
+                        packetType == 0, packetType == 2, codec, body, body[5..]);
+                }
+                return new FlvTag(kind, offset, timestamp, 0, keyframe && codec != FlvTag.CodecAvc && codec != FlvTag.CodecHevc,
+                    false, false, codec, body, body[Math.Min(1, body.Length)..]);
+            }
+            case FlvTagKind.Audio when span.Length >= 1:
+            {
+                var format = span[0] >> 4;
+                if (format == FlvTag.CodecAac && span.Length >= 2)
+                {
+                    return new FlvTag(kind, offset, timestamp, 0, false, span[1] == 0, false, format, body, body[2..]);
+                }
+                return new FlvTag(kind, offset, timestamp, 0, false, false, false, format, body, body[1..]);
+            }
+            default:
+                return new FlvTag(kind, offset, timestamp, 0, false, false, false, 0, body, body);
+        }
+    }
+
+    /// <summary>Reads exactly <paramref name="into"/>; on a short read marks the tail truncated and goes back to <paramref name="rewindTo"/>.</summary>
+    private bool ReadExactly(Span<byte> into, long rewindTo)
+    {
+        var read = _stream.ReadAtLeast(into, into.Length, throwOnEndOfStream: false);
+        if (read < into.Length)
+        {
+            Truncated = read > 0 || _position != rewindTo;
+            Rewind(rewindTo);
+            return false;
+        }
+        _position += into.Length;
+        return true;
+    }
+
+    private void Rewind(long to)
+    {
+        if (_stream.CanSeek)
+        {
+            _stream.Position = to;
+        }
+        _position = to;
+    }
+
+    public void Dispose()
+    {
+        if (!_leaveOpen)
+        {
+            _stream.Dispose();
+        }
+    }
+}

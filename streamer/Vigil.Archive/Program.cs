@@ -1,0 +1,3 @@
+using Vigil.Archive;
+
+return await ArchiveProgram.MainAsync(args).ConfigureAwait(false);

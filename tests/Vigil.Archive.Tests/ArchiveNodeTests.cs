@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Vigil.LoadTool;
+
+namespace Vigil.Archive.Tests;
+
+/// <summary>
+/// A streamer node's archive with every part a real process: the portal with its embedded relay, a
+/// GStreamer camera (H.264, 25 fps, a keyframe a second, AAC) behind the NativeAOT agent, nginx-rtmp
+/// running the shipped templates with recording on (files of 20 s here, 5 min in production), and
+/// vigil-archive filing them; viewers ask nginx's HTTP side with the portal's token, as a player would,
+/// and ffprobe decodes what comes back.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class ArchiveNodeTests
+{
+    private const string Camera = "arch-cam";
+    private const int Fps = 25;
+    private DemoStack _stack = null!;
+    private DemoOptions _options = null!;
+    private PeerProcess _archive = null!;
+    private string _token = "";
+    private long _publishedAt;
+
+    private string Base => $"http://127.0.0.1:{_stack.StreamerHttpPort}/{Camera}";
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        NodePeers.Require();
+        var state = Path.Combine(Path.GetTempPath(), $"vigil-archive-node-{Guid.NewGuid().ToString("N")[..8]}");
+        Directory.CreateDirectory(state);
+        ArchiveRecording recording;
+        (_archive, recording) = await ArchiveService.StartAsync(Path.Combine(AppContext.BaseDirectory, "vigil-archive.dll"),
+            Path.Combine(state, "recording"), Path.Combine(state, "archive"), "20s", "--StaleRecordingSeconds", "5");
+        _options = new DemoOptions(Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll"), NodePeers.Agent(), MediaPeers.CameraScript(NodePeers.Root), Path.Combine(state, "stack"))
+        {
+            Archive = recording,
+        };
+        _stack = await DemoStack.StartAsync(_options);
+        var (camera, id) = await _stack.AddCameraAsync("ARCH-0001", "--audio");
+        await _stack.CreateCameraAsync(Camera, camera.RtspUrl);
+        await _stack.ApproveAsync(id);
+        await _stack.BindAsync(id, Camera);
+        var (hls, _) = await DemoStack.PlaybackAsync(_stack.Portal.Api, Camera);
+        _token = hls[(hls.IndexOf("token=", StringComparison.Ordinal) + 6)..];
+        Assert.That(await Poll.WithinAsync(TimeSpan.FromSeconds(60), () => _stack.PublishingAsync(Camera)), Is.Not.Null, "the camera publishes");
+        _publishedAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        // Three files and more: the ranges below cross the cuts between them.
+        await Task.Delay(TimeSpan.FromSeconds(75));
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        if (_stack is not null)
+        {
+            await _stack.DisposeAsync();
+        }
+        if (_archive is not null)
+        {
+            TestContext.Out.WriteLine(_archive.Output);
+            await _archive.DisposeAsync();
+        }
+        if (_options is not null)
+        {
+            Directory.Delete(Path.GetDirectoryName(_options.StateDir)!, recursive: true);
+        }
+    }
+
+    private async Task<JsonArray> RangesAsync()
+    {
+        using var http = new HttpClient();
+        var status = JsonNode.Parse(await http.GetStringAsync($"{Base}/recording_status.json?token={_token}"))!.AsArray();
+        Assert.That(status[0]!["stream"]!.GetValue<string>(), Is.EqualTo(Camera));
+        return status[0]!["ranges"]!.AsArray();
+    }
+
+    [Test]
+    [Order(1)]
+    public async Task ASubRangePlaylistDecodesFromItsMomentWithEveryFrame()
+    {
+        var ranges = await RangesAsync();
+        Assert.That(ranges, Has.Count.EqualTo(1), ranges.ToJsonString());
+        var first = ranges[0]!["from"]!.GetValue<long>();
+        Assert.That(first, Is.InRange(_publishedAt - 10, _publishedAt + 1), "recording began with the publish");
+        const int duration = 40;
+        var from = first + 12;
+        var url = $"{Base}/index-{from}-{duration}.m3u8?token={_token}";
+
+        var errors = await NodePeers.DecodeErrorsAsync(url);
+        Assert.That(errors, Is.Empty, "ffmpeg decodes the whole range without an error");
+        var video = await NodePeers.PacketsAsync(url, "v");
+        var audio = await NodePeers.PacketsAsync(url, "a");
+        TestContext.Out.WriteLine($"{video.Count} video frames, {audio.Count} audio frames");
+        Assert.That(video.Count, Is.InRange(duration * Fps * 0.98, duration * Fps * 1.02), "frame count within 2% of duration x fps");
+        Assert.That(audio.Count, Is.GreaterThan(duration * 40), "AAC at 44.1 kHz: 43 frames a second");
+        // The stream's times are the wall clock's (90 kHz, modulo 2^33): the first frame is the keyframe at or before FROM.
+        var expected = NodePeers.WallToTsMs(from * 1000);
+        var firstPts = video.Min(p => p.Pts);
+        Assert.That(expected - firstPts, Is.InRange(0, 1000 + 40), $"the first frame ({firstPts}) within one keyframe interval before FROM ({expected})");
+        Assert.That(video.Where(p => p.Key).Min(p => p.Pts), Is.EqualTo(firstPts), "it is a keyframe");
+    }
+
+    [Test]
+    [Order(2)]
+    public async Task ATimeshiftRunsIntoLiveWithoutAJump()
+    {
+        var asked = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var from = asked / 1000 - 15;
+        var url = $"{Base}/timeshift_abs-{from}.ts?token={_token}";
+        var clock = Stopwatch.StartNew();
+        var video = await NodePeers.PacketsAsync(url, "v", readSeconds: 25);
+        TestContext.Out.WriteLine($"{video.Count} frames in {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.That(video.Count, Is.GreaterThan(24 * Fps), "25 s of video read");
+        var pts = video.Select(p => p.Pts).Order().ToList();
+        var steps = pts.Zip(pts.Skip(1), (a, b) => b - a).ToList();
+        Assert.That(steps.Max(), Is.LessThanOrEqualTo(3 * 1000 / Fps), "no timestamp jump, across the file cuts and into live");
+        Assert.That(NodePeers.WallToTsMs(from * 1000) - pts[0], Is.InRange(0, 1040), "it starts at FROM's keyframe");
+        // Beyond the moment it was asked for: the frames after that were recorded while it played.
+        Assert.That(pts[^1], Is.GreaterThan(NodePeers.WallToTsMs(asked) + 5000), "it ran on into live");
+        Assert.That(clock.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(8)), "live frames come as they are recorded, not at once");
+
+        // The same as HLS for set-top boxes: an event playlist from FROM, its segments decoding without an error.
+        var playlist = $"{Base}/timeshift_abs-{from}.m3u8?token={_token}";
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(playlist);
+        Assert.That(text, Does.Contain("#EXT-X-PLAYLIST-TYPE:EVENT").And.Not.Contain("#EXT-X-ENDLIST").And.Contain($"archive-{from}-"));
+        Assert.That((await NodePeers.PacketsAsync(playlist, "v", readSeconds: 10)).Count, Is.GreaterThanOrEqualTo(10 * Fps - Fps));
+    }
+
+    [Test]
+    [Order(3)]
+    public async Task FilesAreLaidOutByCameraAndTimeWithAnIndex()
+    {
+        var root = Path.Combine(Path.GetDirectoryName(_options.StateDir)!, "archive", Camera);
+        var files = Directory.GetFiles(root, "*.flv", SearchOption.AllDirectories);
+        Assert.That(files, Is.Not.Empty);
+        foreach (var f in files)
+        {
+            Assert.That(Path.GetRelativePath(root, f), Does.Match(@"^\d{4}/\d{2}/\d{2}/\d{6}-\d{3}\.flv$"));
+            Assert.That(File.Exists(Path.ChangeExtension(f, ".idx")), Is.True, f);
+        }
+        // 20 s files while it ran: about one each 20 s, none lost.
+        var seconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - _publishedAt;
+        Assert.That(files.Length, Is.InRange(seconds / 20 - 2, seconds / 20 + 1));
+    }
+
+    [Test]
+    [Order(4)]
+    public async Task BadInputIsRefusedNeverAnError()
+    {
+        using var http = new HttpClient();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var cases = new (string Path, int Status)[]
+        {
+            ($"/{Camera}/index-abc-10.m3u8", 404),                      // no archive form: nginx's own files, none
+            ($"/{Camera}/index--5-10.m3u8", 404),                       // a negative FROM is no form either
+            ($"/{Camera}/index-99999999999999-10.m3u8", 400),           // overflowing FROM
+            ($"/{Camera}/index-{now - 60}-0.m3u8", 400),                // a duration of nothing
+            ($"/{Camera}/archive-{now - 60}-99999.ts", 400),            // over the cap (6 h)
+            ($"/{Camera}/archive-{now - 60}-999999999999.ts", 400),     // overflowing DURATION
+            ($"/{Camera}/archive-1000000000-60.ts", 404),               // 2001: nothing recorded
+            ($"/{Camera}/index-1000000000-60.m3u8", 404),
+            ($"/{Camera}/timeshift_abs-1000000000.m3u8", 404),
+            ($"/{Camera}/..%2f..%2frecording_status.json", 400),        // nginx refuses any encoding
+        };
+        foreach (var (path, status) in cases)
+        {
+            using var answer = await http.GetAsync($"http://127.0.0.1:{_stack.StreamerHttpPort}{path}?token={_token}");
+            var body = await answer.Content.ReadAsStringAsync();
+            Assert.That((int)answer.StatusCode, Is.EqualTo(status), $"{path}: {body}");
+        }
+    }
+
+    [Test]
+    [Order(5)]
+    public async Task AStreamerKilledWhileRecordingLeavesOneShortGapAndLosesNothingBefore()
+    {
+        var before = await RangesAsync();
+        Assert.That(before, Has.Count.EqualTo(1));
+        var beforeFrom = before[0]!["from"]!.GetValue<long>();
+        var killedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await _stack.RestartStreamerAsync(Posix.SigKill, TimeSpan.FromSeconds(5));
+        Assert.That(await Poll.WithinAsync(TimeSpan.FromSeconds(60), () => _stack.PublishingAsync(Camera)), Is.Not.Null, "the agent publishes again");
+        var backAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await Task.Delay(TimeSpan.FromSeconds(15));
+        var after = await RangesAsync();
+        TestContext.Out.WriteLine($"killed at {killedAt}, publishing again at {backAt}: {after.ToJsonString()}");
+        Assert.That(after, Has.Count.EqualTo(2), "one gap");
+        Assert.That(after[0]!["from"]!.GetValue<long>(), Is.EqualTo(beforeFrom), "nothing before it lost");
+        var firstEnd = after[0]!["from"]!.GetValue<long>() + after[0]!["duration"]!.GetValue<long>();
+        Assert.That(firstEnd, Is.GreaterThanOrEqualTo(killedAt / 1000 - 1), "recorded up to the kill, the cut file included");
+        var gap = after[1]!["from"]!.GetValue<long>() - firstEnd;
+        Assert.That(gap, Is.LessThanOrEqualTo((backAt - killedAt) / 1000 + 2), "no longer than the downtime plus one fragment");
+
+        // What the crash cut short plays: a range across its end decodes.
+        var url = $"{Base}/index-{firstEnd - 10}-10.m3u8?token={_token}";
+        Assert.That(await NodePeers.DecodeErrorsAsync(url), Is.Empty);
+        Assert.That((await NodePeers.PacketsAsync(url, "v")).Count, Is.GreaterThan(8 * Fps));
+    }
+}
