@@ -288,6 +288,7 @@ internal sealed class AgentRunner(AgentContext context)
         Model = _config.Model,
         Firmware = _config.Firmware,
         AgentVersion = AgentInfo.Version,
+        Rid = ReleaseStager.Rid,
         Camera = _config.Camera,
         EnrollToken = _config.EnrollToken,
         TunnelPorts = _config.TunnelPorts,

@@ -109,8 +109,3 @@ internal sealed class AgentStatus(string stateDir, string deviceId)
         }
     }
 }
-
-internal static class AgentInfo
-{
-    public const string Version = "0.1.0";
-}

@@ -200,8 +200,9 @@ public static class MediaPeers
     /// stream arguments, tokens included, with each publish ("publish: name=..."), which a test that
     /// counts publishes asks for with <paramref name="logPublishes"/>.
     /// </summary>
+    /// <param name="liveUpstream">the node's vigil-live (address:port) that /CAMERA/webrtc is proxied to; without one, a closed port, so WebRTC answers 502 and pages fall back to HLS.</param>
     public static async Task<(PeerProcess Nginx, int Port)> StartNginxStreamerAsync(string dir, int rtmpPort, int httpPort, string hookUrl, int playlistSeconds = 20, bool logPublishes = false,
-        ArchiveRecording? archive = null)
+        string liveUpstream = "127.0.0.1:9", ArchiveRecording? archive = null)
     {
         Directory.CreateDirectory(Path.Combine(dir, "tmp"));
         Directory.CreateDirectory(Path.Combine(dir, "hls"));
@@ -216,6 +217,7 @@ public static class MediaPeers
             ["HOOK_URL"] = hookUrl,
             ["PLAYLIST_SECONDS"] = playlistSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["SCRIPTS_DIR"] = scripts,
+            ["LIVE_UPSTREAM"] = liveUpstream,
             // Without an archive service the node records nothing; its archive forms answer 502.
             ["RECORD"] = archive is null ? "off" : "all",
             ["RECORD_DIR"] = archive?.RecordDir ?? Path.Combine(dir, "recording"),

@@ -9,7 +9,7 @@ using Vigil.Protocol.Tunnels;
 using Vigil.Relay.Api;
 using Vigil.Relay.Crypto;
 
-// vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota> --relay-dll PATH [--agent PATH] [options]
+// vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota|ota-netem|subscriptions|grid> --relay-dll PATH [--agent PATH] [options]
 // vigil-load bench hooks --portal-dll PATH [options]; vigil-load serve-bare --listen URL (the hook bench's floor)
 // vigil-load demo --agent PATH --camera-script PATH --state DIR [--until-playing] [--free-ports] (see DemoCommand)
 // Each scenario starts its own server processes on loopback and prints its figures as "figure: value" lines.
@@ -39,7 +39,9 @@ switch (scenario)
     case "tunnel": await Tunnel(Int("--megabytes", 512)); break;
     case "agent": await AgentFootprint(Int("--seconds", 20)); break;
     case "media": await MediaBench.RunAsync(agentBinary, Int("--seconds", 60), Int("--kbps", 4000), Figure); break;
+    case "archive": await ArchiveBench.RunAsync(Opt("--archive-dll", ""), Int("--cameras", 1000), Int("--days", 7), Int("--lookups", 20), Figure); break;
     case "ota": await OtaBench.RunAsync(relayDll, agentBinary, Int("--agents", 1000), Int("--kilobytes", 2048), (r, n) => ConnectMany(r, n, 32), Figure); break;
+    case "ota-netem": await OtaNetemBench.RunAsync(relayDll, agentBinary, Int("--kilobytes", 2048), Int("--kbit", 1000), Int("--cut-seconds", 30), Figure); break;
     case "import":
         // PostgreSQL is the one the tests use (VIGIL_TEST_PG).
         await ImportBench.RunAsync(Opt("--portal-dll", Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll")),
@@ -49,11 +51,21 @@ switch (scenario)
         await HookBench.RunAsync(Opt("--portal-dll", ""), Int("--cameras", 2000), Int("--users", 200), Int("--seconds", 15),
             Int("--connections", 64), Int("--threads", 2), Int("--rounds", 2));
         break;
+    case "startup":
+        await StartupBench.RunAsync(Opt("--portal-dll", ""), Int("--starts", 10), Opt("--against", ""));
+        break;
     case "flood":
         await FloodBench.RunAsync(relayDll, Opt("--portal-dll", ""), Int("--agents", 100), Int("--seconds", 60), Figure);
         break;
+    case "subscriptions":
+        await SubscriptionBench.RunAsync(new SubscriptionBench.Options(Opt("--portal-dll", ""), relayDll, Int("--cameras", 1000), Int("--events-per-second", 20), Int("--seconds", 60)),
+            aead, dh, Figure);
+        break;
+    case "grid":
+        await GridBench.RunAsync(new GridBench.Options(Opt("--portal-dll", ""), relayDll, Int("--cameras", 50), Int("--seconds", 60)), aead, dh, Figure);
+        break;
     default:
-        Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota> --relay-dll PATH [--agent PATH] | bench hooks --portal-dll PATH");
+        Console.Error.WriteLine("usage: vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota|ota-netem|subscriptions|grid> --relay-dll PATH [--agent PATH] | bench hooks --portal-dll PATH");
         return 2;
 }
 return 0;

@@ -37,6 +37,9 @@ public sealed class SimAgent : LinkSession
     public int CommandsAnswered => _commandsAnswered;
     private int _commandsAnswered;
 
+    /// <summary>The args of the last "assign" command ({"name","source","target","token"}), as JSON, or null.</summary>
+    public string? Assignment { get; private set; }
+
     /// <summary>What this agent received of a release push.</summary>
     public SimReleaseSink Release { get; } = new();
 
@@ -124,6 +127,10 @@ public sealed class SimAgent : LinkSession
                 Close("goaway");
                 break;
             case ControlMessage.Command:
+                if (message.Name == "assign" && message.Body is { } args)
+                {
+                    Assignment = System.Text.Encoding.UTF8.GetString(args);
+                }
                 var result = new ControlMessage { Type = ControlMessage.Result, Id = message.Id, Ok = true, Body = Release.Answer(message) ?? message.Body ?? "{}"u8.ToArray() };
                 Interlocked.Increment(ref _commandsAnswered);
                 SendControlInBackground(result.ToJson());

@@ -5,7 +5,7 @@ namespace Vigil.Build;
 
 /// <summary>
 /// `package-agent`: the tar.gz an installer puts on a camera: the binary, a commented sample
-/// config, init scripts for systemd, SysV and busybox init, and install.sh (crosscompile/package).
+/// config, init scripts for systemd, SysV and busybox init with the launcher they share, and install.sh (crosscompile/package).
 /// </summary>
 internal static class AgentPackage
 {
@@ -21,6 +21,7 @@ internal static class AgentPackage
         ("init/vigil-agent.service", Readable),
         ("init/vigil-agent.sysv", Executable),
         ("init/S50vigil-agent", Executable),
+        ("init/vigil-agent-launch", Executable),
     ];
 
     public static int Run(string[] args)

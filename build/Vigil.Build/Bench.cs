@@ -20,7 +20,13 @@ internal static class Bench
         ["media"] = "the AOT agent against ffmpeg -c copy, RTSP 1080p 4 Mbit/s into RTMP for 60 s: CPU and memory",
         ["flood"] = "relay and portal (embedded relay) memory while 100 hostile agents flood every frame kind for 60 s, unread",
         ["ota"] = "a 2 MB signed release pushed by one relay to 1,000 simulated agents, then to the AOT agent: time, relay CPU and memory, agent peak memory",
+        ["ota-netem"] = "one AOT agent's download of a 2 MB release over a 1 Mbit/s link (network namespace, tc) cut for 30 s: resumes where it stopped",
         ["events"] = "a motion event at a camera behind the AOT agent and the relay to the portal's API: p50, p95 of 100",
+        ["live"] = "glass-to-glass latency of live video over WebRTC (Janus) and HLS in the same 60 s, and click-to-first-frame on the camera page",
+        ["grid"] = "Chromium on the grid of 50 cameras, stills against 50 live players (nginx-rtmp, ffmpeg publishers): browser, nginx and portal CPU, memory, bytes",
+        ["subscriptions"] = "1,000 cameras (simulated agents and cameras) whose events one portal subscribes to through one relay: time, CPU, memory, events/s and latency",
+        ["startup"] = "vigil-portal from its process start to its first answer, and its --help: median of 10 starts",
+        ["archive"] = "a streamer node's archive: files per camera-day, bytes on disk over the stream's, a moment 7 days back among 1,000 cameras x 7 days",
         ["export"] = "vigil-archive's MP4 export of one hour of a 4 Mbit/s camera against ffmpeg -c copy of the same hour",
     };
 
@@ -38,16 +44,21 @@ internal static class Bench
             Console.WriteLine("  all         every one of them");
             return name == "list" ? 0 : 2;
         }
-        if (name is "media" or "all")
+        if (name is "media" or "grid" or "archive" or "all")
         {
             TestPeers.Ensure();
         }
+        if (name is "grid" or "all")
+        {
+            // The grid is the built web portal in Chromium.
+            WebPortal.Build();
+        }
         var scenarios = name == "all" ? Scenarios.Keys.ToArray() : [name];
-        var others = scenarios.Where(s => s is not ("scan" or "events" or "export")).ToArray();
+        var others = scenarios.Where(s => s is not ("scan" or "events" or "live" or "export")).ToArray();
         if (others.Length > 0)
         {
             // The portal's hooks do not involve the agent: that scenario alone skips the AOT publish.
-            var agent = others.All(s => s is "hooks" or "flood") ? "" : AgentPublisher.Publish(AgentPublisher.HostRid);
+            var agent = others.All(s => s is "hooks" or "flood" or "subscriptions" or "grid" or "startup" or "archive") ? "" : AgentPublisher.Publish(AgentPublisher.HostRid);
             var output = Path.Combine(Paths.Artifacts, "bench");
             Shell.Run("dotnet", ["build", Path.Combine(Paths.Root, "bench", "Vigil.LoadTool", "Vigil.LoadTool.csproj"), "-c", "Release", "-nologo", "-v", "quiet", "-o", output]);
             // The portal in a folder of its own: its dependencies are not the load tool's.
@@ -57,7 +68,8 @@ internal static class Bench
             foreach (var scenario in others)
             {
                 Header(scenario);
-                string[] portalArg = scenario is "hooks" or "flood" ? ["--portal-dll", Path.Combine(portal, "vigil-portal.dll")] : [];
+                string[] portalArg = scenario is "hooks" or "flood" or "subscriptions" or "grid" or "startup" ? ["--portal-dll", Path.Combine(portal, "vigil-portal.dll")]
+                    : scenario is "archive" ? ["--archive-dll", BuildArchive(output)] : [];
                 Shell.Run("dotnet", [Path.Combine(output, "vigil-load.dll"), "bench", scenario, "--relay-dll", relayDll, "--agent", agent, .. portalArg, .. args[1..]]);
             }
         }
@@ -75,6 +87,11 @@ internal static class Bench
         {
             Header("export");
             Export();
+        }
+        if (scenarios.Contains("live"))
+        {
+            Header("live");
+            Live();
         }
         return 0;
     }
@@ -99,6 +116,27 @@ internal static class Bench
         Environment.SetEnvironmentVariable("VIGIL_AGENT_AOT", AgentPublisher.Publish(AgentPublisher.HostRid));
         Shell.Run("dotnet", ["test", Path.Combine(Paths.Root, "tests", "Vigil.Portal.Tests", "Vigil.Portal.Tests.csproj"), "-c", "Release", "-nologo",
             "--filter", "FullyQualifiedName~EventLatencyBenchTests", "--logger", "console;verbosity=detailed"]);
+    }
+
+    /// <summary>
+    /// Live latency needs the streamer node's peers (nginx-rtmp, Janus, coturn, vigil-live), the
+    /// clock camera and Chromium, which the WebRTC suite starts; the benchmark runs its explicit
+    /// benchmark fixture and shows the figures it prints.
+    /// </summary>
+    private static void Live()
+    {
+        TestPeers.Ensure();
+        WebPortal.Build();
+        Shell.Run("dotnet", ["test", Path.Combine(Paths.Root, "tests", "Vigil.Live.Tests", "Vigil.Live.Tests.csproj"), "-c", "Release", "-nologo",
+            "--filter", "FullyQualifiedName~LiveLatencyBenchTests", "--logger", "console;verbosity=detailed"]);
+    }
+
+    /// <summary>vigil-archive in a folder of its own beside the load tool; the path of its dll.</summary>
+    private static string BuildArchive(string output)
+    {
+        var dir = Path.Combine(output, "archive");
+        Shell.Run("dotnet", ["build", Path.Combine(Paths.Root, "streamer", "Vigil.Archive", "Vigil.Archive.csproj"), "-c", "Release", "-nologo", "-v", "quiet", "-o", dir]);
+        return Path.Combine(dir, "vigil-archive.dll");
     }
 
     private static void Header(string scenario) =>

@@ -9,7 +9,7 @@ internal static class Program
     private static readonly Dictionary<string, (string Help, Func<string[], int> Run)> Targets = new(StringComparer.Ordinal)
     {
         ["build"] = ("build the web portal (npm ci, vite build) and compile every project (Release)", _ => Build()),
-        ["test"] = ("install the test peers, publish and package the AOT agent (linux-x64, linux-arm64) through its gates, run every test", Test),
+        ["test"] = ("check the dependency rules, install the test peers, publish and package the AOT agent (linux-x64, linux-arm64) through its gates, run every test", Test),
         ["demo"] = ("run the system locally and say where to look", Demo.Run),
         ["bench"] = ("run a benchmark: bench <name> (bench list names them)", Bench.Run),
         ["publish-agent"] = ("NativeAOT vigil-agent: publish-agent [--rid RID], with the feed, warning and size gates", PublishAgent),
@@ -53,6 +53,7 @@ internal static class Program
 
     private static int Build()
     {
+        DependencyCheck.Ensure(Paths.Root);
         WebPortal.Build();
         Shell.Run("dotnet", ["build", Paths.Solution, "-c", "Release", "-nologo"]);
         return 0;
@@ -68,6 +69,8 @@ internal static class Program
 
     private static int Test(string[] args)
     {
+        // First: a broken dependency rule fails in a second, before the peers and the agent are built.
+        DependencyCheck.Ensure(Paths.Root);
         TestPeers.Ensure();
         WebPortal.Build();
         // The package publishes the agent through its gates; the tests install the package and run the binary.

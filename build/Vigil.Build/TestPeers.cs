@@ -36,6 +36,9 @@ internal static class TestPeers
         ("ffmpeg", "/usr/bin/ffprobe"),
         // The web portal's browser tests: Debian's Chromium, driven by playwright-core from portal-web.
         ("chromium", "/usr/bin/chromium"),
+        // WebRTC live on the streamer node: Janus with its streaming plugin, and coturn for STUN and TURN.
+        ("janus", "/usr/bin/janus"),
+        ("coturn", "/usr/bin/turnserver"),
     ];
 
     public static void Ensure() => Apt.Ensure(Packages.Concat(Media).Concat(Toolchains.HostPackages()), "the tests");

@@ -96,6 +96,7 @@ esac
 # Paths as the camera sees them, and where they are written (under --prefix).
 ROOT=${PREFIX%/}
 BIN=/usr/bin/vigil-agent
+LAUNCHER=/usr/lib/vigil-agent/launch
 CONFIG=/etc/vigil/agent.conf
 SYSTEMD_UNIT=/etc/systemd/system/vigil-agent.service
 SYSV_SCRIPT=/etc/init.d/vigil-agent
@@ -216,7 +217,9 @@ install_agent() {
     [ -f "$HERE/vigil-agent" ] || die "no vigil-agent binary next to install.sh"
     [ "$INIT" = auto ] && INIT=$(detect_init)
     put "$HERE/vigil-agent" "$ROOT$BIN" 755
-    echo "installed $BIN"
+    # What every init script starts: the current release's binary or this one, with updates' trial and rollback.
+    put_init "$HERE/init/vigil-agent-launch" "$ROOT$LAUNCHER" 755
+    echo "installed $BIN and $LAUNCHER"
     write_config
     # The agent makes the directory itself, but systemd's ReadWritePaths needs it to exist first.
     mkdir -p "$ROOT$STATE_DIR"
@@ -244,7 +247,7 @@ install_agent() {
             start_now "$BUSYBOX_SCRIPT" restart
             ;;
         none)
-            echo "no init system found: start it with '$BIN run --config $CONFIG'"
+            echo "no init system found: start it with '$LAUNCHER run' (updates included) or '$BIN run --config $CONFIG'"
             ;;
         *) die "--init $INIT: expected systemd, sysv, busybox or none" ;;
     esac
@@ -274,7 +277,8 @@ uninstall_agent() {
         fi
     done
     disable_sysv
-    rm -f "$ROOT$BIN"
+    rm -f "$ROOT$BIN" "$ROOT$LAUNCHER"
+    rmdir "$ROOT$(dirname "$LAUNCHER")" 2>/dev/null || true
     echo "removed vigil-agent"
     if [ "$PURGE" = 1 ]; then
         # The state directory is the one the config names, if it names one.

@@ -16,7 +16,7 @@ catch (UsageException e)
 }
 if (parsed.Help)
 {
-    Console.WriteLine(ScanArguments.Usage);
+    ScanArguments.WriteHelp(Console.Out);
     return 0;
 }
 

@@ -89,6 +89,12 @@ public static class PortalApp
         builder.Services.AddHostedService(s => s.GetRequiredService<CameraControl.EventSubscriber>());
         builder.Services.AddHttpClient(CameraControl.EventWebhook.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
         builder.Services.AddHostedService(s => s.GetRequiredService<CameraControl.PtzControl>());
+        builder.Services.AddSingleton<AgentReleaseStore>();
+        builder.Services.AddSingleton<RolloutStore>();
+        builder.Services.AddSingleton<Rollouts.ReleaseUpload>();
+        builder.Services.AddSingleton<Rollouts.RolloutPlan>();
+        builder.Services.AddSingleton<Rollouts.RolloutDriver>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<Rollouts.RolloutDriver>());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Web.ContentPolicy>();
         builder.Services.AddHttpClient<RelayClient>(c =>
@@ -134,6 +140,8 @@ public static class PortalApp
         PtzEndpoints.Map(api);
         SnapshotEndpoints.Map(api);
         EventEndpoints.Map(api);
+        ReleaseEndpoints.Map(api);
+        RolloutEndpoints.Map(api);
         Web.WebFrontend.Map(app, options, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Vigil.Portal.Web"));
         return (app, admin);
     }

@@ -16,6 +16,13 @@ public sealed class PortalOptions
     public int PasswordIterations { get; set; } = Auth.PasswordHasher.DefaultIterations;
     /// <summary>Lifetime of a playback token handed to a viewer.</summary>
     public int PlaybackTokenSeconds { get; set; } = 3 * 3600;
+    /// <summary>
+    /// The secret shared with the streamer nodes' coturn (static-auth-secret): the portal hands out
+    /// TURN credentials made with it alongside the WebRTC URL. Empty: no STUN or TURN servers are offered.
+    /// </summary>
+    public string TurnSecret { get; set; } = "";
+    /// <summary>The port of coturn on each streamer node's public host.</summary>
+    public int TurnPort { get; set; } = 3478;
     /// <summary>How long a play or publish decision may be served from memory; revocations take effect within it.</summary>
     public double DecisionCacheSeconds { get; set; } = 3;
     /// <summary>Where the portal keeps files of its own (the embedded relay's key and token).</summary>
@@ -53,5 +60,29 @@ public sealed class PortalOptions
     /// <summary>Refuse every new device that does not carry one of <see cref="EnrolmentTokens"/>.</summary>
     public bool EnrolmentTokenRequired { get; set; }
 
+    /// <summary>
+    /// The public halves of the agent release keys (base64, comma-separated; `./build.sh release-key`
+    /// prints one): an uploaded release must be signed by one of them. Empty: no release is taken.
+    /// The private key never comes near the portal.
+    /// </summary>
+    public string ReleaseKeys { get; set; } = "";
+
+    /// <summary>How often the rollout driver looks at the rollouts in progress.</summary>
+    public double RolloutTickSeconds { get; set; } = 2;
+
     public TimeSpan SessionLifetime => TimeSpan.FromHours(SessionLifetimeHours);
+
+    /// <summary>The parsed <see cref="ReleaseKeys"/>; throws <see cref="FormatException"/> naming a key that is not one.</summary>
+    public IReadOnlyList<byte[]> ParsedReleaseKeys() =>
+        [.. ReleaseKeys.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k =>
+        {
+            try
+            {
+                return Vigil.Protocol.Releases.ReleaseFormat.ParseKey(k);
+            }
+            catch (FormatException e)
+            {
+                throw new FormatException($"ReleaseKeys: '{k}' is not a release public key: {e.Message}", e);
+            }
+        })];
 }

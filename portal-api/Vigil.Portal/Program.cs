@@ -1,6 +1,9 @@
+using System.CommandLine;
+using System.CommandLine.Help;
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Vigil.Portal;
+using Vigil.Relay;
 
 return await PortalProgram.MainAsync(args).ConfigureAwait(false);
 
@@ -8,48 +11,62 @@ namespace Vigil.Portal
 {
     public static class PortalProgram
     {
-        private const string Usage = """
-            usage: vigil-portal [run] [--config FILE] [--listen URL] [--database PATH|CONNSTRING] [--public-url URL]
-                                [--data-dir DIR] [--embedded-relay ADDR:PORT] [--embedded-relay-api ADDR:PORT]
-                                [--web-root DIR] [--trusted-proxies ADDR[,CIDR...]]
-              --database   a SQLite file (default /var/lib/vigil-portal/portal.db) or a PostgreSQL
-                           connection string (Host=...;Database=...) or postgres:// URL
-              --embedded-relay  run a relay node in this process, taking agents on ADDR:PORT (the
-                           single-server default: vigil-portal --embedded-relay 0.0.0.0:7443)
-              --web-root   the built web portal (default: wwwroot next to the program)
-              --trusted-proxies  the reverse proxies whose X-Forwarded-For/-Proto are believed
-                           (addresses or CIDR networks; default none)
-              Every option may also come from a JSON --config file or VIGIL_PORTAL_<Option> variables.
-            """;
+        private static readonly ConfigCommandLine Line = new("vigil-portal", typeof(PortalOptions));
 
-        private static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
+        // Declared before the commands that take them: static fields are set in the order written.
+        private static readonly Option[] Switches =
+        [
+            Line.Switch("--listen", nameof(PortalOptions.Listen), "where the API listens (default http://127.0.0.1:8080)", "URL"),
+            Line.Switch("--database", nameof(PortalOptions.Database),
+                "a SQLite file (default /var/lib/vigil-portal/portal.db) or a PostgreSQL connection string (Host=...;Database=...) or postgres:// URL", "PATH|CONNSTRING"),
+            Line.Switch("--public-url", nameof(PortalOptions.PublicUrl), "how the portal is reached from outside, for the links it hands out (default: the request's host)", "URL"),
+            Line.Switch("--data-dir", nameof(PortalOptions.DataDir), "files of the portal's own: the embedded relay's key and token (default /var/lib/vigil-portal)", "DIR"),
+            Line.Switch("--embedded-relay", nameof(PortalOptions.EmbeddedRelay),
+                "run a relay node in this process, taking agents on ADDR:PORT (the single-server default: vigil-portal --embedded-relay 0.0.0.0:7443)", "ADDR:PORT"),
+            Line.Switch("--embedded-relay-api", nameof(PortalOptions.EmbeddedRelayApi), "that node's API, on loopback (default 127.0.0.1:7480)", "ADDR:PORT"),
+            Line.Switch("--admin-login", nameof(PortalOptions.AdminLogin), "the login of the account the first start makes (default admin)", "LOGIN"),
+            Line.Switch("--password-iterations", nameof(PortalOptions.PasswordIterations), "PBKDF2 cost of new password hashes (at least 10,000)", "N"),
+            Line.Switch("--web-root", nameof(PortalOptions.WebRoot), "the built web portal (default: wwwroot next to the program)", "DIR"),
+            Line.Switch("--trusted-proxies", nameof(PortalOptions.TrustedProxies),
+                "the reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or CIDR networks; default none)", "ADDR[,CIDR...]"),
+            Line.Switch("--release-keys", nameof(PortalOptions.ReleaseKeys),
+                "the agent release public keys an uploaded release must be signed by (base64, comma-separated; ./build.sh release-key makes a pair)", "KEY[,KEY...]"),
+        ];
+
+        private static readonly string RunHelp = "Runs the portal: its API, the web portal, the streamers' hooks and, if asked, an embedded relay node. " +
+            ConfigCommandLine.SettingsHelp("VIGIL_PORTAL_", nameof(PortalOptions.EnrolmentTokenRequired));
+
+        /// <summary>"vigil-portal run ..." and "vigil-portal ...": the same command.</summary>
+        private static readonly Command Run = Line.Command("run", "the same as no command");
+
+        private static readonly Command Root = MakeRoot();
+
+        private static Command MakeRoot()
         {
-            ["--listen"] = nameof(PortalOptions.Listen),
-            ["--database"] = nameof(PortalOptions.Database),
-            ["--public-url"] = nameof(PortalOptions.PublicUrl),
-            ["--data-dir"] = nameof(PortalOptions.DataDir),
-            ["--embedded-relay"] = nameof(PortalOptions.EmbeddedRelay),
-            ["--embedded-relay-api"] = nameof(PortalOptions.EmbeddedRelayApi),
-            ["--admin-login"] = nameof(PortalOptions.AdminLogin),
-            ["--password-iterations"] = nameof(PortalOptions.PasswordIterations),
-            ["--web-root"] = nameof(PortalOptions.WebRoot),
-            ["--trusted-proxies"] = nameof(PortalOptions.TrustedProxies),
-        };
+            var root = Line.Command("vigil-portal", RunHelp);
+            root.Subcommands.Add(Run);
+            // No subcommand is "run", as "vigil-portal --listen ..." always was.
+            root.SetAction(_ => 0);
+            return root;
+        }
 
         public static async Task<int> MainAsync(string[] args)
         {
             // Before the first file is made: the database and every key file are the owner's alone.
             Vigil.Portal.Data.PrivateFiles.RestrictUmask();
-            var rest = args.Length > 0 && args[0] == "run" ? args[1..] : args;
-            if (rest.Contains("--help") || rest.Contains("-h") || (rest.Length > 0 && !rest[0].StartsWith('-')))
+            var result = Line.Parse(Root, args, out var keys);
+            if (result.Action is HelpAction)
             {
-                Console.Error.WriteLine(Usage);
-                return rest.Contains("--help") || rest.Contains("-h") ? 0 : 2;
+                return result.Invoke();
             }
             PortalOptions options;
             try
             {
-                options = LoadOptions(rest);
+                options = LoadOptions(result.GetValue(Line.Config), Line.Overrides(result, keys));
+            }
+            catch (CommandLineException e)
+            {
+                return Line.Refuse(e.Message);
             }
             catch (Exception e) when (e is InvalidOperationException or FormatException or IOException)
             {
@@ -75,16 +92,25 @@ namespace Vigil.Portal
             return 0;
         }
 
+        /// <summary>
+        /// The options of "vigil-portal run ARGS". A bad command line throws <see cref="CommandLineException"/>;
+        /// a bad setting, <see cref="InvalidOperationException"/> or <see cref="FormatException"/>.
+        /// </summary>
         public static PortalOptions LoadOptions(string[] args)
         {
+            var result = Line.Parse(Run, args, out var keys);
+            return LoadOptions(result.GetValue(Line.Config), Line.Overrides(result, keys));
+        }
+
+        private static PortalOptions LoadOptions(string? file, Dictionary<string, string?> overrides)
+        {
             var config = new ConfigurationBuilder();
-            var file = Value(args, "--config");
             if (file is not null)
             {
                 config.AddJsonFile(Path.GetFullPath(file), optional: false);
             }
             config.AddEnvironmentVariables("VIGIL_PORTAL_");
-            config.AddCommandLine(args.Where((a, i) => a != "--config" && (i == 0 || args[i - 1] != "--config")).ToArray(), Switches);
+            config.AddInMemoryCollection(overrides);
             var options = new PortalOptions();
             config.Build().Bind(options);
             if (options.PasswordIterations < 10_000)
@@ -92,13 +118,8 @@ namespace Vigil.Portal
                 throw new InvalidOperationException("PasswordIterations below 10,000 is not allowed");
             }
             _ = Auth.TrustedProxies.Parse(options.TrustedProxies);
+            _ = options.ParsedReleaseKeys();
             return options;
-        }
-
-        private static string? Value(string[] args, string name)
-        {
-            var i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         }
     }
 }

@@ -6,7 +6,7 @@ await scenario(async (page, result) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await login(page, config.admin);
   result.pages = {};
-  for (const route of ["cameras", `camera/${config.live_camera}`, "devices/approved", "import", "people", "infra", "branding", "claim"]) {
+  for (const route of ["cameras", `camera/${config.live_camera}`, "devices/approved", "import", "people", "infra", "branding", "claim", "rollouts"]) {
     await page.goto(`${config.url}/#/${route}`);
     await page.waitForFunction(() => !document.querySelector("main .loading"), null, { timeout: 10000 });
     await page.waitForTimeout(500);

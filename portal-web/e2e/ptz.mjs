@@ -20,6 +20,10 @@ await scenario(async (page, result, context) => {
   await page.mouse.move(1, 1);
   await settle(300);
   result.grid_left_still_hidden = await page.$eval(`${tile} img.still`, i => i.hidden);
+  // #/cameras/live: every tile on screen live, without hover, stills or not.
+  await page.goto(`${config.url}/#/cameras/live`);
+  await page.locator(`${tile} .preview p`).filter({ hasText: "Not on a streamer yet" }).waitFor({ timeout: 15000 }).catch(() => undefined);
+  result.grid_live = await page.$eval(`${tile} .preview`, p => ({ still_hidden: p.querySelector("img").hidden, caption: p.querySelector("p").textContent }));
   await page.goto(`${config.url}/#/camera/${config.ptz_camera}`);
   await page.getByRole("heading", { name: "Move the camera" }).waitFor({ timeout: 20000 });
   const at = () => page.evaluate(async path => (await fetch(`/api/v1/cameras/${path}/ptz/status`)).json(), config.ptz_camera);

@@ -18,10 +18,26 @@ export interface Device {
   serial_warning: string | null;
   /** What the agent said of its media: its camera's codec and why it refused an assignment (null when it did not). */
   video_codec?: string | null; media_error?: string | null;
+  /** The RID the agent runs on and the outcome of its last update (null before any). */
+  rid?: string; update_state?: string | null; update_version?: string | null; update_reason?: string | null;
 }
+export interface AgentRelease { id: number; name: string; version: string; rid: string; size: number; sha256: string; uploaded_by: string; created_at: number }
+export interface Rollout {
+  id: number; release: string; version: string; rid: string; target: string; waves: string; failure_percent: number; downgrade: boolean;
+  come_back_seconds: number; state: string; reason: string | null; current_wave: number; created_by: string; created_at: number;
+}
+export interface RolloutWave { wave: number; devices: number; waiting: number; in_progress: number; updated: number; failed: number; skipped: number }
+export interface RolloutDevice {
+  device_id: string; serial: string; camera: string | null; wave: number; state: string; reason: string | null; from_version: string;
+  agent_version: string; sent: number;
+}
+export interface RolloutView { rollout: Rollout; wave_progress: RolloutWave[]; devices: RolloutDevice[] }
+/** A STUN or TURN server of the camera's streamer node, as RTCPeerConnection takes it (credentials short-lived). */
+export interface IceServer { urls: string[]; username: string | null; credential: string | null }
+
 export interface Playback {
   camera: string; streamer: string;
-  live: { hls: string; mpegts: string | null };
+  live: { hls: string; mpegts: string | null; webrtc?: string | null; ice_servers?: IceServer[] | null };
   archive: { from: number; duration: number; hls: string | null; mpegts: string | null; mp4: string | null; timeshift: string | null; recording_status?: string | null } | null;
   expires_at: number;
 }
@@ -31,7 +47,7 @@ export interface ImportAnswer { created: number; updated: number; errors: { line
 async function call<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
   const init: RequestInit = { method, credentials: "same-origin", headers: {} };
   if (body !== undefined) {
-    init.body = typeof body === "string" ? body : JSON.stringify(body);
+    init.body = typeof body === "string" || body instanceof Blob ? body : JSON.stringify(body);
     (init.headers as Record<string, string>)["Content-Type"] = contentType;
   }
   const response = await fetch(`/api/v1${path}`, init);
@@ -50,4 +66,5 @@ export const api = {
   patch: <T>(path: string, body: unknown) => call<T>("PATCH", path, body),
   del: <T>(path: string) => call<T>("DELETE", path),
   csv: <T>(path: string, text: string) => call<T>("POST", path, text, "text/csv"),
+  upload: <T>(path: string, file: Blob) => call<T>("POST", path, file, "application/octet-stream"),
 };

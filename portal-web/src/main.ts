@@ -13,6 +13,7 @@ import { peoplePage } from "./pages/people";
 import { infraPage } from "./pages/infra";
 import { claimPage } from "./pages/claim";
 import { brandingPage } from "./pages/branding";
+import { rolloutsPage } from "./pages/rollouts";
 
 /** What every page gets: who is logged in, and a way to go elsewhere. */
 export interface Context {
@@ -34,6 +35,7 @@ const routes: Route[] = [
   { path: "import", title: "Import", page: importPage, staff: true, nav: true },
   { path: "people", title: "Users and groups", page: peoplePage, admin: true, nav: true },
   { path: "infra", title: "Streamers and relays", page: infraPage, staff: true, nav: true },
+  { path: "rollouts", title: "Agent updates", page: rolloutsPage, staff: true, nav: true },
   { path: "branding", title: "Branding", page: brandingPage, admin: true, nav: true },
 ];
 

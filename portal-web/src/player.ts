@@ -1,4 +1,6 @@
 import Hls from "hls.js";
+import type { Playback } from "./api";
+import { playWebRtc } from "./webrtc";
 
 /** A playing HLS source on a video element; stop() frees it. */
 export interface Player { stop: () => void; hls: Hls | null }
@@ -46,6 +48,38 @@ export function playHls(video: HTMLVideoElement, url: string, onError: (message:
   }
   onError("This browser cannot play HLS video.");
   return { stop: () => undefined, hls: null };
+}
+
+/**
+ * Live video the fastest way the browser and the streamer allow: WebRTC (under a second behind the
+ * camera) where the streamer offers it and the browser can play it, else HLS, falling back by
+ * itself when WebRTC is refused, blocked or silent. onMode says which is playing and why.
+ * A WebRTC session that the streamer ends (a revoked right, a camera gone) is not replaced by HLS
+ * behind the viewer's back: the page says it ended.
+ */
+export function playLive(video: HTMLVideoElement, live: Playback["live"], onError: (message: string) => void, onMode: (mode: string) => void): Player {
+  let current: Player | null = null;
+  let stopped = false;
+  const hls = (why: string) => {
+    if (stopped) return;
+    onMode(why ? `Live · HLS (WebRTC: ${why})` : "Live · HLS");
+    current = playHls(video, live.hls, onError);
+  };
+  if (!live.webrtc || typeof RTCPeerConnection === "undefined") {
+    hls(live.webrtc ? "not in this browser" : "");
+  } else {
+    onMode("Live · connecting over WebRTC…");
+    playWebRtc(video, live.webrtc, live.ice_servers ?? [], reason => {
+      onMode("Live · WebRTC ended");
+      onError(`The live video ended: ${reason}. Press "Watch live" to try again.`);
+    }).then(player => {
+      if (stopped) { player.stop(); return; }
+      current = player;
+      onError("");
+      onMode("Live · WebRTC");
+    }, (e: Error) => hls(e.message));
+  }
+  return { stop: () => { stopped = true; current?.stop(); }, hls: null };
 }
 
 /** Players of the page on screen; the router stops them when the page changes. */

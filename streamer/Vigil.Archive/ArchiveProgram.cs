@@ -9,11 +9,19 @@ using Vigil.Archive.Store;
 
 namespace Vigil.Archive;
 
-/// <summary>The entry point: vigil-archive [--config FILE] [--Key value ...].</summary>
+/// <summary>The entry point: vigil-archive [--config FILE] [--Key value ...], or vigil-archive index FLV IDX (rebuild one index).</summary>
 public static class ArchiveProgram
 {
     public static async Task<int> MainAsync(string[] args)
     {
+        if (args is ["index", var flv, var idx])
+        {
+            // Rebuilds a recording's index from its FLV (start 0: the archive takes the start from the file's name).
+            var index = RecordingIndex.Build(flv, 0, out var corruption);
+            index.Write(idx);
+            Console.WriteLine($"{flv}: {index.DurationMs} ms, {index.Keyframes.Count} keyframes, {index.Length} bytes read{(corruption is null ? "" : ", then " + corruption)}");
+            return 0;
+        }
         try
         {
             await using var app = Build(args);

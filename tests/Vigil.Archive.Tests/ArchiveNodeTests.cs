@@ -129,6 +129,13 @@ public sealed class ArchiveNodeTests
         // Beyond the moment it was asked for: the frames after that were recorded while it played.
         Assert.That(pts[^1], Is.GreaterThan(NodePeers.WallToTsMs(asked) + 5000), "it ran on into live");
         Assert.That(clock.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(8)), "live frames come as they are recorded, not at once");
+
+        // The same as HLS for set-top boxes: an event playlist from FROM, its segments decoding without an error.
+        var playlist = $"{Base}/timeshift_abs-{from}.m3u8?token={_token}";
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(playlist);
+        Assert.That(text, Does.Contain("#EXT-X-PLAYLIST-TYPE:EVENT").And.Not.Contain("#EXT-X-ENDLIST").And.Contain($"archive-{from}-"));
+        Assert.That((await NodePeers.PacketsAsync(playlist, "v", readSeconds: 10)).Count, Is.GreaterThanOrEqualTo(10 * Fps - Fps));
     }
 
     [Test]

@@ -23,10 +23,11 @@ internal sealed class AttackPortal : IAsyncDisposable
     /// <summary>The first admin's client.</summary>
     public HttpClient Admin => Process.Api;
 
-    public static async Task<AttackPortal> StartAsync(string name)
+    /// <param name="environment">VIGIL_PORTAL_* settings of the process beyond its defaults.</param>
+    public static async Task<AttackPortal> StartAsync(string name, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dir = Directory.CreateTempSubdirectory($"vigil-attack-{name}-").FullName;
-        var portal = await PortalProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll"), Path.Combine(dir, "portal.db"));
+        var portal = await PortalProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll"), Path.Combine(dir, "portal.db"), environment);
         return new AttackPortal(dir, portal);
     }
 

@@ -31,16 +31,7 @@ public sealed class FirmwareTests
         // The writable state directory is a folder of the host bound over the read-only root's
         // /var/lib/vigil-agent, as firmware mounts a data partition there.
         var state = TestEnv.TempDir();
-        const string script = """
-            set -e
-            mount --bind "$1" "$1"
-            mount -o remount,bind,ro "$1"
-            mount --bind "$2" "$1/var/lib/vigil-agent"
-            if chroot "$1" /bin/touch /etc/probe 2>/dev/null; then echo "the root is writable"; exit 99; fi
-            exec chroot "$1" /usr/bin/vigil-agent run --config /etc/vigil/agent.conf
-            """;
-        // A mount namespace of its own: the mounts vanish with the agent, whatever happens here.
-        var psi = new ProcessStartInfo("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", root.Path, state]);
+        var psi = root.ReadOnlyChroot(state, "/usr/bin/vigil-agent", "run", "--config", "/etc/vigil/agent.conf");
         await using var agent = AgentProcess.Launch(psi, state, root.Combine("/etc/vigil/agent.conf"));
 
         Assert.That(await FirmwareEnv.SessionOf(relay, "RO-ROOT"), Is.Not.Null, agent.Log);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Vigil.Build;
 using Vigil.Relay.Tests;
 
@@ -98,6 +99,34 @@ internal sealed class MinimalRoot
 
     /// <summary>Runs a command inside the root with a clean environment; returns its exit code and output.</summary>
     public (int Code, string Output) Run(TimeSpan timeout, params string[] command) => Processes.Run(timeout, "chroot", [Path, .. command], CleanEnvironment);
+
+    /// <summary>
+    /// Runs <paramref name="command"/> (exec'd, so its pid is the process's) chrooted into this root
+    /// mounted read-only, with <paramref name="stateDir"/> of the host bound over its
+    /// /var/lib/vigil-agent, as firmware mounts a data partition there; in a mount namespace of its
+    /// own, so the mounts vanish with the process whatever happens. Fails with exit 99 should the
+    /// root be writable after all.
+    /// </summary>
+    public ProcessStartInfo ReadOnlyChroot(string stateDir, params string[] command)
+    {
+        const string script = """
+            set -e
+            mount --bind "$1" "$1"
+            mount -o remount,bind,ro "$1"
+            mount --bind "$2" "$1/var/lib/vigil-agent"
+            if chroot "$1" /bin/touch /etc/probe 2>/dev/null; then echo "the root is writable"; exit 99; fi
+            root=$1
+            shift 2
+            exec chroot "$root" "$@"
+            """;
+        var psi = new ProcessStartInfo("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", Path, stateDir, .. command]);
+        psi.Environment.Clear();
+        foreach (var (k, v) in CleanEnvironment)
+        {
+            psi.Environment[k] = v;
+        }
+        return psi;
+    }
 
     public static readonly Dictionary<string, string> CleanEnvironment = new() { ["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin" };
 

@@ -22,28 +22,13 @@ public sealed class OverTheAirTests
 
     private static byte[] Release(string version, byte[] binary, string rid = "linux-x64") => TestReleases.Make(version, binary, rid);
 
-    private static async Task Upload(RelayProcess relay, string name, byte[] release)
-    {
-        using var put = await relay.Api.PutAsync($"/v1/releases/{name}", new ByteArrayContent(release));
-        Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.Created), await put.Content.ReadAsStringAsync());
-    }
+    private static Task Upload(RelayProcess relay, string name, byte[] release) => RelayUpdates.Upload(relay, name, release);
 
-    private static async Task<JsonElement> Push(RelayProcess relay, string device, string name)
-    {
-        using var post = await relay.Api.PostAsJsonAsync($"/v1/sessions/{device}/update", new { release = name });
-        Assert.That(post.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await post.Content.ReadAsStringAsync());
-        return await Progress(relay, device);
-    }
+    private static Task<JsonElement> Push(RelayProcess relay, string device, string name) => RelayUpdates.Push(relay, device, name);
 
-    private static async Task<JsonElement> Progress(RelayProcess relay, string device) =>
-        JsonDocument.Parse(await relay.Api.GetStringAsync($"/v1/sessions/{device}/update")).RootElement.Clone();
+    private static Task<JsonElement> Progress(RelayProcess relay, string device) => RelayUpdates.Progress(relay, device);
 
-    private static async Task<JsonElement> Finished(RelayProcess relay, string device)
-    {
-        JsonElement progress = default;
-        await TestEnv.WaitUntil(async () => (progress = await Progress(relay, device)).GetProperty("state").GetString() != "sending", TimeSpan.FromSeconds(60));
-        return progress;
-    }
+    private static Task<JsonElement> Finished(RelayProcess relay, string device) => RelayUpdates.Finished(relay, device);
 
     [Test]
     public async Task AReleasePushedThroughTheRelayIsAppliedAndKeptOnceTheAgentIsBack()

@@ -45,6 +45,7 @@ public sealed partial class PackageTests
             [$"{name}/init/vigil-agent.service"] = (UnixFileMode)0b110_100_100,
             [$"{name}/init/vigil-agent.sysv"] = FirmwareEnv.Mode755,
             [$"{name}/init/S50vigil-agent"] = FirmwareEnv.Mode755,
+            [$"{name}/init/vigil-agent-launch"] = FirmwareEnv.Mode755,
         };
         Assert.That(entries.Keys, Is.EquivalentTo(expected.Keys));
         foreach (var (path, mode) in expected)
@@ -145,7 +146,9 @@ public sealed partial class PackageTests
 
         // systemd's own parser: prints a line for each unknown key or bad value, and checks the binary exists.
         var check = Path.Combine(TestEnv.TempDir(), "vigil-agent.service");
-        File.WriteAllText(check, text.Replace("/usr/bin/vigil-agent", Path.Combine(image, "usr", "bin", "vigil-agent")));
+        Assert.That(text, Does.Contain("\nExecStart=/usr/lib/vigil-agent/launch run\n"), "started through the launcher, which runs updates");
+        Assert.That(File.GetUnixFileMode(Path.Combine(image, "usr", "lib", "vigil-agent", "launch")), Is.EqualTo(FirmwareEnv.Mode755));
+        File.WriteAllText(check, text.Replace("/usr/lib/vigil-agent/launch", Path.Combine(image, "usr", "lib", "vigil-agent", "launch")));
         var verify = Processes.Run(TimeSpan.FromSeconds(60), "systemd-analyze", ["verify", check]);
         Assert.That(verify.Code, Is.EqualTo(0), verify.Output);
         Assert.That(verify.Output.Trim(), Is.Empty);

@@ -112,6 +112,17 @@ public sealed class AuthorizationMatrixTests(string database)
         ("POST", "/api/v1/cameras/{name}/ptz/presets/{token}/goto", "/api/v1/cameras/matrix-public/ptz/presets/1/goto", Floor.Operator),
         ("DELETE", "/api/v1/cameras/{name}/ptz/presets/{token}", "/api/v1/cameras/matrix-public/ptz/presets/1", Floor.Operator),
         ("GET", "/api/v1/cameras/{name}/ptz/audit", "/api/v1/cameras/matrix-public/ptz/audit", Floor.Operator),
+        // Agent releases and rollouts decide what runs on every camera: staff only.
+        ("GET", "/api/v1/releases", "/api/v1/releases", Floor.Operator),
+        ("POST", "/api/v1/releases", "/api/v1/releases", Floor.Operator),
+        ("GET", "/api/v1/releases/{id:long}", "/api/v1/releases/999999", Floor.Operator),
+        ("DELETE", "/api/v1/releases/{id:long}", "/api/v1/releases/999999", Floor.Operator),
+        ("GET", "/api/v1/rollouts", "/api/v1/rollouts", Floor.Operator),
+        ("POST", "/api/v1/rollouts", "/api/v1/rollouts", Floor.Operator),
+        ("GET", "/api/v1/rollouts/{id:long}", "/api/v1/rollouts/999999", Floor.Operator),
+        ("POST", "/api/v1/rollouts/{id:long}/pause", "/api/v1/rollouts/999999/pause", Floor.Operator),
+        ("POST", "/api/v1/rollouts/{id:long}/resume", "/api/v1/rollouts/999999/resume", Floor.Operator),
+        ("POST", "/api/v1/rollouts/{id:long}/cancel", "/api/v1/rollouts/999999/cancel", Floor.Operator),
     ];
 
     private PortalServer _portal = null!;

@@ -140,7 +140,13 @@ public sealed class PtzThroughAgentTests(string database) : CameraBehindAgentSui
         var took = DateTime.UtcNow - started;
         Assert.That(took, Is.LessThan(PtzControl.HoldFor + TimeSpan.FromSeconds(2)), "within the hold time (the camera itself ignores the move's Timeout)");
         Assert.That(Rig.Camera.Ptz.Stops, Is.EqualTo(stops + 1), "by a Stop the portal sent");
-        var audit = (await Admin.GetAsync($"{Ptz}/audit?limit=1")).Json!.AsArray().Single()!;
+        // The portal writes the audit record once the camera has answered the Stop: a moment after the camera stops.
+        System.Text.Json.Nodes.JsonNode audit = null!;
+        Assert.That(await Eventually.True(async () =>
+        {
+            audit = (await Admin.GetAsync($"{Ptz}/audit?limit=1")).Json!.AsArray().Single()!;
+            return audit["action"]!.GetValue<string>() == "stop";
+        }, seconds: 5), Is.True, "the stop is in the audit log");
         Assert.That((audit["action"]!.GetValue<string>(), audit["login"]!.GetValue<string>(), audit["detail"]!.GetValue<string>()),
             Is.EqualTo(("stop", "portal", "no renewal within 3 s")));
         Assert.That(Portal.Log.Text, Does.Contain($"camera '{Rig.CameraName}': PTZ move stopped by the portal"));

@@ -11,8 +11,10 @@ namespace Vigil.Scan.CameraSim;
 
 /// <summary>
 /// The HTTP side of the simulated devices: the ONVIF SOAP services and the UPnP description. One
-/// Kestrel serves every device of the namespace; the local address a request came in on says
-/// which device it is for, as if each camera ran its own web server.
+/// Kestrel serves every device of the namespace; the local address and port a request came in on
+/// say which device it is for, as if each camera ran its own web server. Each device has an event
+/// service of its own, so one process can play many cameras on one address (a port each) whose
+/// events are raised one camera at a time.
 /// </summary>
 public sealed class SimHttpServer : IAsyncDisposable
 {
@@ -21,13 +23,26 @@ public sealed class SimHttpServer : IAsyncDisposable
     private readonly Templates _templates;
     private readonly WebApplication _app;
     private readonly string _nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    private readonly Dictionary<SimDevice, SimEvents> _events = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<(IPAddress Address, int Port), SimDevice> _onvifAt = [];
 
     private SimHttpServer(SimConfig config, WebApplication app)
     {
         _config = config;
         _templates = new Templates(config.DataDir);
         Ptz = new SimPtz(_templates);
-        Events = new SimEvents(_templates);
+        foreach (var device in config.Devices)
+        {
+            _events[device] = new SimEvents(_templates);
+            if (device.Onvif is { } onvif)
+            {
+                foreach (var address in device.Addresses)
+                {
+                    _onvifAt.TryAdd((address, onvif.Port), device);
+                }
+            }
+        }
+        Events = config.Devices.Count > 0 ? _events[config.Devices[0]] : new SimEvents(_templates);
         _app = app;
         _app.Run(HandleAsync);
     }
@@ -35,8 +50,14 @@ public sealed class SimHttpServer : IAsyncDisposable
     /// <summary>The PTZ head (one per server: the PTZ tests play one device).</summary>
     public SimPtz Ptz { get; }
 
-    /// <summary>The event service (PullPoint).</summary>
+    /// <summary>The event service (PullPoint) of the first device: the one a single-camera test plays.</summary>
     public SimEvents Events { get; }
+
+    /// <summary>The event service of one of the configured devices.</summary>
+    public SimEvents EventsOf(SimDevice device) => _events[device];
+
+    /// <summary>False: <see cref="Requests"/> is not kept (a long run of many cameras would only grow it).</summary>
+    public bool RecordRequests { get; set; } = true;
 
     /// <summary>The stills GetSnapshotUri points at.</summary>
     public SimSnapshot Snapshot { get; } = new();
@@ -63,20 +84,24 @@ public sealed class SimHttpServer : IAsyncDisposable
 
     public IEnumerable<int> Ports => _app.Urls.Select(u => new Uri(u.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port);
 
-    private SimDevice? DeviceAt(IPAddress? local)
+    private SimDevice? DeviceAt(IPAddress? local, int port)
     {
         if (local is null)
         {
             return null;
         }
         local = local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local;
+        if (_onvifAt.TryGetValue((local, port), out var byPort))
+        {
+            return byPort;
+        }
         return _config.Devices.FirstOrDefault(d => d.Addresses.Any(a => a.Equals(local)))
             ?? (_config.Devices.Count == 1 ? _config.Devices[0] : null);
     }
 
     private async Task HandleAsync(HttpContext ctx)
     {
-        var device = DeviceAt(ctx.Connection.LocalIpAddress);
+        var device = DeviceAt(ctx.Connection.LocalIpAddress, ctx.Connection.LocalPort);
         if (device is null)
         {
             ctx.Response.StatusCode = 404;
@@ -91,7 +116,7 @@ public sealed class SimHttpServer : IAsyncDisposable
         if (ctx.Request.Method == "POST" && ctx.Request.Path == "/camsim/raise")
         {
             // The test's hand on the camera: what its motion detector would do.
-            Events.Raise(ctx.Request.Query["kind"].ToString() is { Length: > 0 } kind ? kind : "motion");
+            _events[device].Raise(ctx.Request.Query["kind"].ToString() is { Length: > 0 } kind ? kind : "motion");
             ctx.Response.StatusCode = 204;
             return;
         }
@@ -109,9 +134,12 @@ public sealed class SimHttpServer : IAsyncDisposable
         await ctx.Request.Body.CopyToAsync(body);
         var request = body.ToArray();
         var (ns, operation) = Operation(request);
-        lock (Requests)
+        if (RecordRequests)
         {
-            Requests.Add((operation, Encoding.UTF8.GetString(request), ctx.Request.Headers.Authorization.ToString()));
+            lock (Requests)
+            {
+                Requests.Add((operation, Encoding.UTF8.GetString(request), ctx.Request.Headers.Authorization.ToString()));
+            }
         }
         if (onvif.Http == "forbidden")
         {
@@ -148,12 +176,13 @@ public sealed class SimHttpServer : IAsyncDisposable
         }
         if (ns is SimEvents.Namespace or SimEvents.NotificationNamespace)
         {
-            if (ns == SimEvents.Namespace && operation == "PullMessages" && Events.Behaviour != "normal")
+            var events = _events[device];
+            if (ns == SimEvents.Namespace && operation == "PullMessages" && events.Behaviour != "normal")
             {
-                await HostileAsync(ctx, Events.Behaviour == "endless" ? "slow" : Events.Behaviour);
+                await HostileAsync(ctx, events.Behaviour == "endless" ? "slow" : events.Behaviour);
                 return;
             }
-            if (await Events.AnswerAsync(operation, request, ctx.Request.Host.ToString(), ctx.Request.Query["Idx"], ctx.RequestAborted) is { } answered)
+            if (await events.AnswerAsync(operation, request, ctx.Request.Host.ToString(), ctx.Request.Query["Idx"], ctx.RequestAborted) is { } answered)
             {
                 await Soap(ctx, answered.Contains(":Fault>", StringComparison.Ordinal) ? 400 : 200, answered);
                 return;

@@ -9,7 +9,7 @@ namespace Vigil.Web.Tests;
 /// (/usr/bin/chromium, no downloaded browser). The scenario prints what it observed as one
 /// "RESULT {json}" line; the tests assert on that.
 /// </summary>
-internal static class Browser
+public static class Browser
 {
     public const string Chromium = "/usr/bin/chromium";
 

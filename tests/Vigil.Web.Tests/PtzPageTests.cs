@@ -68,6 +68,8 @@ public sealed class PtzPageTests
         Assert.That(r["grid_hover"]!["still_hidden"]!.GetValue<bool>(), Is.True, "hovering plays live");
         Assert.That(r["grid_hover"]!["caption"]!.GetValue<string>(), Is.EqualTo("Not on a streamer yet"), "it asked for the live video (this camera has no streamer)");
         Assert.That(r["grid_left_still_hidden"]!.GetValue<bool>(), Is.False, "the still again once the pointer leaves");
+        Assert.That(r["grid_live"]!["still_hidden"]!.GetValue<bool>(), Is.True, "#/cameras/live shows no still");
+        Assert.That(r["grid_live"]!["caption"]!.GetValue<string>(), Is.EqualTo("Not on a streamer yet"), "#/cameras/live asked for the live video without a hover");
 
         Assert.That(P(r["mouse_held"], "pan"), Is.GreaterThan(P(r["mouse_before"], "pan") + 0.5),
             "held for 4 s at speed 0.5 the head turned about 1 unit: the page's renewals outlast the portal's 3 s hold");

@@ -34,7 +34,8 @@ internal static class PlaybackEndpoints
             var token = PlaybackToken.Issue(secrets.TokenKey, caller.UserId, camera.Name, PlaybackKind.Dvr, now, expires, w.TokenFrom, w.TokenTo);
             archive = PlaybackUrls.Archive(streamer, camera.Name, w.From, w.Duration, token);
         }
-        var answer = new PlaybackAnswer(camera.Name, streamer.Name, PlaybackUrls.Live(streamer, camera.Name, live), archive, expires);
+        var ice = TurnCredentials.For(streamer.PublicUrl, options.TurnSecret, options.TurnPort, caller.UserId, expires);
+        var answer = new PlaybackAnswer(camera.Name, streamer.Name, PlaybackUrls.LiveWithWebRtc(streamer, camera.Name, live, ice), archive, expires);
         return Results.Json(answer, PortalJsonContext.Default.PlaybackAnswer);
     }
 

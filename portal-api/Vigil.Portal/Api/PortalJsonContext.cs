@@ -68,4 +68,10 @@ namespace Vigil.Portal.Api;
 [JsonSerializable(typeof(IReadOnlyList<CameraEvent>))]
 [JsonSerializable(typeof(CameraControl.EventWebhookInput))]
 [JsonSerializable(typeof(CameraControl.EventWebhookView))]
+[JsonSerializable(typeof(AgentRelease))]
+[JsonSerializable(typeof(IReadOnlyList<AgentRelease>))]
+[JsonSerializable(typeof(Rollout))]
+[JsonSerializable(typeof(IReadOnlyList<Rollout>))]
+[JsonSerializable(typeof(RolloutView))]
+[JsonSerializable(typeof(Rollouts.RolloutInput))]
 public sealed partial class PortalJsonContext : JsonSerializerContext;

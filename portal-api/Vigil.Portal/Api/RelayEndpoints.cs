@@ -11,7 +11,7 @@ public sealed record RelayRegistered(RelayNode Node, string PortalToken);
 /// <param name="Source">The agent's public address as the relay sees it (the enrolment policy's per-address cap).</param>
 /// <param name="EnrollToken">The enrolment token from the agent's config, if any.</param>
 public sealed record HelloInput(string? DeviceId, string? PublicKey, string? Serial, string? Model, string? Firmware, string? AgentVersion, string? Address,
-    string? Source = null, string? EnrollToken = null);
+    string? Source = null, string? EnrollToken = null, string? Rid = null);
 public sealed record HelloAnswer(string DeviceId, string State, Assignment? Assignment);
 public sealed record PresenceInput(int? Sessions, bool? Snapshot, IReadOnlyList<PresenceItem>? Events);
 public sealed record PresenceItem(string? DeviceId, bool? Connected, string? Address);
@@ -88,7 +88,7 @@ internal static class RelayEndpoints
         }
         Check.Throw(Check.LengthError("serial", body.Serial, 100), Check.LengthError("model", body.Model, 100), Check.LengthError("firmware", body.Firmware, 100),
             Check.LengthError("agent_version", body.AgentVersion, 100), Check.LengthError("address", body.Address, 100), Check.LengthError("source", body.Source, 100),
-            Check.LengthError("enroll_token", body.EnrollToken, 256));
+            Check.LengthError("enroll_token", body.EnrollToken, 256), Check.LengthError("rid", body.Rid, 64));
         // The public address, when the node says it, is what presence records too: the per-address cap counts by it.
         var address = body.Source is { Length: > 0 } source ? source : body.Address ?? "";
         if (await enrolment.RefusalAsync(id, node.NodeId, body.Source, body.EnrollToken).ConfigureAwait(false) is { } refusal)
@@ -97,7 +97,7 @@ internal static class RelayEndpoints
             return Results.Json(new HelloAnswer(id, EnrolmentPolicy.Refused, null), PortalJsonContext.Default.HelloAnswer);
         }
         var device = await devices.HelloAsync(new DeviceHello(id, body.PublicKey!, DeviceIdentity.Fingerprint(key), body.Serial ?? "", body.Model ?? "",
-            body.Firmware ?? "", body.AgentVersion ?? "", address, node.NodeId)).ConfigureAwait(false);
+            body.Firmware ?? "", body.AgentVersion ?? "", address, node.NodeId, body.Rid ?? "")).ConfigureAwait(false);
         var assignment = await life.AssignmentAsync(device).ConfigureAwait(false);
         return Results.Json(new HelloAnswer(id, device.State, assignment), PortalJsonContext.Default.HelloAnswer);
     }

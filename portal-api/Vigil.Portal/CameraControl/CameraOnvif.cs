@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Nito.AsyncEx;
 using Vigil.Onvif.Client;
 using Vigil.Portal.Api;
 using Vigil.Portal.Data;
@@ -18,7 +19,7 @@ public sealed class CameraOnvif(DeviceStore devices, AgentTunnel tunnels, ILogge
     public static readonly TimeSpan IdleFor = TimeSpan.FromSeconds(60);
     private static readonly OnvifClientOptions Options = new() { RequestTimeout = TimeSpan.FromSeconds(4), MaxResponseBytes = 512 * 1024 };
     private readonly ConcurrentDictionary<long, CameraLink> _links = new();
-    private readonly ConcurrentDictionary<long, SemaphoreSlim> _opening = new();
+    private readonly ConcurrentDictionary<long, AsyncLock> _opening = new();
 
     /// <summary>
     /// Runs <paramref name="action"/> on the camera's link. A transport failure on a kept link is
@@ -89,9 +90,8 @@ public sealed class CameraOnvif(DeviceStore devices, AgentTunnel tunnels, ILogge
         {
             return (kept, false);
         }
-        var gate = _opening.GetOrAdd(camera.Id, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        // One opening per camera at a time: callers that queue behind it find its link.
+        using (await _opening.GetOrAdd(camera.Id, _ => new AsyncLock()).LockAsync(ct).ConfigureAwait(false))
         {
             if (_links.TryGetValue(camera.Id, out kept))
             {
@@ -104,10 +104,6 @@ public sealed class CameraOnvif(DeviceStore devices, AgentTunnel tunnels, ILogge
             var link = await OpenAsync(camera, device, source, key, ct).ConfigureAwait(false);
             _links[camera.Id] = link;
             return (link, true);
-        }
-        finally
-        {
-            gate.Release();
         }
     }
 

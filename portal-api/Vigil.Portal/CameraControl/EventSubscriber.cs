@@ -68,7 +68,7 @@ public sealed class EventSubscriber(EventStore store, CameraStore cameras, Camer
             while (!stopping.IsCancellationRequested)
             {
                 var camera = await cameras.GetAsync(cameraId).ConfigureAwait(false);
-                if (camera is null || !(await store.SubscribableAsync().ConfigureAwait(false)).Contains(cameraId) || !await store.LeaseAsync(cameraId, _holder, Lease()).ConfigureAwait(false))
+                if (camera is null || !await store.IsSubscribableAsync(cameraId).ConfigureAwait(false) || !await store.LeaseAsync(cameraId, _holder, Lease()).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -139,7 +139,7 @@ public sealed class EventSubscriber(EventStore store, CameraStore cameras, Camer
                     await client.RenewAsync(address, Termination, ct).ConfigureAwait(false);
                     renewed = DateTime.UtcNow;
                     if (!await store.LeaseAsync(camera.Id, _holder, Lease()).ConfigureAwait(false)
-                        || !(await store.SubscribableAsync().ConfigureAwait(false)).Contains(camera.Id))
+                        || !await store.IsSubscribableAsync(camera.Id).ConfigureAwait(false))
                     {
                         await client.UnsubscribeAsync(address, ct).ConfigureAwait(false);
                         return false;

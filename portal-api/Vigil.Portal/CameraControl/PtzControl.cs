@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Nito.AsyncEx;
 using Vigil.Onvif.Client;
 using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
@@ -38,8 +39,7 @@ public sealed class PtzControl(CameraOnvif onvif, PtzAuditStore audit, ILogger<P
             throw ApiException.BadRequest("a move needs a non-zero pan, tilt or zoom speed (to stop, POST .../ptz/stop)");
         }
         var head = Take(camera);
-        await head.Gate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        using (await head.Gate.LockAsync(ct).ConfigureAwait(false))
         {
             await onvif.RunAsync(camera, (l, t) => l.Client.ContinuousMoveAsync(PtzService(camera, l), l.Profile, velocity, CameraTimeout, t), ct).ConfigureAwait(false);
             var renewal = head.Moving == velocity;
@@ -52,25 +52,16 @@ public sealed class PtzControl(CameraOnvif onvif, PtzAuditStore audit, ILogger<P
                 await AuditAsync(camera, caller, "move", Describe(velocity)).ConfigureAwait(false);
             }
         }
-        finally
-        {
-            head.Gate.Release();
-        }
     }
 
     public async Task StopAsync(Camera camera, Caller caller, CancellationToken ct)
     {
         var head = Take(camera);
-        await head.Gate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        using (await head.Gate.LockAsync(ct).ConfigureAwait(false))
         {
             await onvif.RunAsync(camera, (l, t) => l.Client.StopAsync(PtzService(camera, l), l.Profile, t), ct).ConfigureAwait(false);
             head.Moving = null;
             await AuditAsync(camera, caller, "stop", "").ConfigureAwait(false);
-        }
-        finally
-        {
-            head.Gate.Release();
         }
     }
 
@@ -148,7 +139,8 @@ public sealed class PtzControl(CameraOnvif onvif, PtzAuditStore audit, ILogger<P
 
     private async Task StopOverdueAsync(HeadState head, Camera camera, CancellationToken ct)
     {
-        if (!head.Gate.Wait(0))
+        using var held = TryTake(head.Gate);
+        if (held is null)
         {
             return;
         }
@@ -180,26 +172,31 @@ public sealed class PtzControl(CameraOnvif onvif, PtzAuditStore audit, ILogger<P
         {
             PortalLog.PtzStopFailed(log, camera.Name, head.StopFailures, "the audit log is unavailable");
         }
-        finally
+    }
+
+    /// <summary>The head's lock if nobody holds it, else null: a move or stop under way decides for itself.</summary>
+    private static IDisposable? TryTake(AsyncLock gate)
+    {
+        try
         {
-            head.Gate.Release();
+            // AsyncLock takes a free lock even for a cancelled token, and waits for no held one.
+            return gate.Lock(new CancellationToken(canceled: true));
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
         }
     }
 
     private async Task OneShotAsync(Camera camera, Caller caller, string action, string detail, Func<CameraLink, CancellationToken, Task> run, CancellationToken ct)
     {
         var head = Take(camera);
-        await head.Gate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        using (await head.Gate.LockAsync(ct).ConfigureAwait(false))
         {
             await onvif.RunAsync(camera, run, ct).ConfigureAwait(false);
             // A preset or home ends a continuous move on the camera; the watchdog has nothing left to stop.
             head.Moving = null;
             await AuditAsync(camera, caller, action, detail).ConfigureAwait(false);
-        }
-        finally
-        {
-            head.Gate.Release();
         }
     }
 
@@ -256,7 +253,7 @@ public sealed class PtzControl(CameraOnvif onvif, PtzAuditStore audit, ILogger<P
 
     private sealed class HeadState
     {
-        public SemaphoreSlim Gate { get; } = new(1, 1);
+        public AsyncLock Gate { get; } = new();
         public Camera? Camera { get; set; }
         public PtzVector? Moving { get; set; }
         public long DeadlineTicks { get; set; }

@@ -4,7 +4,7 @@ namespace Vigil.Portal.Data;
 
 /// <summary>What a relay reports when an agent says hello.</summary>
 public sealed record DeviceHello(string DeviceId, string PublicKey, string Fingerprint, string Serial, string Model, string Firmware,
-    string AgentVersion, string Address, string RelayNode);
+    string AgentVersion, string Address, string RelayNode, string Rid = "");
 
 /// <summary>A connect or disconnect seen by a relay.</summary>
 public sealed record PresenceEvent(string DeviceId, bool Connected, string? Address);
@@ -17,6 +17,7 @@ public sealed class DeviceStore(Database db)
     private const string Select = """
         SELECT d.id, d.public_key, d.fingerprint, d.serial, d.model, d.firmware, d.agent_version, d.state, d.camera_id, c.name AS camera,
                d.first_seen, d.last_seen, d.address, d.relay_node, d.connected, d.publish_generation, d.claimed_by, d.video_codec, d.media_error,
+               d.rid, d.update_state, d.update_version, d.update_reason, d.update_at,
                CASE
                    WHEN d.serial = '' THEN NULL
                    WHEN st.fingerprint IS NOT NULL AND st.fingerprint <> '' AND st.fingerprint <> d.fingerprint
@@ -43,12 +44,12 @@ public sealed class DeviceStore(Database db)
     {
         var now = Clock.NowMs();
         await db.ExecuteAsync("""
-            INSERT INTO devices (id, public_key, fingerprint, serial, model, firmware, agent_version, state, first_seen, last_seen, address, relay_node, connected)
-            VALUES (@DeviceId, @PublicKey, @Fingerprint, @Serial, @Model, @Firmware, @AgentVersion, 'pending', @now, @now, @Address, @RelayNode, @yes)
+            INSERT INTO devices (id, public_key, fingerprint, serial, model, firmware, agent_version, state, first_seen, last_seen, address, relay_node, connected, rid, hello_at)
+            VALUES (@DeviceId, @PublicKey, @Fingerprint, @Serial, @Model, @Firmware, @AgentVersion, 'pending', @now, @now, @Address, @RelayNode, @yes, @Rid, @now)
             ON CONFLICT (id) DO UPDATE SET serial = excluded.serial, model = excluded.model, firmware = excluded.firmware,
                 agent_version = excluded.agent_version, last_seen = excluded.last_seen, address = excluded.address,
-                relay_node = excluded.relay_node, connected = excluded.connected
-            """, new { hello.DeviceId, hello.PublicKey, hello.Fingerprint, hello.Serial, hello.Model, hello.Firmware, hello.AgentVersion, hello.Address, hello.RelayNode, now, yes = true }).ConfigureAwait(false);
+                relay_node = excluded.relay_node, connected = excluded.connected, rid = excluded.rid, hello_at = excluded.hello_at
+            """, new { hello.DeviceId, hello.PublicKey, hello.Fingerprint, hello.Serial, hello.Model, hello.Firmware, hello.AgentVersion, hello.Address, hello.RelayNode, hello.Rid, now, yes = true }).ConfigureAwait(false);
         return (await GetAsync(hello.DeviceId).ConfigureAwait(false))!;
     }
 
@@ -93,6 +94,11 @@ public sealed class DeviceStore(Database db)
 
     public Task<int> SetMediaAsync(string id, string? videoCodec, string? mediaError) =>
         db.ExecuteAsync("UPDATE devices SET video_codec = @videoCodec, media_error = @mediaError WHERE id = @id", new { id, videoCodec, mediaError });
+
+    /// <summary>Records the outcome of the device's last update (a rollout's step), shown with the device.</summary>
+    public Task<int> SetUpdateAsync(string id, string state, string version, string? reason) =>
+        db.ExecuteAsync("UPDATE devices SET update_state = @state, update_version = @version, update_reason = @reason, update_at = @now WHERE id = @id",
+            new { id, state, version, reason, now = Clock.NowMs() });
 
     public Task<int> SetClaimedAsync(string id, long userId) =>
         db.ExecuteAsync("UPDATE devices SET claimed_by = @userId WHERE id = @id", new { id, userId });

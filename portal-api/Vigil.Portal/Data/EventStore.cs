@@ -47,17 +47,7 @@ public sealed class EventStore(Database db)
     /// Takes or keeps the lease of a camera's subscription for <paramref name="holder"/> until
     /// <paramref name="until"/>: only when it is free, expired, or already this holder's.
     /// </summary>
-    public async Task<bool> LeaseAsync(long cameraId, string holder, long until)
-    {
-        var now = Clock.NowMs();
-        if (await db.ExecuteAsync("UPDATE event_leases SET holder = @holder, until = @until WHERE camera_id = @cameraId AND (holder = @holder OR until < @now)",
-                new { cameraId, holder, until, now }).ConfigureAwait(false) == 1)
-        {
-            return true;
-        }
-        return await db.ExecuteAsync("INSERT INTO event_leases (camera_id, holder, until) VALUES (@cameraId, @holder, @until) ON CONFLICT (camera_id) DO NOTHING",
-            new { cameraId, holder, until }).ConfigureAwait(false) == 1;
-    }
+    public Task<bool> LeaseAsync(long cameraId, string holder, long until) => LeaseRows.TakeAsync(db, "event_leases", "camera_id", cameraId, holder, until);
 
     public Task ReleaseAsync(long cameraId, string holder) =>
         db.ExecuteAsync("DELETE FROM event_leases WHERE camera_id = @cameraId AND holder = @holder", new { cameraId, holder });
@@ -70,6 +60,18 @@ public sealed class EventStore(Database db)
             WHERE c.enabled = @enabled AND d.state = 'approved' AND c.stream_url LIKE 'onvif://%'
             """,
             new { enabled = true });
+
+    /// <summary>
+    /// Whether one camera can still be subscribed to, as <see cref="SubscribableAsync"/> says for all:
+    /// what each held subscription asks at every renewal, so it reads one camera's rows, not the fleet's.
+    /// </summary>
+    public async Task<bool> IsSubscribableAsync(long cameraId) =>
+        await db.ExecuteScalarAsync<long>(
+            """
+            SELECT COUNT(*) FROM cameras c JOIN devices d ON d.camera_id = c.id
+            WHERE c.id = @cameraId AND c.enabled = @enabled AND d.state = 'approved' AND c.stream_url LIKE 'onvif://%'
+            """,
+            new { cameraId, enabled = true }).ConfigureAwait(false) > 0;
 
     private static Dictionary<string, string> Map(string json) =>
         JsonSerializer.Deserialize(json, PortalJsonContext.Default.DictionaryStringString) ?? [];

@@ -145,6 +145,20 @@ public sealed class Device
 
     /// <summary>Why the agent refused its assignment, and what the portal did about it; null when it did not.</summary>
     public string? MediaError { get; set; }
+
+    /// <summary>The runtime identifier the agent was built for, as its hello says ("" from agents that do not say): the releases it can run.</summary>
+    public string Rid { get; set; } = "";
+
+    /// <summary>The outcome of the device's last update: sending, applied, updated, failed; null before any.</summary>
+    public string? UpdateState { get; set; }
+
+    /// <summary>The release version that update was to.</summary>
+    public string? UpdateVersion { get; set; }
+
+    /// <summary>Why the last update failed (the agent's refusal, a rollback, no return in time); null otherwise.</summary>
+    public string? UpdateReason { get; set; }
+
+    public long? UpdateAt { get; set; }
 }
 
 /// <summary>A camera's sticker: its serial, the PIN's slow hash, and the key fingerprint it is tied to ("" while tied to none).</summary>

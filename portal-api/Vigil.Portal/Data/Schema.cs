@@ -170,6 +170,68 @@ internal static class Schema
                 until BIGINT NOT NULL
             );
             """),
+        (7, "signed agent releases, staged rollouts, and each device's RID and last update", """
+            CREATE TABLE agent_releases (
+                id {id},
+                name TEXT NOT NULL UNIQUE,
+                version TEXT NOT NULL,
+                rid TEXT NOT NULL,
+                size BIGINT NOT NULL,
+                sha256 TEXT NOT NULL,
+                uploaded_by TEXT NOT NULL DEFAULT '',
+                created_at BIGINT NOT NULL,
+                UNIQUE (rid, version)
+            );
+            CREATE TABLE agent_release_chunks (
+                release_id BIGINT NOT NULL REFERENCES agent_releases(id) ON DELETE CASCADE,
+                seq INTEGER NOT NULL,
+                data {blob} NOT NULL,
+                PRIMARY KEY (release_id, seq)
+            );
+            CREATE TABLE rollouts (
+                id {id},
+                release_id BIGINT NOT NULL REFERENCES agent_releases(id),
+                target TEXT NOT NULL,
+                waves TEXT NOT NULL,
+                failure_percent INTEGER NOT NULL,
+                downgrade {bool} NOT NULL DEFAULT {false},
+                come_back_seconds INTEGER NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('running', 'paused', 'halted', 'cancelled', 'done')),
+                reason TEXT,
+                current_wave INTEGER NOT NULL DEFAULT 0,
+                wave_started_at BIGINT,
+                created_by TEXT NOT NULL DEFAULT '',
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            );
+            CREATE INDEX rollouts_state ON rollouts(state);
+            CREATE TABLE rollout_devices (
+                rollout_id BIGINT NOT NULL REFERENCES rollouts(id) ON DELETE CASCADE,
+                device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+                wave INTEGER NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('waiting', 'sending', 'applied', 'updated', 'failed', 'skipped')),
+                reason TEXT,
+                from_version TEXT NOT NULL DEFAULT '',
+                relay_node TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                sent BIGINT NOT NULL DEFAULT 0,
+                started_at BIGINT,
+                ended_at BIGINT,
+                PRIMARY KEY (rollout_id, device_id)
+            );
+            CREATE INDEX rollout_devices_device ON rollout_devices(device_id);
+            CREATE TABLE rollout_leases (
+                name TEXT PRIMARY KEY,
+                holder TEXT NOT NULL,
+                until BIGINT NOT NULL
+            );
+            ALTER TABLE devices ADD COLUMN rid TEXT NOT NULL DEFAULT '';
+            ALTER TABLE devices ADD COLUMN hello_at BIGINT;
+            ALTER TABLE devices ADD COLUMN update_state TEXT;
+            ALTER TABLE devices ADD COLUMN update_version TEXT;
+            ALTER TABLE devices ADD COLUMN update_reason TEXT;
+            ALTER TABLE devices ADD COLUMN update_at BIGINT;
+            """),
     ];
 
     public static string For(Dialect dialect, string sql) => dialect switch

@@ -45,9 +45,13 @@ internal static class NginxRtmpHook
         }
         var name = HookEndpoints.RequireName(form["name"].ToString(), "nginx-rtmp");
         var token = HookEndpoints.TokenOr(form["token"].ToString(), form["tcurl"].ToString());
+        // node=KEY: the streamer node's own play (vigil-live feeding WebRTC), judged by the node's key, not a viewer's token.
+        var node = form["node"].ToString();
         var verdict = publish
             ? await call.Decisions.PublishAsync(call.Streamer, name, token).ConfigureAwait(false)
-            : await call.Decisions.PlayAsync(name, token, StreamRequest.Live).ConfigureAwait(false);
+            : node.Length > 0
+                ? await call.Decisions.NodePlayAsync(call.Streamer, name, node, form["addr"].ToString()).ConfigureAwait(false)
+                : await call.Decisions.PlayAsync(name, token, StreamRequest.Live).ConfigureAwait(false);
         // The update_ calls come every notify_update_timeout for every stream: logged as updates, their
         // allowed ones at Debug like plays, so that only a publish's start and each refusal fill the log.
         var action = what.StartsWith("update_", StringComparison.Ordinal) ? HookActions.Update : publish ? HookActions.Publish : HookActions.Play;

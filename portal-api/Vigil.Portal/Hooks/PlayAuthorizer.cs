@@ -129,18 +129,10 @@ public sealed class PlayAuthorizer
         {
             return HookVerdict.Deny(HookReasons.NoToken);
         }
-        var camera = IsName(name) ? await _cameras.GetAsync(name).ConfigureAwait(false) : null;
+        var (camera, refused) = await PlacedCameraAsync(streamer, name).ConfigureAwait(false);
         if (camera is null)
         {
-            return HookVerdict.Deny(HookReasons.NoCamera);
-        }
-        if (!camera.Enabled)
-        {
-            return HookVerdict.Deny(HookReasons.CameraDisabled);
-        }
-        if (camera.StreamerId != streamer.Id)
-        {
-            return HookVerdict.Deny(HookReasons.OtherStreamer);
+            return refused;
         }
         var device = await _devices.GetAsync(camera.Id).ConfigureAwait(false);
         if (device is null)
@@ -154,6 +146,36 @@ public sealed class PlayAuthorizer
         return PublishToken.Matches(_secrets, device.Id, device.PublishGeneration, token)
             ? new HookVerdict(true, HookReasons.PublishTokenValid)
             : HookVerdict.Deny(HookReasons.WrongPublishToken);
+    }
+
+    /// <summary>
+    /// The streamer node's own play of a camera (vigil-live feeding Janus from nginx-rtmp): allowed
+    /// for the hook key of the streamer that asks, from the node itself (loopback: the feeder runs
+    /// beside nginx-rtmp), for an enabled camera placed on that streamer. The node needs no viewer's
+    /// token, so its feed outlives any one viewer; each viewer is asked about by vigil-live.
+    /// </summary>
+    public async ValueTask<HookVerdict> NodePlayAsync(HookStreamer streamer, string name, string key, string address)
+    {
+        if (!KeyMatches(streamer, key))
+        {
+            return HookVerdict.Deny(HookReasons.WrongNodeKey);
+        }
+        if (!System.Net.IPAddress.TryParse(address, out var ip) || !System.Net.IPAddress.IsLoopback(ip))
+        {
+            return HookVerdict.Deny(HookReasons.NodePlayNotLocal);
+        }
+        var (camera, refused) = await PlacedCameraAsync(streamer, name).ConfigureAwait(false);
+        return camera is null ? refused : new HookVerdict(true, HookReasons.NodePlay);
+    }
+
+    /// <summary>The named camera when it exists, is enabled and is placed on the streamer; else null and why not.</summary>
+    private async ValueTask<(Camera? Camera, HookVerdict Refused)> PlacedCameraAsync(HookStreamer streamer, string name)
+    {
+        var camera = IsName(name) ? await _cameras.GetAsync(name).ConfigureAwait(false) : null;
+        return camera is null ? (null, HookVerdict.Deny(HookReasons.NoCamera))
+            : !camera.Enabled ? (null, HookVerdict.Deny(HookReasons.CameraDisabled))
+            : camera.StreamerId != streamer.Id ? (null, HookVerdict.Deny(HookReasons.OtherStreamer))
+            : (camera, default);
     }
 
     /// <summary>
@@ -288,6 +310,9 @@ public static class HookReasons
     public const string NoDevice = "no device is bound to this camera";
     public const string DeviceNotApproved = "the bound device is not approved";
     public const string WrongPublishToken = "not the bound device's current publish token";
+    public const string NodePlay = "the streamer node's own play, by its hook key";
+    public const string WrongNodeKey = "node play with a key that is not this streamer's hook key";
+    public const string NodePlayNotLocal = "node play from another address than the node itself";
     public const string NotForStreams = "the portal opens streams only, not the streamer's api, metrics or pprof";
 
     public static string Of(PlaybackTokenStatus status) => status switch

@@ -3,8 +3,13 @@ using Vigil.Portal.Data;
 
 namespace Vigil.Portal.Playback;
 
-/// <summary>Live playback; <see cref="Mpegts"/> is null where the streamer serves no continuous MPEG-TS over HTTP.</summary>
-public sealed record LivePlayback(string Hls, string? Mpegts);
+/// <summary>
+/// Live playback; <see cref="Mpegts"/> is null where the streamer serves no continuous MPEG-TS over HTTP,
+/// <see cref="Webrtc"/> where its node runs no vigil-live (only nginx-rtmp nodes do), and
+/// <see cref="IceServers"/> (the node's STUN and TURN, with short-lived credentials) is empty
+/// where the portal has no TURN secret.
+/// </summary>
+public sealed record LivePlayback(string Hls, string? Mpegts, string? Webrtc = null, IReadOnlyList<IceServer>? IceServers = null);
 
 /// <summary>
 /// The archive from <see cref="From"/> for <see cref="Duration"/> seconds; a URL is null where the
@@ -31,6 +36,13 @@ public static class PlaybackUrls
     {
         var root = Root(streamer, camera);
         return new LivePlayback($"{root}/index.m3u8?token={token}", $"{root}/mpegts?token={token}");
+    }
+
+    /// <summary>Live with WebRTC where the streamer's node serves it: /CAMERA/webrtc on nginx-rtmp nodes (vigil-live behind the node's nginx).</summary>
+    public static LivePlayback LiveWithWebRtc(Streamer streamer, string camera, string token, IReadOnlyList<IceServer> iceServers)
+    {
+        var live = Live(streamer, camera, token);
+        return streamer.Kind == "nginx-rtmp" ? live with { Webrtc = $"{Root(streamer, camera)}/webrtc?token={token}", IceServers = iceServers } : live;
     }
 
     public static ArchivePlayback Archive(Streamer streamer, string camera, long from, long duration, string token)

@@ -11,7 +11,7 @@ namespace Vigil.Portal.Relays;
 /// device's link. The HttpClient buffers at most <see cref="MaxAnswerBytes"/> of an answer,
 /// whether or not the node declares its length.
 /// </summary>
-public sealed class RelayClient(HttpClient http)
+public sealed partial class RelayClient(HttpClient http)
 {
     public const int MaxAnswerBytes = 1 << 20;
 

@@ -1,6 +1,6 @@
 import { api, ApiError, type Camera, type Playback } from "../api";
 import { formatTime, h } from "../dom";
-import { playHls, stopAll, track } from "../player";
+import { playLive, stopAll, track } from "../player";
 import type { Context } from "../main";
 import { ptzPanel } from "./ptz";
 import { eventsPanel, type Timeline } from "./events";
@@ -32,8 +32,8 @@ export async function cameraPage(_ctx: Context, name: string): Promise<Node> {
   const watchLive = () => {
     stopAll();
     problem.hidden = true;
-    mode.textContent = "Live";
-    track(playHls(video, playback.live.hls, fail));
+    // WebRTC first, HLS when it cannot play; the mode line says which.
+    track(playLive(video, playback.live, fail, m => { mode.textContent = m; }));
   };
   watchLive();
   const hooks: { timeline: Timeline | null } = { timeline: null };

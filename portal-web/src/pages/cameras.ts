@@ -3,8 +3,13 @@ import { h, status } from "../dom";
 import { playHls, track, type Player } from "../player";
 import type { Context } from "../main";
 
-/** The grid of the cameras the user may see, favorites first, each with a still (or a muted live preview). */
-export async function camerasPage(_ctx: Context): Promise<Node> {
+/**
+ * The grid of the cameras the user may see, favorites first, each with a still (or a muted live
+ * preview). #/cameras/live plays every tile on screen live instead: what a grid of live players
+ * costs, to compare with the stills.
+ */
+export async function camerasPage(_ctx: Context, arg = ""): Promise<Node> {
+  const allLive = arg === "live";
   const [cameras, favorites] = await Promise.all([
     api.get<Camera[]>("/cameras?limit=1000"),
     api.get<string[]>("/me/favorites"),
@@ -14,7 +19,7 @@ export async function camerasPage(_ctx: Context): Promise<Node> {
   const list = h("ul", { class: "grid", "aria-label": "Cameras" });
   const draw = () => {
     const sorted = [...cameras].sort((a, b) => Number(favored.has(b.name)) - Number(favored.has(a.name)) || a.name.localeCompare(b.name));
-    list.replaceChildren(...sorted.map(c => tile(c, favored, note, draw)));
+    list.replaceChildren(...sorted.map(c => tile(c, favored, note, draw, allLive)));
   };
   draw();
   return h("section", {},
@@ -26,7 +31,7 @@ export async function camerasPage(_ctx: Context): Promise<Node> {
 /** A still is refreshed this often while its tile is on screen; the portal keeps one for 3 s. */
 const STILL_EVERY_MS = 5000;
 
-function tile(camera: Camera, favored: Set<string>, note: HTMLElement, redraw: () => void): HTMLElement {
+function tile(camera: Camera, favored: Set<string>, note: HTMLElement, redraw: () => void, allLive: boolean): HTMLElement {
   const isFavorite = favored.has(camera.name);
   const title = camera.title || camera.name;
   const video = h("video", { muted: true, playsinline: true, autoplay: true, "aria-label": `Live preview of ${title}` });
@@ -82,7 +87,7 @@ function tile(camera: Camera, favored: Set<string>, note: HTMLElement, redraw: (
   new IntersectionObserver(([entry], observer) => {
     if (!preview.isConnected) { observer.disconnect(); window.clearInterval(timer); return; }
     if (entry.isIntersecting) {
-      if (stills === false) goLive();
+      if (stills === false || allLive) goLive();
       else { refresh(); timer = window.setInterval(refresh, STILL_EVERY_MS); }
     } else {
       window.clearInterval(timer);

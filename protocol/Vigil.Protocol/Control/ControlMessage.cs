@@ -37,6 +37,8 @@ public sealed class ControlMessage
     public string? Model { get; set; }
     public string? Firmware { get; set; }
     public string? AgentVersion { get; set; }
+    /// <summary>The runtime identifier the agent was built for (linux-arm64...): which releases it can run.</summary>
+    public string? Rid { get; set; }
     public string? LocalAddress { get; set; }
     public string? Camera { get; set; }
     public string? EnrollToken { get; set; }
@@ -82,6 +84,7 @@ public sealed class ControlMessage
         WriteOptional(w, "model"u8, Model);
         WriteOptional(w, "firmware"u8, Firmware);
         WriteOptional(w, "agent_version"u8, AgentVersion);
+        WriteOptional(w, "rid"u8, Rid);
         WriteOptional(w, "local_address"u8, LocalAddress);
         WriteOptional(w, "camera"u8, Camera);
         WriteOptional(w, "enroll_token"u8, EnrollToken);
@@ -187,6 +190,7 @@ public sealed class ControlMessage
                 case "model": m.Model = String(ref r); break;
                 case "firmware": m.Firmware = String(ref r); break;
                 case "agent_version": m.AgentVersion = String(ref r); break;
+                case "rid": m.Rid = String(ref r); break;
                 case "local_address": m.LocalAddress = String(ref r); break;
                 case "camera": m.Camera = String(ref r); break;
                 case "enroll_token": m.EnrollToken = String(ref r); break;

@@ -46,6 +46,41 @@ public static class ReleaseFormat
     /// </summary>
     public static ReleaseManifest Verify(ReadOnlySpan<byte> header, byte[] publicKey, string rid, string currentVersion, bool allowDowngrade)
     {
+        var parsed = VerifySignature(header, publicKey);
+        if (!string.Equals(parsed.Rid, rid, StringComparison.Ordinal))
+        {
+            throw new ReleaseRejectedException("wrong_rid", $"the release is for {parsed.Rid}, this agent is {rid}");
+        }
+        var order = ReleaseVersion.Compare(parsed.Version, currentVersion);
+        if (order == 0 || (order < 0 && !allowDowngrade))
+        {
+            throw new ReleaseRejectedException("not_newer", $"the release's version {parsed.Version} is not newer than the running {currentVersion}{(order < 0 ? " (a downgrade must be forced)" : "")}");
+        }
+        return parsed;
+    }
+
+    /// <summary>Reads the header at the start of a release file (unverified); throws when the file ends inside it.</summary>
+    public static byte[] ReadHeader(Microsoft.Win32.SafeHandles.SafeFileHandle file)
+    {
+        var prefix = new byte[PrefixLength];
+        if (RandomAccess.Read(file, prefix, 0) < prefix.Length)
+        {
+            throw new ReleaseRejectedException("truncated", "the release ends inside its header");
+        }
+        var header = new byte[HeaderLength(prefix)];
+        if (RandomAccess.Read(file, header, 0) < header.Length)
+        {
+            throw new ReleaseRejectedException("truncated", "the release ends inside its header");
+        }
+        return header;
+    }
+
+    /// <summary>
+    /// Checks a header's signature against the release key and returns its manifest: what a store
+    /// of releases (the portal) checks, which runs none of them and so has no RID or version to compare.
+    /// </summary>
+    public static ReleaseManifest VerifySignature(ReadOnlySpan<byte> header, byte[] publicKey)
+    {
         var length = HeaderLength(header);
         if (header.Length != length)
         {
@@ -59,17 +94,7 @@ public static class ReleaseFormat
         {
             throw new ReleaseRejectedException("bad_signature", "the release is not signed by this agent's release key");
         }
-        var parsed = ReleaseManifest.Parse(manifest);
-        if (!string.Equals(parsed.Rid, rid, StringComparison.Ordinal))
-        {
-            throw new ReleaseRejectedException("wrong_rid", $"the release is for {parsed.Rid}, this agent is {rid}");
-        }
-        var order = ReleaseVersion.Compare(parsed.Version, currentVersion);
-        if (order == 0 || (order < 0 && !allowDowngrade))
-        {
-            throw new ReleaseRejectedException("not_newer", $"the release's version {parsed.Version} is not newer than the running {currentVersion}{(order < 0 ? " (a downgrade must be forced)" : "")}");
-        }
-        return parsed;
+        return ReleaseManifest.Parse(manifest);
     }
 
     /// <summary>The header of a release: the manifest of <paramref name="binary"/> signed with the 32-byte Ed25519 private key.</summary>

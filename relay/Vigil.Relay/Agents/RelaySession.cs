@@ -143,7 +143,7 @@ public sealed class RelaySession : LinkSession
             {
                 throw new LinkProtocolException("no_hello");
             }
-            if (TooLong(message.Serial) || TooLong(message.Model) || TooLong(message.Firmware) || TooLong(message.AgentVersion)
+            if (TooLong(message.Serial) || TooLong(message.Model) || TooLong(message.Firmware) || TooLong(message.AgentVersion) || TooLong(message.Rid)
                 || TooLong(message.LocalAddress) || TooLong(message.Camera) || TooLong(message.EnrollToken))
             {
                 throw new LinkProtocolException("bad_hello");

@@ -10,7 +10,7 @@ using Vigil.Relay.Api;
 namespace Vigil.Relay.Portal;
 
 public sealed record PortalHello(string DeviceId, string PublicKey, string? Serial, string? Model, string? Firmware, string? AgentVersion, string? Address,
-    string? Source = null, string? EnrollToken = null);
+    string? Source = null, string? EnrollToken = null, string? Rid = null);
 public sealed record PortalHelloAnswer(string DeviceId, string State, JsonElement? Assignment);
 public sealed record PortalPresence(int Sessions, bool Snapshot, IReadOnlyList<PortalPresenceEvent> Events);
 public sealed record PortalPresenceEvent(string DeviceId, bool Connected, string? Address);
@@ -82,7 +82,7 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
     {
         var hello = session.Hello!;
         var body = new PortalHello(session.DeviceId, Convert.ToBase64String(session.PublicKey), hello.Serial, hello.Model, hello.Firmware, hello.AgentVersion,
-            hello.LocalAddress, session.RemoteHost, hello.EnrollToken);
+            hello.LocalAddress, session.RemoteHost, hello.EnrollToken, hello.Rid);
         var delay = TimeSpan.FromSeconds(1);
         while (session.CloseReason is null)
         {

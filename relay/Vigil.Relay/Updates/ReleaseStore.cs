@@ -57,17 +57,8 @@ public sealed partial class ReleaseStore(string directory)
     {
         path ??= PathOf(name);
         using var file = File.OpenHandle(path);
-        var prefix = new byte[ReleaseFormat.PrefixLength];
-        if (RandomAccess.Read(file, prefix, 0) < prefix.Length)
-        {
-            throw new ReleaseRejectedException("truncated", "the release ends inside its header");
-        }
-        var header = new byte[ReleaseFormat.HeaderLength(prefix)];
-        if (RandomAccess.Read(file, header, 0) < header.Length)
-        {
-            throw new ReleaseRejectedException("truncated", "the release ends inside its header");
-        }
-        var length = BinaryPrimitives.ReadUInt16BigEndian(prefix.AsSpan(8));
+        var header = ReleaseFormat.ReadHeader(file);
+        var length = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(8));
         var manifest = ReleaseManifest.Parse(header.AsSpan(ReleaseFormat.PrefixLength, length));
         var size = RandomAccess.GetLength(file);
         if (size != header.Length + manifest.Size)

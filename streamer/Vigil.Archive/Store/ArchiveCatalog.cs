@@ -42,7 +42,8 @@ public sealed class ArchiveCatalog
         var indexPath = ArchiveLayout.IndexPathOf(flvPath);
         if (RecordingIndex.TryRead(indexPath) is { } index)
         {
-            return index;
+            // The file's name is its start: the index says the same, and the name wins if they differ.
+            return startMs > 0 && index.StartMs != startMs ? index.WithStart(startMs) : index;
         }
         try
         {

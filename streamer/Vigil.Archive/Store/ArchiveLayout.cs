@@ -63,9 +63,13 @@ public sealed class ArchiveLayout
     {
         var first = DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(Math.Max(0, fromMs - (long)MaxRecordingLength.TotalMilliseconds)).UtcDateTime);
         var last = DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(Math.Max(0, toMs)).UtcDateTime);
-        for (var day = first; day <= last; day = day.AddDays(1))
+        // A range of weeks looks at each day's folder; a longer one (recording_status.json of the whole
+        // archive) lists the folders that exist instead of asking after every day since 1970.
+        var days = last.DayNumber - first.DayNumber > 62
+            ? Days(camera).Where(d => d.Day >= first && d.Day <= last).ToList()
+            : Enumerable.Range(0, last.DayNumber - first.DayNumber + 1).Select(i => first.AddDays(i)).Select(d => (Day: d, Dir: DayDir(camera, d))).ToList();
+        foreach (var (day, dir) in days)
         {
-            var dir = DayDir(camera, day);
             if (!Directory.Exists(dir))
             {
                 continue;

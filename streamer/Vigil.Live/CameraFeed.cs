@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+
+namespace Vigil.Live;
+
+/// <summary>
+/// One camera's live video into Janus: a streaming-plugin mountpoint (RTP, H.264) and ffmpeg playing
+/// the camera from the node's nginx-rtmp and sending its video to the mountpoint's port, copied as
+/// the camera encoded it (no decoding, no re-encoding). h264_mp4toannexb turns FLV's length-prefixed
+/// NAL units into Annex B and puts SPS and PPS before every keyframe, so that a viewer who joins
+/// mid-stream can decode from the next keyframe. No audio: WebRTC carries Opus, and the cameras send
+/// AAC or G.711, so audio would be a transcode per camera; HLS keeps the camera's audio.
+///
+/// The play is the node's own: its nginx-rtmp asks the portal, which lets it on for the hook key of
+/// this streamer (node=KEY), from loopback, for a camera placed on this streamer. If the camera stops
+/// publishing (its device revoked, its agent gone) ffmpeg sees no data for a few seconds and exits,
+/// and the feed ends with it.
+/// </summary>
+public sealed class CameraFeed : IAsyncDisposable
+{
+    /// <summary>How long ffmpeg waits for data from nginx-rtmp before it gives up on the stream.</summary>
+    private const int ReadTimeoutMicroseconds = 2_500_000;
+    private readonly JanusClient _janus;
+    private readonly Process _ffmpeg;
+    private readonly ILogger _log;
+    private readonly Queue<string> _lastLines = new();
+    /// <summary>The node's key, which ffmpeg repeats with the URL in its errors: never written to the log.</summary>
+    private readonly string _nodeKey;
+
+    private CameraFeed(string camera, long mountpoint, int port, JanusClient janus, Process ffmpeg, ILogger log, string nodeKey)
+    {
+        _nodeKey = nodeKey;
+        Camera = camera;
+        Mountpoint = mountpoint;
+        Port = port;
+        _janus = janus;
+        _ffmpeg = ffmpeg;
+        _log = log;
+        Exited = ffmpeg.WaitForExitAsync();
+    }
+
+    public string Camera { get; }
+    public long Mountpoint { get; }
+    public int Port { get; }
+    /// <summary>Completes when ffmpeg exits: the stream ended or could not be read.</summary>
+    public Task Exited { get; }
+
+    /// <summary>What ffmpeg said last (its errors), for the log of a feed that ended.</summary>
+    public string LastWords
+    {
+        get
+        {
+            lock (_lastLines)
+            {
+                return string.Join(" | ", _lastLines);
+            }
+        }
+    }
+
+    public static async Task<CameraFeed> StartAsync(string camera, LiveOptions options, JanusClient janus, ILogger log, CancellationToken ct)
+    {
+        var mountpoint = RandomNumberGenerator.GetInt32(1, int.MaxValue);
+        var port = await AdminAsync(janus, w =>
+        {
+            w.WriteString("request", "create");
+            w.WriteString("admin_key", options.JanusSecret);
+            w.WriteString("type", "rtp");
+            w.WriteNumber("id", mountpoint);
+            w.WriteString("name", camera);
+            w.WriteBoolean("is_private", true);
+            w.WriteStartArray("media");
+            w.WriteStartObject();
+            w.WriteString("type", "video");
+            w.WriteString("mid", "v");
+            w.WriteNumber("port", 0);
+            w.WriteNumber("pt", 96);
+            w.WriteString("codec", "h264");
+            // Constrained baseline is what every browser answers to; level-asymmetry-allowed lets
+            // it take the camera's own profile and level, which is sent as it is.
+            w.WriteString("fmtp", "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f");
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }, ct, created => created.GetProperty("stream").GetProperty("ports")[0].GetProperty("port").GetInt32()).ConfigureAwait(false);
+
+        var psi = new ProcessStartInfo(options.Ffmpeg)
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        var source = $"{options.RtmpUrl.TrimEnd('/')}/{camera}?node={Uri.EscapeDataString(options.NodeKey())}";
+        foreach (var arg in (string[])[
+            "-hide_banner", "-nostdin", "-loglevel", "warning",
+            // Start at once: nginx-rtmp sends the codec headers first, so little probing is needed.
+            "-fflags", "nobuffer", "-flags", "low_delay", "-probesize", "32", "-analyzeduration", "0", "-fpsprobesize", "0",
+            "-rw_timeout", ReadTimeoutMicroseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-i", source,
+            "-map", "0:v:0", "-an", "-c:v", "copy", "-bsf:v", "h264_mp4toannexb",
+            "-f", "rtp", "-payload_type", "96", $"rtp://127.0.0.1:{port}?pkt_size=1200"])
+        {
+            psi.ArgumentList.Add(arg);
+        }
+        Process ffmpeg;
+        try
+        {
+            ffmpeg = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {options.Ffmpeg}");
+        }
+        catch
+        {
+            await DestroyMountpointAsync(janus, options, mountpoint).ConfigureAwait(false);
+            throw;
+        }
+        var feed = new CameraFeed(camera, mountpoint, port, janus, ffmpeg, log, Uri.EscapeDataString(options.NodeKey()));
+        ffmpeg.ErrorDataReceived += (_, e) => feed.Heard(e.Data);
+        ffmpeg.OutputDataReceived += (_, e) => feed.Heard(e.Data);
+        ffmpeg.BeginErrorReadLine();
+        ffmpeg.BeginOutputReadLine();
+        LiveLog.FeedStarted(log, camera, mountpoint, port);
+        return feed;
+    }
+
+    private void Heard(string? line)
+    {
+        // ffmpeg prints the SDP of its RTP output on stdout: nothing to keep.
+        if (line is null || line.Length == 0 || line.StartsWith("a=", StringComparison.Ordinal) || line.StartsWith("SDP:", StringComparison.Ordinal) ||
+            (line.Length > 1 && line[1] == '='))
+        {
+            return;
+        }
+        if (_nodeKey.Length > 0)
+        {
+            line = line.Replace(_nodeKey, "(node key)", StringComparison.Ordinal);
+        }
+        LiveLog.FeederSaid(_log, Camera, line);
+        lock (_lastLines)
+        {
+            // Bounded: ffmpeg may print a line per frame about a sloppy stream.
+            if (_lastLines.Count == 4)
+            {
+                _lastLines.Dequeue();
+            }
+            _lastLines.Enqueue(line.Length > 300 ? line[..300] : line);
+        }
+    }
+
+    /// <summary>Stops ffmpeg and destroys the mountpoint (which hangs up every viewer still on it).</summary>
+    public async Task StopAsync(LiveOptions options)
+    {
+        if (!_ffmpeg.HasExited)
+        {
+            try
+            {
+                _ffmpeg.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // it exited in between
+            }
+        }
+        await Exited.ConfigureAwait(false);
+        await DestroyMountpointAsync(_janus, options, Mountpoint).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _ffmpeg.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static async Task DestroyMountpointAsync(JanusClient janus, LiveOptions options, long mountpoint)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await AdminAsync(janus, w =>
+            {
+                w.WriteString("request", "destroy");
+                w.WriteString("admin_key", options.JanusSecret);
+                w.WriteNumber("id", mountpoint);
+            }, cts.Token, _ => 0).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or JanusException or OperationCanceledException)
+        {
+            // Janus restarted (its mountpoints went with it) or is gone: nothing to destroy.
+        }
+    }
+
+    /// <summary>
+    /// One request of the streaming plugin's admin kind (create, destroy), on a session of its own
+    /// that is destroyed right after: no long-lived admin session to keep alive.
+    /// </summary>
+    private static async Task<T> AdminAsync<T>(JanusClient janus, Action<System.Text.Json.Utf8JsonWriter> body, CancellationToken ct,
+        Func<System.Text.Json.JsonElement, T> read)
+    {
+        var session = await janus.CreateSessionAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var handle = await janus.AttachAsync(session, ct).ConfigureAwait(false);
+            using var answer = await janus.RequestAsync(session, handle, body, ct).ConfigureAwait(false);
+            return read(answer.RootElement.GetProperty("plugindata").GetProperty("data"));
+        }
+        finally
+        {
+            await janus.DestroySessionAsync(session, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace Vigil.Live;
+
+internal static partial class LiveLog
+{
+    [LoggerMessage(1, LogLevel.Information, "viewer {Session} of '{Camera}' from {Address} started")]
+    public static partial void ViewerStarted(ILogger log, string session, string camera, string address);
+
+    [LoggerMessage(2, LogLevel.Information, "viewer {Session} of '{Camera}' ended: {Reason}")]
+    public static partial void ViewerEnded(ILogger log, string session, string camera, string reason);
+
+    [LoggerMessage(3, LogLevel.Information, "viewer of '{Camera}' from {Address} refused: {Reason}")]
+    public static partial void ViewerRefused(ILogger log, string camera, string address, string reason);
+
+    [LoggerMessage(4, LogLevel.Information, "feed of '{Camera}' started: mountpoint {Mountpoint}, RTP on port {Port}")]
+    public static partial void FeedStarted(ILogger log, string camera, long mountpoint, int port);
+
+    [LoggerMessage(5, LogLevel.Information, "feed of '{Camera}' ended: {Reason}")]
+    public static partial void FeedEnded(ILogger log, string camera, string reason);
+
+    [LoggerMessage(6, LogLevel.Warning, "the portal's hook did not answer ({Reason})")]
+    public static partial void HookUnreachable(ILogger log, string reason);
+
+    [LoggerMessage(7, LogLevel.Warning, "Janus: {Reason}")]
+    public static partial void JanusFailed(ILogger log, string reason);
+
+    [LoggerMessage(8, LogLevel.Debug, "ffmpeg of '{Camera}': {Line}")]
+    public static partial void FeederSaid(ILogger log, string camera, string line);
+}

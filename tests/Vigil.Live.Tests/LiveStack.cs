@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Vigil.LoadTool;
+using Vigil.Portal.Tests;
+using static Vigil.Portal.Tests.Streaming;
+
+namespace Vigil.Live.Tests;
+
+/// <summary>
+/// A streamer node with WebRTC, as shipped, in front of a real portal: nginx-rtmp from the deploy
+/// templates (publish, play and HLS asked of the portal's hook; /CAMERA/webrtc proxied to
+/// vigil-live), Janus, coturn and vigil-live from theirs, and a camera publishing H.264 into nginx-rtmp with
+/// its bound device's publish token (ffmpeg, as a camera's agent does). The portal serves the built
+/// web portal; a viewer may see the live camera and another one, but not a third.
+/// </summary>
+internal sealed class LiveStack : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    private LiveStack(PortalServer portal, string turnSecret, int turnPort)
+    {
+        Portal = portal;
+        TurnSecret = turnSecret;
+        TurnPort = turnPort;
+    }
+
+    public PortalServer Portal { get; }
+    public string TurnSecret { get; }
+    public int TurnPort { get; }
+    public PortalClient Admin { get; private set; } = null!;
+    public LiveNode Node { get; private set; } = null!;
+    public PeerProcess Nginx { get; private set; } = null!;
+    public PeerProcess Publisher { get; private set; } = null!;
+    public string Camera { get; private set; } = "";
+    /// <summary>A camera of the same streamer that the viewer may also see (its token must not open <see cref="Camera"/>).</summary>
+    public string OtherCamera { get; private set; } = "";
+    public string Group { get; private set; } = "";
+    public DeviceMade Device { get; private set; } = null!;
+    public string ViewerLogin { get; } = Unique("viewer");
+    public string ViewerPassword { get; } = "pw-" + Guid.NewGuid().ToString("N");
+    public long ViewerId { get; private set; }
+    public PortalClient Viewer { get; private set; } = null!;
+    /// <summary>The node's HTTP address, where viewers play HLS and open WebRTC.</summary>
+    public string StreamerUrl { get; private set; } = "";
+    public string Dir { get; } = Directory.CreateTempSubdirectory("vigil-live-").FullName;
+
+    /// <param name="clockCamera">publish the camera that draws its wall clock in every frame (peers/clockcam.py), for the latency benchmark.</param>
+    public static async Task<LiveStack> StartAsync(bool clockCamera = false)
+    {
+        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+        var web = Path.Combine(root, "portal-web", "dist");
+        foreach (var needed in (string[])["/usr/bin/janus", "/usr/bin/turnserver", "/usr/sbin/nginx", "/usr/bin/ffmpeg", Path.Combine(web, "index.html")])
+        {
+            if (!File.Exists(needed))
+            {
+                Assert.Fail($"{needed} is missing: ./build.sh test installs janus, coturn, nginx-rtmp and ffmpeg and builds the web portal");
+            }
+        }
+        var turnSecret = Guid.NewGuid().ToString("N");
+        var turnPort = RelayProcess.FreePort();
+        var portal = await PortalServer.StartAsync(TestDatabases.Sqlite, o =>
+        {
+            o.WebRoot = web;
+            o.TurnSecret = turnSecret;
+            o.TurnPort = turnPort;
+        });
+        var stack = new LiveStack(portal, turnSecret, turnPort);
+        try
+        {
+            await stack.BuildAsync(clockCamera);
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task BuildAsync(bool clockCamera)
+    {
+        Admin = await Portal.AdminAsync();
+        var rtmpPort = RelayProcess.FreePort();
+        var httpPort = RelayProcess.FreePort();
+        StreamerUrl = $"http://127.0.0.1:{httpPort}";
+        var made = await Admin.PostJsonAsync("/api/v1/streamers", new
+        {
+            name = "live-1", kind = "nginx-rtmp", api_url = $"{StreamerUrl}/healthz", public_url = StreamerUrl,
+            ingest_url = $"rtmp://127.0.0.1:{rtmpPort}/live", capacity = 100,
+        });
+        Assert.That(made.Status, Is.EqualTo(HttpStatusCode.Created), made.Text);
+        var hook = $"{Portal.BaseAddress.ToString().TrimEnd('/')}/hooks/nginx-rtmp/live-1?key={Uri.EscapeDataString(made.Json!["hook_key"]!.GetValue<string>())}";
+
+        Group = await GroupAsync(Admin);
+        Camera = await CameraAsync(Admin, "live-1", group: Group);
+        OtherCamera = await CameraAsync(Admin, "live-1", group: Group);
+        Device = await DeviceAsync(Portal, Admin, Camera);
+        var user = await Admin.PostJsonAsync("/api/v1/users", new { login = ViewerLogin, password = ViewerPassword, role = "user" });
+        Assert.That(user.Status, Is.EqualTo(HttpStatusCode.Created), user.Text);
+        ViewerId = user.Json!["id"]!.GetValue<long>();
+        await MemberAsync(Admin, Group, ViewerId);
+        Viewer = await Portal.LoginAsync(ViewerLogin, ViewerPassword);
+
+        Node = await LiveNode.StartAsync(Path.Combine(Dir, "node"), hook, rtmpPort, TurnSecret, TurnPort);
+        _owned.Add(Node);
+        var nginxDir = Path.Combine(Dir, "nginx");
+        (Nginx, _) = await MediaPeers.StartNginxStreamerAsync(nginxDir, rtmpPort, httpPort, hook, liveUpstream: Node.LiveUpstream);
+        _owned.Add(Nginx);
+        var ingest = $"rtmp://127.0.0.1:{rtmpPort}/live/{Camera}?token={Device.PublishToken}";
+        Publisher = clockCamera
+            ? PeerProcess.Start("clock-camera", MediaPeers.Python, [Path.Combine(MediaPeers.RepositoryRoot(AppContext.BaseDirectory), "tests", "Vigil.Live.Tests", "peers", "clockcam.py"), ingest])
+            : StartPublisher(ingest);
+        _owned.Add(Publisher);
+        var playlist = Path.Combine(nginxDir, "hls", Camera, "index.m3u8");
+        Assert.That(await WithinAsync(TimeSpan.FromSeconds(30), () => Task.FromResult(File.Exists(playlist))), Is.Not.Null,
+            $"the camera does not publish: {Publisher.Output}");
+    }
+
+    /// <summary>A camera as its agent publishes: H.264 (High profile, as cameras send), one-second GOPs, 25 frames a second, in real time.</summary>
+    public static PeerProcess StartPublisher(string url) => PeerProcess.Start("camera", "/usr/bin/ffmpeg",
+        ["-hide_banner", "-nostdin", "-loglevel", "warning", "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
+         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p", "-f", "flv", url]);
+
+    /// <summary>A fresh playback answer for the viewer.</summary>
+    public Task<JsonNode> PlaybackAsync(string? camera = null) => Streaming.PlaybackAsync(Viewer, camera ?? Camera);
+
+    /// <summary>What the browser scenarios are told.</summary>
+    public JsonObject Config() => new()
+    {
+        ["url"] = Portal.BaseAddress.ToString().TrimEnd('/'),
+        ["viewer"] = new JsonObject { ["login"] = ViewerLogin, ["password"] = ViewerPassword },
+        ["camera"] = Camera,
+        ["screenshots"] = Path.Combine(MediaPeers.RepositoryRoot(AppContext.BaseDirectory), "artifacts", "screenshots"),
+    };
+
+    public string Logs() => $"vigil-live:\n{Node.Live.Output}\njanus (tail):\n{Tail(Node.Janus.Output)}\nnginx:\n{Tail(Nginx.Output)}";
+
+    private static string Tail(string text) => text.Length > 4000 ? text[^4000..] : text;
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+        Viewer?.Dispose();
+        Admin?.Dispose();
+        await Portal.DisposeAsync();
+        try
+        {
+            Directory.Delete(Dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a process still writing its log: the temporary directory is the system's to clean
+        }
+    }
+
+    public static string Seconds(double s) => s.ToString("0.00", CultureInfo.InvariantCulture);
+}
