@@ -92,6 +92,7 @@ public sealed class AuthorizationMatrixTests(string database)
         ("POST", "/hooks/flussonic/{streamer}", "/hooks/flussonic/matrix-streamer?name=matrix-public&token=x", Floor.Streamer),
         ("POST", "/hooks/nginx-rtmp/{streamer}", "/hooks/nginx-rtmp/matrix-streamer", Floor.Streamer),
         ("GET", "/hooks/nginx-rtmp/{streamer}", "/hooks/nginx-rtmp/matrix-streamer", Floor.Streamer),
+        ("GET", "/hooks/nginx-rtmp/{streamer}/archive-policy", "/hooks/nginx-rtmp/matrix-streamer/archive-policy", Floor.Streamer),
         ("POST", "/hooks/mediamtx/{streamer}", "/hooks/mediamtx/matrix-streamer", Floor.Streamer),
         ("GET", "/api/v1/branding", "/api/v1/branding", Floor.Anonymous),
         ("PUT", "/api/v1/branding", "/api/v1/branding", Floor.Admin),
