@@ -82,6 +82,8 @@ public static class PortalApp
         builder.Services.AddSingleton<CameraControl.CameraOnvif>();
         builder.Services.AddSingleton<CameraControl.PtzControl>();
         builder.Services.AddSingleton<CameraControl.SnapshotService>();
+        builder.Services.AddSingleton<CameraControl.ArchiveStill>();
+        builder.Services.AddHttpClient(CameraControl.ArchiveStill.HttpClientName);
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<CameraControl.EventWebhook>();
         builder.Services.AddHostedService(s => s.GetRequiredService<CameraControl.EventWebhook>());

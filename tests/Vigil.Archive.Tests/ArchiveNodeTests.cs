@@ -156,6 +156,28 @@ public sealed class ArchiveNodeTests
     }
 
     [Test]
+    [Order(3)]
+    public async Task ACameraWithoutASnapshotAddressGetsAStillFromItsArchive()
+    {
+        // The camera is an rtsp:// source: no ONVIF, so no GetSnapshotUri. The portal's still comes from
+        // the node's archive, through nginx and the hook, with the portal's own still token.
+        using var still = await _stack.Portal.Api.GetAsync($"/api/v1/cameras/{Camera}/snapshot");
+        var body = await still.Content.ReadAsByteArrayAsync();
+        Assert.That(still.IsSuccessStatusCode, Is.True, System.Text.Encoding.UTF8.GetString(body));
+        Assert.That(still.Content.Headers.ContentType?.MediaType, Is.EqualTo("image/jpeg"));
+        Assert.That(body.Length, Is.GreaterThan(200));
+        Assert.That(body[..2], Is.EqualTo(new byte[] { 0xFF, 0xD8 }), "a JPEG's start");
+        Assert.That(body[^2..], Is.EqualTo(new byte[] { 0xFF, 0xD9 }), "a JPEG's end: the whole picture");
+        // A user who may not see the camera gets none of it.
+        var (stranger, _) = await _stack.UserAsync("still-stranger", "still-stranger-password-1");
+        using (stranger)
+        using (var refused = await stranger.GetAsync($"/api/v1/cameras/{Camera}/snapshot"))
+        {
+            Assert.That((int)refused.StatusCode, Is.AnyOf(403, 404));
+        }
+    }
+
+    [Test]
     [Order(4)]
     public async Task BadInputIsRefusedNeverAnError()
     {

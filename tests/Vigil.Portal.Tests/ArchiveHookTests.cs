@@ -121,6 +121,36 @@ public sealed class ArchiveHookTests
     }
 
     [Test]
+    public async Task ThePortalsStillTokenOpensThePreviewOfItsMomentAndNothingElse()
+    {
+        // The portal's own token for a still from the archive (a camera without a snapshot address):
+        // no user behind it, so its scope is all that guards it.
+        var w = await WatchedAsync(dvr: false);
+        var other = await CameraAsync(_admin, _streamer.Name, group: w.Group, dvrDepth: 2);
+        var key = _portal.Services.GetRequiredService<PortalSecrets>().TokenKey;
+        var moment = Now - 3;
+        var still = PlaybackToken.Issue(key, 0, w.Camera, PlaybackKind.Still, Now, Now + 30, moment, moment);
+        Assert.That(await AskAsync($"/{w.Camera}/{moment}-preview.jpg?token={still}"), Is.EqualTo(HttpStatusCode.OK));
+        string[] refused =
+        [
+            $"/{w.Camera}/{moment - 60}-preview.jpg?token={still}",
+            $"/{w.Camera}/{moment + 1}-preview.jpg?token={still}",
+            $"/{w.Camera}/index.m3u8?token={still}",
+            $"/{w.Camera}/0.ts?token={still}",
+            $"/{w.Camera}/mpegts?token={still}",
+            $"/{w.Camera}/webrtc?token={still}",
+            $"/{other}/{moment}-preview.jpg?token={still}",
+            .. Forms(w.Camera, moment - 600, still),
+        ];
+        foreach (var uri in refused)
+        {
+            Assert.That(await AskAsync(uri), Is.EqualTo(HttpStatusCode.Forbidden), uri);
+        }
+        var expired = PlaybackToken.Issue(key, 0, w.Camera, PlaybackKind.Still, Now - 60, Now - 1, moment, moment);
+        Assert.That(await AskAsync($"/{w.Camera}/{moment}-preview.jpg?token={expired}"), Is.EqualTo(HttpStatusCode.Forbidden));
+    }
+
+    [Test]
     public async Task ARangeOlderThanTheDepthIsRefused()
     {
         var w = await WatchedAsync(dvr: true, dvrDepth: 1);

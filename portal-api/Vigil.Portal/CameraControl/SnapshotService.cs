@@ -8,11 +8,12 @@ namespace Vigil.Portal.CameraControl;
 
 /// <summary>
 /// Stills of cameras: GetSnapshotUri through the agent's tunnel, then the JPEG through a tunnel
-/// too, with the credentials of the camera's onvif:// source. A still is kept <see cref="CacheFor"/>
+/// too, with the credentials of the camera's onvif:// source; where the camera has no snapshot
+/// address (no onvif:// source, or no GetSnapshotUri), a picture of its archive (<see cref="ArchiveStill"/>). A still is kept <see cref="CacheFor"/>
 /// and shared by every viewer asking meanwhile (one fetch at a time per camera, whatever the size
 /// of the grids watching it); a failure is kept as long, so an offline camera is not hammered.
 /// </summary>
-public sealed class SnapshotService(CameraOnvif onvif, AgentTunnel tunnels)
+public sealed class SnapshotService(CameraOnvif onvif, AgentTunnel tunnels, ArchiveStill archive)
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(8);
@@ -50,7 +51,9 @@ public sealed class SnapshotService(CameraOnvif onvif, AgentTunnel tunnels)
         using var timeout = new CancellationTokenSource(FetchTimeout);
         try
         {
-            return await StillAsync(camera, timeout.Token).ConfigureAwait(false);
+            var hasOnvif = OnvifSource.TryParse(camera.StreamUrl, out _, out _);
+            var still = hasOnvif ? await StillAsync(camera, timeout.Token).ConfigureAwait(false) : null;
+            return still ?? await FromArchiveAsync(camera, hasOnvif, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -58,15 +61,60 @@ public sealed class SnapshotService(CameraOnvif onvif, AgentTunnel tunnels)
         }
     }
 
-    private async Task<byte[]> StillAsync(Camera camera, CancellationToken timeout)
+    private async Task<byte[]> FromArchiveAsync(Camera camera, bool hasOnvif, CancellationToken ct)
+    {
+        byte[]? picture;
+        try
+        {
+            picture = await archive.GetAsync(camera, ct).ConfigureAwait(false);
+        }
+        catch (OnvifException e)
+        {
+            throw new ApiException(e.Kind == OnvifErrorKind.Transport ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
+                $"camera '{camera.Name}' has no snapshot address, and its archive gave no picture: {e.Message}");
+        }
+        return picture ?? throw (hasOnvif
+            ? ApiException.Conflict($"camera '{camera.Name}' offers no snapshot address and keeps no archive on a node that serves pictures of it")
+            : await NoOnvifAsync(camera).ConfigureAwait(false));
+    }
+
+    /// <summary>The reason a camera without onvif:// source has no still, as the ONVIF path says it.</summary>
+    private async Task<ApiException> NoOnvifAsync(Camera camera)
+    {
+        try
+        {
+            await onvif.TargetAsync(camera).ConfigureAwait(false);
+        }
+        catch (ApiException e)
+        {
+            return e;
+        }
+        return ApiException.Conflict($"camera '{camera.Name}' has no snapshot address");
+    }
+
+    /// <summary>The camera's still through its snapshot address, or null where it offers none.</summary>
+    private async Task<byte[]?> StillAsync(Camera camera, CancellationToken timeout)
     {
         return await onvif.RunAsync(camera, async (link, ct) =>
         {
             var media = link.Service(OnvifNamespaces.Media);
             var media2 = link.Service(OnvifNamespaces.Media2);
-            var address = media is not null ? await link.Client.GetSnapshotUriAsync(media, link.Profile, ct).ConfigureAwait(false)
-                : media2 is not null ? await link.Client.GetSnapshotUri2Async(media2, link.Profile, ct).ConfigureAwait(false)
-                : throw new OnvifException(OnvifErrorKind.Fault, "the camera lists no media service");
+            string? address;
+            try
+            {
+                address = media is not null ? await link.Client.GetSnapshotUriAsync(media, link.Profile, ct).ConfigureAwait(false)
+                    : media2 is not null ? await link.Client.GetSnapshotUri2Async(media2, link.Profile, ct).ConfigureAwait(false)
+                    : null;
+            }
+            catch (OnvifException e) when (e.Kind == OnvifErrorKind.Fault)
+            {
+                // A camera without snapshots answers GetSnapshotUri with a fault (ter:ActionNotSupported).
+                address = null;
+            }
+            if (address is null)
+            {
+                return null;
+            }
             if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
             {
                 throw new OnvifException(OnvifErrorKind.BadResponse, "GetSnapshotUri gave no http address");
@@ -74,7 +122,7 @@ public sealed class SnapshotService(CameraOnvif onvif, AgentTunnel tunnels)
             // The address names the camera as it sees itself; through the tunnel only its port counts.
             if (uri.Port == link.Source.Port)
             {
-                return await SnapshotFetch.GetAsync(link.Http, uri, link.Source.Credentials, MaxBytes, ImageTimeout, ct).ConfigureAwait(false);
+                return (byte[]?)await SnapshotFetch.GetAsync(link.Http, uri, link.Source.Credentials, MaxBytes, ImageTimeout, ct).ConfigureAwait(false);
             }
             using var other = await OnvifThroughAgent.TunneledHttp.OpenAsync(tunnels, link.Route, uri.Port, ct).ConfigureAwait(false);
             return await SnapshotFetch.GetAsync(other.Client, uri, link.Source.Credentials, MaxBytes, ImageTimeout, ct).ConfigureAwait(false);

@@ -67,7 +67,7 @@ internal static class ArchiveForm
             {
                 return ArchiveFormKind.Malformed;
             }
-            request = StreamRequest.Window(moment, moment + 1);
+            request = StreamRequest.Window(moment, moment + 1) with { Preview = true };
             return ArchiveFormKind.Archive;
         }
         return ArchiveFormKind.Live;

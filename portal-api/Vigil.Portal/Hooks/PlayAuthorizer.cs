@@ -21,7 +21,8 @@ public sealed record HookStreamer(long Id, string Name, string Kind, byte[] KeyH
 /// <see cref="Named"/> exactly (the nginx-rtmp node's archive forms) is checked whole, its start
 /// always and its end unless open (0, into live).
 /// </summary>
-public readonly record struct StreamRequest(bool Archive, long From = 0, long To = 0, bool Named = false)
+/// <param name="Preview">the preview picture of a moment (FROM-preview.jpg), the one form a still token opens</param>
+public readonly record struct StreamRequest(bool Archive, long From = 0, long To = 0, bool Named = false, bool Preview = false)
 {
     public static readonly StreamRequest Live = default;
 
@@ -106,6 +107,10 @@ public sealed class PlayAuthorizer
         if (status != PlaybackTokenStatus.Valid)
         {
             return new(HookVerdict.Deny(HookReasons.Of(status)));
+        }
+        if (claims.Kind == PlaybackKind.Still)
+        {
+            return new(DecideStill(claims, request));
         }
         if (request.Archive)
         {
@@ -205,6 +210,25 @@ public sealed class PlayAuthorizer
         return status;
     }
 
+    /// <summary>
+    /// The portal's own fetch of a still from the archive (<see cref="PlaybackKind.Still"/>): the
+    /// viewers' rights were checked by the portal before it fetched, so only the token's scope is
+    /// checked here (its camera was checked with its signature): the preview picture, at a moment inside its window. Any other
+    /// form, live included, is refused.
+    /// </summary>
+    private static HookVerdict DecideStill(PlaybackClaims claims, StreamRequest request)
+    {
+        if (!request.Archive || !request.Preview)
+        {
+            return HookVerdict.Deny(HookReasons.StillTokenScope);
+        }
+        if (request.From < claims.From || request.From > claims.To)
+        {
+            return HookVerdict.Deny(HookReasons.OutsideWindow);
+        }
+        return new HookVerdict(true, HookReasons.StillTokenValid, 0, PlaybackKind.Still, claims.From, claims.To);
+    }
+
     private async ValueTask<HookVerdict> DecidePlayAsync(string name, PlaybackClaims claims, StreamRequest request)
     {
         var camera = await _cameras.GetAsync(name).ConfigureAwait(false);
@@ -297,6 +321,8 @@ public static class HookReasons
     public const string ExpiredToken = "token expired";
     public const string OtherCameraToken = "token issued for another camera";
     public const string LiveTokenForArchive = "a live token does not open the archive";
+    public const string StillTokenScope = "a still token opens only the preview picture of a moment";
+    public const string StillTokenValid = "the portal's still token for this moment";
     public const string OutsideWindow = "the archive asked for lies outside the token's window";
     public const string UnreadableWindow = "the archive window asked for cannot be read unambiguously";
     public const string NotCanonical = "the path names no camera unambiguously: one camera segment and a file, no encoded, dot or empty segments";

@@ -5,11 +5,17 @@ using System.Text;
 
 namespace Vigil.Portal.Playback;
 
-/// <summary>Live viewing, or the archive (DVR, timeshift) within a window.</summary>
+/// <summary>Live viewing, or the archive (DVR, timeshift) within a window, or the portal's own still of a moment.</summary>
 public enum PlaybackKind
 {
     Live,
     Dvr,
+    /// <summary>
+    /// The portal fetching a still from its camera's archive for viewers it has already checked (a
+    /// camera without a snapshot address of its own): opens the preview picture of a moment inside
+    /// its window and nothing else, for seconds.
+    /// </summary>
+    Still,
 }
 
 /// <summary>What a valid playback token says, but for its camera (checked against the request, never copied out).</summary>
@@ -46,7 +52,7 @@ public static class PlaybackToken
     public static string Issue(byte[] key, long userId, string camera, PlaybackKind kind, long issuedAt, long expiresAt, long from = 0, long to = 0)
     {
         var payload = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture,
-            $"{userId}|{camera}|{(kind == PlaybackKind.Dvr ? 'd' : 'l')}|{issuedAt}|{expiresAt}|{from}|{to}"));
+            $"{userId}|{camera}|{Letter(kind)}|{issuedAt}|{expiresAt}|{from}|{to}"));
         if (payload.Length > MaxPayloadBytes || camera.Contains('|', StringComparison.Ordinal))
         {
             throw new ArgumentException("the camera name cannot go into a playback token", nameof(camera));
@@ -132,15 +138,22 @@ public static class PlaybackToken
         }
         camera = payload[fields[1]];
         var kind = payload[fields[2]];
-        if (!Long(payload[fields[0]], out var user) || kind.Length != 1 || kind[0] is not ((byte)'l' or (byte)'d') ||
+        if (!Long(payload[fields[0]], out var user) || kind.Length != 1 || kind[0] is not ((byte)'l' or (byte)'d' or (byte)'s') ||
             !Long(payload[fields[3]], out var issued) || !Long(payload[fields[4]], out var expires) ||
             !Long(payload[fields[5]], out var from) || !Long(payload[fields[6]], out var to))
         {
             return false;
         }
-        claims = new PlaybackClaims(user, kind[0] == (byte)'d' ? PlaybackKind.Dvr : PlaybackKind.Live, issued, expires, from, to);
+        claims = new PlaybackClaims(user, kind[0] switch { (byte)'d' => PlaybackKind.Dvr, (byte)'s' => PlaybackKind.Still, _ => PlaybackKind.Live }, issued, expires, from, to);
         return true;
     }
+
+    private static char Letter(PlaybackKind kind) => kind switch
+    {
+        PlaybackKind.Dvr => 'd',
+        PlaybackKind.Still => 's',
+        _ => 'l',
+    };
 
     private static bool Long(ReadOnlySpan<byte> text, out long value) =>
         long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
