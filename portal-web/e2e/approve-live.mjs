@@ -34,6 +34,14 @@ await scenario(async (page, result) => {
   await page.getByRole("button", { name: "Add Front door to favorites" }).click();
   await page.getByRole("button", { name: "Remove Front door from favorites" }).waitFor();
   result.first_tile = await page.$eval("[data-camera]", t => t.getAttribute("data-camera"));
+  // Its tile shows a still (this camera has no snapshot address: the still is a picture of its
+  // archive), and plays live while the pointer is over it.
+  await page.waitForFunction(name => {
+    const img = document.querySelector(`[data-camera="${name}"] img.still`);
+    return img && !img.hidden && img.naturalWidth > 0;
+  }, config.live_camera, { timeout: 30000 });
+  result.preview_still = true;
+  await page.locator(`[data-camera="${config.live_camera}"] .preview`).hover();
   await page.waitForFunction(name => document.querySelector(`[data-camera="${name}"] video`)?.currentTime > 0.5, config.live_camera, { timeout: 30000 });
   result.preview_playing = true;
   await shot(page, "cameras");

@@ -15,7 +15,7 @@ public sealed class ArchiveFormTests
     public void AnArchiveFormNamesItsWindow(string file, long from, long to)
     {
         Assert.That(ArchiveForm.Read(file, out var request), Is.EqualTo(ArchiveFormKind.Archive));
-        Assert.That(request, Is.EqualTo(StreamRequest.Window(from, to)));
+        Assert.That(request, Is.EqualTo(StreamRequest.Window(from, to) with { Preview = file.EndsWith("-preview.jpg", StringComparison.Ordinal) }));
     }
 
     [Test]

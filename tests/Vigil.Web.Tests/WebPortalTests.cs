@@ -91,6 +91,7 @@ public sealed class WebPortalTests
         var live = r["live"]!;
         Assert.That(live["second"]!.GetValue<double>(), Is.GreaterThan(live["first"]!.GetValue<double>() + 1), "the live video plays: its currentTime advances");
         Assert.That(r["first_tile"]!.GetValue<string>(), Is.EqualTo(WebStack.LiveCamera), "a favorite comes first in the grid");
+        Assert.That(r["preview_still"]!.GetValue<bool>(), Is.True, "the grid's tile shows a still, from the camera's archive");
         Assert.That(r["preview_playing"]!.GetValue<bool>(), Is.True, "the grid's live preview plays");
         Assert.That(r["archive_mode"]!.GetValue<string>(), Does.StartWith("Archive from"));
         Assert.That(r["recorded_ranges"]!.GetValue<int>(), Is.GreaterThanOrEqualTo(1), "the timeline shows the recorded range: " + r["recorded_summary"]);
