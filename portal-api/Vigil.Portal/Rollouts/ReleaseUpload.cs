@@ -14,8 +14,8 @@ namespace Vigil.Portal.Rollouts;
 /// </summary>
 public sealed class ReleaseUpload(PortalOptions options, AgentReleaseStore releases)
 {
-    /// <summary>The largest binary a manifest may announce and room for its header, as relays take.</summary>
-    public const long MaxFile = ReleaseManifest.MaxSize + 2048;
+    /// <summary>The largest release file, as relays take it.</summary>
+    public const long MaxFile = ReleaseFile.MaxLength;
 
     public async Task<AgentRelease> StoreAsync(Stream body, long? declaredLength, string uploadedBy, CancellationToken ct)
     {
@@ -62,17 +62,9 @@ public sealed class ReleaseUpload(PortalOptions options, AgentReleaseStore relea
     private static async Task CopyCappedAsync(Stream body, string path, CancellationToken ct)
     {
         await using var file = new FileStream(path, FileMode.Truncate, FileAccess.Write, FileShare.None, 1, useAsync: true);
-        var buffer = new byte[64 * 1024];
-        long total = 0;
-        int n;
-        while ((n = await body.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+        if (!await ReleaseFile.CopyAtMostAsync(body, file, ct).ConfigureAwait(false))
         {
-            total += n;
-            if (total > MaxFile)
-            {
-                throw new ApiException(StatusCodes.Status413PayloadTooLarge, $"a release file is at most {MaxFile} bytes");
-            }
-            await file.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+            throw new ApiException(StatusCodes.Status413PayloadTooLarge, $"a release file is at most {MaxFile} bytes");
         }
     }
 

@@ -12,7 +12,7 @@ namespace Vigil.Relay.Updates;
 public sealed partial class ReleaseStore(string directory)
 {
     /// <summary>Largest release file: the largest binary a manifest may announce and its header.</summary>
-    public const long MaxFile = ReleaseManifest.MaxSize + 2048;
+    public const long MaxFile = ReleaseFile.MaxLength;
 
     public string Directory { get; } = directory;
 
@@ -29,17 +29,9 @@ public sealed partial class ReleaseStore(string directory)
         {
             await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
             {
-                var buffer = new byte[64 * 1024];
-                long total = 0;
-                int n;
-                while ((n = await body.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                if (!await ReleaseFile.CopyAtMostAsync(body, file, ct).ConfigureAwait(false))
                 {
-                    total += n;
-                    if (total > MaxFile)
-                    {
-                        throw new ReleaseRejectedException("too_long", $"a release file is at most {MaxFile} bytes");
-                    }
-                    await file.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                    throw new ReleaseRejectedException("too_long", $"a release file is at most {MaxFile} bytes");
                 }
             }
             var release = Describe(name, temp);
