@@ -79,9 +79,10 @@ internal sealed class DecisionCache<TKey, TValue>(Func<TKey, Task<TValue?>> load
     {
         var generation = Volatile.Read(ref _generation);
         var started = _clock();
+        TValue? value;
         try
         {
-            var value = await load(key).ConfigureAwait(false);
+            value = await load(key).ConfigureAwait(false);
             if (generation == Volatile.Read(ref _generation))
             {
                 if (_entries.Count >= MaxEntries)
@@ -96,17 +97,23 @@ internal sealed class DecisionCache<TKey, TValue>(Func<TKey, Task<TValue?>> load
                     _entries.TryRemove(key, out _);
                 }
             }
-            done.SetResult(value);
         }
         catch (Exception e)
         {
+            Finished(key, done);
             done.SetException(e);
+            return;
         }
-        finally
-        {
-            _loading.TryRemove(new KeyValuePair<TKey, Task<TValue?>>(key, done.Task));
-        }
+        Finished(key, done);
+        done.SetResult(value);
     }
+
+    /// <summary>
+    /// The load is no longer running, said before its waiters go on: a waiter that asks again at once
+    /// (a refresh) must start a new load, not be handed this finished one.
+    /// </summary>
+    private void Finished(TKey key, TaskCompletionSource<TValue?> done) =>
+        _loading.TryRemove(new KeyValuePair<TKey, Task<TValue?>>(key, done.Task));
 
     private sealed record Entry(TValue? Value, long Until, long RefreshAt);
 }
