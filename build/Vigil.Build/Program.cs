@@ -89,23 +89,26 @@ internal static class Program
             Directory.Delete(results, recursive: true);
         }
         var filter = Options.Value(args, "--filter");
-        var testArgs = new List<string> { "test", Paths.Solution, "-c", "Release", "-nologo", "--logger", "trx", "--results-directory", results };
+        var testArgs = new List<string> { "-c", "Release", "-nologo", "--logger", "trx", "--results-directory", results };
         if (filter is not null)
         {
             testArgs.AddRange(["--filter", filter]);
         }
+        // One build of the whole solution, then the projects side by side (TestLanes says why).
+        Shell.Run("dotnet", ["build", Paths.Solution, "-c", "Release", "-nologo", "-v", "quiet", "-clp:ErrorsOnly"]);
+        var lanes = int.TryParse(Environment.GetEnvironmentVariable("VIGIL_TEST_LANES"), out var n) && n > 0 ? n : 3;
         var startedPostgres = TestPostgres.Start();
         int code;
         try
         {
-            code = Shell.Run("dotnet", testArgs, env: new()
+            code = TestLanes.Run(TestLanes.Discover(), testArgs, new()
             {
                 ["VIGIL_AGENT_AOT"] = agent,
                 ["VIGIL_AGENT_PACKAGE"] = package,
                 ["VIGIL_AGENT_AOT_ARM64"] = arm64Agent,
                 ["VIGIL_AGENT_PACKAGE_ARM64"] = arm64Package,
                 ["VIGIL_TEST_PG"] = TestPostgres.ConnectionString,
-            }, check: false);
+            }, lanes);
         }
         finally
         {
