@@ -108,7 +108,7 @@ internal static class Program
                 ["VIGIL_AGENT_AOT_ARM64"] = arm64Agent,
                 ["VIGIL_AGENT_PACKAGE_ARM64"] = arm64Package,
                 ["VIGIL_TEST_PG"] = TestPostgres.ConnectionString,
-            }, lanes);
+            }, lanes, recordDurations: filter is null);
         }
         finally
         {
