@@ -9,6 +9,8 @@ import { api, type Playback } from "./api";
  */
 const KEEP_MS = 20_000;
 const kept = new Map<string, { at: number; answer: Promise<Playback> }>();
+/** When each camera's feed was last warmed from this page. */
+const warmed = new Map<string, number>();
 
 /** The camera's playback answer: the one asked within the last seconds, or a new one. */
 export function playbackOf(camera: string): Promise<Playback> {
@@ -24,8 +26,9 @@ export function playbackOf(camera: string): Promise<Playback> {
 
 /** The camera's page is about to open: its playback answer is asked and its WebRTC feed warmed, once per while. */
 export function warmLive(camera: string): void {
-  const held = kept.get(camera);
-  if (held && Date.now() - held.at < KEEP_MS) return;
+  const now = Date.now();
+  if (now - (warmed.get(camera) ?? 0) < KEEP_MS) return;
+  warmed.set(camera, now);
   playbackOf(camera).then(p => {
     if (!p.live.webrtc || p.expires_at * 1000 < Date.now()) return;
     const url = new URL(p.live.webrtc);

@@ -38,6 +38,7 @@ public sealed class LiveLatencyBenchTests : LiveBenchFixture
         var hover = Stack.Config();
         hover["hover_ms"] = 500;
         var hovered = await PlayAsync(hover);
+        Assert.That(Stack.Node.Live.Output, Does.Contain($"feed of '{Stack.Camera}' warmed for a viewer about to come"), "the hover warmed the feed");
         Figure("click_to_first_frame camera: H.264 640x360, 25 frames a second, a keyframe every 25 frames (1 s)");
         foreach (var (kind, r) in (ReadOnlySpan<(string, JsonObject)>)[("first viewer after the node's start (no feed)", first), ("feed running (lingering)", warm),
             ("no feed running", cold), ("no feed running, link hovered 500 ms before the click", hovered)])
