@@ -35,14 +35,15 @@ public sealed class LiveNode : IAsyncDisposable
     /// portal's nginx-rtmp hook of the streamer with its key; turnSecret and turnPort are coturn's, as
     /// the portal knows them (PortalOptions.TurnSecret, TurnPort).
     /// </summary>
-    public static async Task<LiveNode> StartAsync(string dir, string hookUrl, int rtmpPort, string turnSecret, int turnPort)
+    /// <param name="liveArgs">more of vigil-live's options (e.g. --linger-seconds 5).</param>
+    public static async Task<LiveNode> StartAsync(string dir, string hookUrl, int rtmpPort, string turnSecret, int turnPort, IReadOnlyList<string>? liveArgs = null)
     {
         var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
         var node = new LiveNode(dir);
         try
         {
             node.TurnPort = turnPort;
-            await node.StartAllAsync(root, hookUrl, rtmpPort, turnSecret).ConfigureAwait(false);
+            await node.StartAllAsync(root, hookUrl, rtmpPort, turnSecret, liveArgs ?? []).ConfigureAwait(false);
             return node;
         }
         catch
@@ -52,13 +53,15 @@ public sealed class LiveNode : IAsyncDisposable
         }
     }
 
-    private async Task StartAllAsync(string root, string hookUrl, int rtmpPort, string turnSecret)
+    private async Task StartAllAsync(string root, string hookUrl, int rtmpPort, string turnSecret, IReadOnlyList<string> liveArgs)
     {
         Directory.CreateDirectory(Dir);
         HostAddress = LocalAddress();
         var host = HostAddress.ToString();
-        // UDP port ranges of their own, so that runs on the same machine do not meet.
-        var basePort = 20000 + RandomNumberGenerator.GetInt32(0, 400) * 100;
+        // UDP port ranges of their own, so that runs on the same machine do not meet: 140 for the
+        // viewers' media (Janus takes one per PeerConnection; the viewers benchmark opens 50), 20 for
+        // the feeds, 40 for coturn's relays.
+        var basePort = 20000 + RandomNumberGenerator.GetInt32(0, 200) * 200;
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         string Range(int from, int to) => string.Create(CultureInfo.InvariantCulture, $"{from}-{to}");
 
@@ -71,8 +74,8 @@ public sealed class LiveNode : IAsyncDisposable
             ["LISTEN_PORT"] = TurnPort.ToString(CultureInfo.InvariantCulture),
             ["RELAY_IP"] = host,
             ["EXTERNAL_IP"] = host,
-            ["RELAY_PORTS_MIN"] = (basePort + 60).ToString(CultureInfo.InvariantCulture),
-            ["RELAY_PORTS_MAX"] = (basePort + 99).ToString(CultureInfo.InvariantCulture),
+            ["RELAY_PORTS_MIN"] = (basePort + 160).ToString(CultureInfo.InvariantCulture),
+            ["RELAY_PORTS_MAX"] = (basePort + 199).ToString(CultureInfo.InvariantCulture),
             ["REALM"] = "vigil.test",
             ["TURN_SECRET"] = turnSecret,
             ["STATE_DIR"] = Dir,
@@ -90,10 +93,8 @@ public sealed class LiveNode : IAsyncDisposable
             ["JANUS_LIB_DIR"] = Directory.GetDirectories("/usr/lib").Select(d => Path.Combine(d, "janus")).FirstOrDefault(Directory.Exists)
                 ?? throw new FileNotFoundException("Debian's janus modules (/usr/lib/ARCH/janus) are missing: ./build.sh test installs janus"),
             ["API_SECRET"] = secret,
-            ["RTP_PORTS"] = Range(basePort, basePort + 39),
-            ["FEED_PORTS"] = Range(basePort + 40, basePort + 59),
-            ["STUN_SERVER"] = host,
-            ["STUN_PORT"] = TurnPort.ToString(CultureInfo.InvariantCulture),
+            ["RTP_PORTS"] = Range(basePort, basePort + 139),
+            ["FEED_PORTS"] = Range(basePort + 140, basePort + 159),
             ["PUBLIC_IP"] = host,
             ["JANUS_PORT"] = janusPort.ToString(CultureInfo.InvariantCulture),
         };
@@ -111,7 +112,7 @@ public sealed class LiveNode : IAsyncDisposable
             "--hook-url", hookUrl,
             "--rtmp-url", $"rtmp://127.0.0.1:{rtmpPort}/live",
             "--janus-url", $"http://127.0.0.1:{janusPort}/janus",
-            "--janus-secret", secret]);
+            "--janus-secret", secret, .. liveArgs]);
         await WaitForTcpAsync(Live, livePort).ConfigureAwait(false);
     }
 

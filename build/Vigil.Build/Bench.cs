@@ -23,6 +23,7 @@ internal static class Bench
         ["ota-netem"] = "one AOT agent's download of a 2 MB release over a 1 Mbit/s link (network namespace, tc) cut for 30 s: resumes where it stopped",
         ["events"] = "a motion event at a camera behind the AOT agent and the relay to the portal's API: p50, p95 of 100",
         ["live"] = "glass-to-glass latency of live video over WebRTC (Janus) and HLS in the same 60 s, and click-to-first-frame on the camera page",
+        ["live-viewers"] = "streamer-node CPU and memory (Janus, ffmpeg, vigil-live) with 0, 1, 10 and 50 WebRTC viewers of one camera",
         ["grid"] = "Chromium on the grid of 50 cameras, stills against 50 live players (nginx-rtmp, ffmpeg publishers): browser, nginx and portal CPU, memory, bytes",
         ["subscriptions"] = "1,000 cameras (simulated agents and cameras) whose events one portal subscribes to through one relay: time, CPU, memory, events/s and latency",
         ["startup"] = "vigil-portal from its process start to its first answer, and its --help: median of 10 starts",
@@ -54,7 +55,7 @@ internal static class Bench
             WebPortal.Build();
         }
         var scenarios = name == "all" ? Scenarios.Keys.ToArray() : [name];
-        var others = scenarios.Where(s => s is not ("scan" or "events" or "live" or "export")).ToArray();
+        var others = scenarios.Where(s => s is not ("scan" or "events" or "live" or "live-viewers" or "export")).ToArray();
         if (others.Length > 0)
         {
             // The portal's hooks do not involve the agent: that scenario alone skips the AOT publish.
@@ -91,7 +92,12 @@ internal static class Bench
         if (scenarios.Contains("live"))
         {
             Header("live");
-            Live();
+            Live("LiveLatencyBenchTests");
+        }
+        if (scenarios.Contains("live-viewers"))
+        {
+            Header("live-viewers");
+            Live("LiveViewersBenchTests");
         }
         return 0;
     }
@@ -119,16 +125,16 @@ internal static class Bench
     }
 
     /// <summary>
-    /// Live latency needs the streamer node's peers (nginx-rtmp, Janus, coturn, vigil-live), the
-    /// clock camera and Chromium, which the WebRTC suite starts; the benchmark runs its explicit
-    /// benchmark fixture and shows the figures it prints.
+    /// Live latency and the cost per viewer need the streamer node's peers (nginx-rtmp, Janus, coturn,
+    /// vigil-live), a camera and Chromium, which the WebRTC suite starts; the benchmark runs one of its
+    /// explicit benchmark fixtures and shows the figures it prints.
     /// </summary>
-    private static void Live()
+    private static void Live(string fixture)
     {
         TestPeers.Ensure();
         WebPortal.Build();
         Shell.Run("dotnet", ["test", Path.Combine(Paths.Root, "tests", "Vigil.Live.Tests", "Vigil.Live.Tests.csproj"), "-c", "Release", "-nologo",
-            "--filter", "FullyQualifiedName~LiveLatencyBenchTests", "--logger", "console;verbosity=detailed"]);
+            "--filter", $"FullyQualifiedName~{fixture}", "--logger", "console;verbosity=detailed"]);
     }
 
     /// <summary>vigil-archive in a folder of its own beside the load tool; the path of its dll.</summary>

@@ -39,6 +39,8 @@ internal static class TestPeers
         // WebRTC live on the streamer node: Janus with its streaming plugin, and coturn for STUN and TURN.
         ("janus", "/usr/bin/janus"),
         ("coturn", "/usr/bin/turnserver"),
+        // The NAT-ed WebRTC viewer: a router namespace that masquerades and filters with nftables.
+        ("nftables", "/usr/sbin/nft"),
     ];
 
     public static void Ensure() => Apt.Ensure(Packages.Concat(Media).Concat(Toolchains.HostPackages()), "the tests");

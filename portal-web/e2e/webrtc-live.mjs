@@ -1,25 +1,29 @@
 // A viewer opens a camera's page: it plays over WebRTC, says so, and its video advances (with
-// config.force_relay only through TURN). With
+// config.force_relay only through TURN; config.report_pair reports the candidate pair it plays on). With
 // config.block_webrtc the network refuses the streamer's WebRTC signaling and the page must fall back
 // to HLS by itself. With config.ready_file the scenario then tells the test it is playing (the test
-// revokes something) and records when the last frame came, for up to config.watch_seconds.
+// revokes something) and records when the last frame came, for up to config.watch_seconds. With
+// config.hover_ms the pointer rests on the camera's link that long before the click.
 import { writeFileSync } from "node:fs";
 import { config, login, scenario, shot } from "./lib.mjs";
 
 await scenario(async (page, result) => {
-  if (config.force_relay) {
-    // Only TURN: every candidate the page may use is a relayed one, as for a viewer whose NAT lets no UDP through otherwise.
-    await page.addInitScript(() => {
-      const Native = window.RTCPeerConnection;
-      window.__pcs = [];
-      window.RTCPeerConnection = function (configuration) {
-        const pc = new Native({ ...configuration, iceTransportPolicy: "relay" });
-        window.__pcs.push(pc);
-        return pc;
-      };
-      window.RTCPeerConnection.prototype = Native.prototype;
-    });
-  }
+  // Every PeerConnection of the page, kept for its stats, with when it connected (for the breakdown of
+  // click-to-first-frame). With config.force_relay only TURN: every candidate the page may use is a
+  // relayed one, as for a viewer whose NAT lets no UDP through otherwise.
+  await page.addInitScript(relayOnly => {
+    const Native = window.RTCPeerConnection;
+    if (!Native) return;
+    window.__pcs = [];
+    window.__connectedAt = [];
+    window.RTCPeerConnection = function (configuration) {
+      const pc = new Native(relayOnly ? { ...configuration, iceTransportPolicy: "relay" } : configuration);
+      window.__pcs.push(pc);
+      pc.addEventListener("connectionstatechange", () => { if (pc.connectionState === "connected") window.__connectedAt.push(Date.now()); });
+      return pc;
+    };
+    window.RTCPeerConnection.prototype = Native.prototype;
+  }, !!config.force_relay);
   if (config.block_webrtc) {
     await page.route("**/webrtc**", route => route.abort("blockedbyclient"));
   }
@@ -35,10 +39,22 @@ await scenario(async (page, result) => {
       v.requestVideoFrameCallback(tick);
     }, 10);
   });
+  // When the page itself saw the click (Playwright's click first scrolls, waits and moves the pointer:
+  // on a loaded machine that takes a few hundred ms, which the figure from before the call includes).
+  await page.addInitScript(() => {
+    document.addEventListener("click", e => {
+      if (window.__clickedAt === undefined && e.target.closest?.('a[href^="#/camera/"]')) window.__clickedAt = Date.now();
+    }, true);
+  });
   await login(page, config.viewer);
   // The click on the camera in the grid: click-to-first-frame is measured from here.
   const link = page.locator(`[data-camera="${config.camera}"] a[href="#/camera/${config.camera}"]`);
   await link.waitFor();
+  if (config.hover_ms) {
+    // A viewer's pointer rests on the link a moment before the click: the page warms the camera's feed.
+    await link.hover();
+    await page.waitForTimeout(config.hover_ms);
+  }
   const clicked = Date.now();
   await link.click();
   await page.locator("#player").waitFor();
@@ -46,6 +62,15 @@ await scenario(async (page, result) => {
   await page.waitForFunction(m => document.querySelector("#mode")?.textContent.startsWith(m), expected, { timeout: 30000 });
   await page.waitForFunction(() => window.__frames.length > 0, null, { timeout: 30000 });
   result.first_frame_ms = await page.evaluate(() => window.__frames[0]) - clicked;
+  result.first_frame_from_click_event_ms = await page.evaluate(() => window.__frames[0] - window.__clickedAt);
+  // Where the time went: each request of the page after the click (ms from the click, and how long it
+  // took), and when the PeerConnection connected (ICE and DTLS done).
+  result.breakdown = await page.evaluate(t0 => ({
+    requests: performance.getEntriesByType("resource")
+      .filter(e => performance.timeOrigin + e.startTime >= t0 - 5 && /\/api\/v1\/cameras\/|\/webrtc/.test(e.name))
+      .map(e => `${new URL(e.name).pathname.replace(/\/webrtc\/[A-Za-z0-9_-]{12,}/, "/webrtc/SESSION")} at ${Math.round(performance.timeOrigin + e.startTime - t0)} for ${Math.round(e.duration)}`),
+    connected: (window.__connectedAt ?? []).length ? window.__connectedAt[0] - t0 : null,
+  }), clicked);
   result.mode = await page.locator("#mode").innerText();
   result.webrtc = await page.$eval("#player", v => v.srcObject instanceof MediaStream);
   result.hls = await page.$eval("#player", v => !v.srcObject && !!v.currentSrc);
@@ -55,14 +80,18 @@ await scenario(async (page, result) => {
   result.advanced_seconds = after.t - before.t;
   result.frames_in_3s = after.n - before.n;
   result.size = await page.$eval("#player", v => `${v.videoWidth}x${v.videoHeight}`);
-  if (config.force_relay) {
-    // The pair the media flows on, and the kind of this end's candidate in it.
+  if (config.force_relay || config.report_pair) {
+    // The pair the media flows on, the kind of this end's candidate in it, and every host address this end offered.
     result.local_candidate = await page.evaluate(async () => {
       const stats = [...(await window.__pcs[window.__pcs.length - 1].getStats()).values()];
       const pair = stats.find(s => s.type === "candidate-pair" && s.nominated && s.state === "succeeded");
       const local = stats.find(s => s.id === pair?.localCandidateId);
-      return local ? { type: local.candidateType, relayProtocol: local.relayProtocol ?? null, url: local.url ?? null } : null;
+      const remote = stats.find(s => s.id === pair?.remoteCandidateId);
+      return local ? { type: local.candidateType, relayProtocol: local.relayProtocol ?? null, url: local.url ?? null,
+        remote_type: remote?.candidateType ?? null, remote_address: remote?.address ?? null } : null;
     });
+    result.host_addresses = await page.evaluate(async () => [...(await window.__pcs[window.__pcs.length - 1].getStats()).values()]
+      .filter(s => s.type === "local-candidate" && s.candidateType === "host").map(s => s.address));
   }
   await shot(page, config.block_webrtc ? "camera-live-hls-fallback" : "camera-live-webrtc");
   if (config.ready_file) {

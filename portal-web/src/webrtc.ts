@@ -54,8 +54,9 @@ export async function playWebRtc(video: HTMLVideoElement, url: string, iceServer
       trickle(e.candidate ? `a=${e.candidate.candidate}` : "a=end-of-candidates");
     };
     await pc.setLocalDescription(await pc.createAnswer());
-    // The host candidates come at once; a relay (TURN) candidate may take a while, and is trickled.
-    await gathered(pc, 300);
+    // The answer goes at once and every candidate follows it, trickled: waiting for gathering to end
+    // (a TURN allocation, a STUN round trip) would hold the whole connection back. Janus offers its
+    // own candidates in the offer, so the browser's checks start meanwhile.
     const answer = pc.localDescription?.sdp ?? "";
     const answered = fetch(session, { method: "PATCH", headers: { "Content-Type": "application/sdp" }, body: answer });
     sent = answered;
@@ -76,16 +77,6 @@ export async function playWebRtc(video: HTMLVideoElement, url: string, iceServer
     }
   };
   return { stop, hls: null };
-}
-
-/** Waits for ICE gathering to complete (the answer then carries every candidate), at most maxMs. */
-function gathered(pc: RTCPeerConnection, maxMs: number): Promise<void> {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise(resolve => {
-    const done = () => { if (pc.iceGatheringState === "complete") { window.clearTimeout(timer); resolve(); } };
-    const timer = window.setTimeout(resolve, maxMs);
-    pc.addEventListener("icegatheringstatechange", done);
-  });
 }
 
 /** Resolves at the first decoded frame; rejects if the connection fails or nothing comes within maxMs. */

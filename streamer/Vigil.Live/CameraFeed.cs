@@ -78,6 +78,10 @@ public sealed class CameraFeed : IAsyncDisposable
             // Constrained baseline is what every browser answers to; level-asymmetry-allowed lets
             // it take the camera's own profile and level, which is sent as it is.
             w.WriteString("fmtp", "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f");
+            // Janus keeps the latest keyframe and sends it to a viewer as soon as its PeerConnection is
+            // up: a viewer of a running feed sees a picture at once instead of waiting up to a GOP for
+            // the camera's next keyframe (nginx-rtmp keeps no GOP cache to start it from).
+            w.WriteBoolean("videobufferkf", true);
             w.WriteEndObject();
             w.WriteEndArray();
         }, ct, created => created.GetProperty("stream").GetProperty("ports")[0].GetProperty("port").GetInt32()).ConfigureAwait(false);

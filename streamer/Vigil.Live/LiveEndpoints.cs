@@ -9,7 +9,8 @@ namespace Vigil.Live;
 /// the offer): POST /CAMERA/webrtc?token=T answers 201 with Janus's SDP offer and the session's URL;
 /// PATCH that URL (?token=T) with the browser's SDP answer (application/sdp) starts the video, and
 /// later PATCHes with application/trickle-ice-sdpfrag (RFC 8840) bring the candidates the browser
-/// found after it answered; POST to it every few seconds says the page is still there (a silent
+/// found after it answered; POST /CAMERA/webrtc/warm?token=T starts the camera's feed for a viewer
+/// about to come; POST to it every few seconds says the page is still there (a silent
 /// viewer's session ends); DELETE it ends the session. The node's nginx proxies /CAMERA/webrtc... here,
 /// so viewers reach WebRTC where they reach HLS, with the same token. /healthz and /stats are for
 /// the node itself (nginx does not proxy them).
@@ -25,6 +26,7 @@ internal static partial class LiveEndpoints
     public static void Map(WebApplication app)
     {
         app.MapPost("/{camera}/webrtc", OpenAsync).RequireCors(Cors);
+        app.MapPost("/{camera}/webrtc/warm", WarmAsync).RequireCors(Cors);
         app.MapMethods("/{camera}/webrtc/{session}", [HttpMethods.Patch], AnswerAsync).RequireCors(Cors);
         app.MapPost("/{camera}/webrtc/{session}", Keepalive).RequireCors(Cors);
         app.MapDelete("/{camera}/webrtc/{session}", Close).RequireCors(Cors);
@@ -43,6 +45,23 @@ internal static partial class LiveEndpoints
             var location = $"/{camera}/webrtc/{session.Id}";
             ctx.Response.Headers.Location = location;
             return Results.Json(new OfferAnswer(session.Id, location, "offer", offer), LiveJsonContext.Default.OfferAnswer, statusCode: StatusCodes.Status201Created);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// POST /CAMERA/webrtc/warm?token=T: a viewer is about to open the camera (its page is loading, its
+    /// tile is hovered); 202 when its feed runs or is starting, 429 when the node keeps as many feeds
+    /// without a viewer as it takes (the viewer then starts it). The same token and hook as a viewer.
+    /// </summary>
+    private static async Task<IResult> WarmAsync(HttpContext ctx, string camera, LiveHub hub)
+    {
+        return await Guarded(async () =>
+        {
+            var token = Check(camera, ctx);
+            return await hub.WarmAsync(camera, token, Address(ctx), ctx.RequestAborted).ConfigureAwait(false)
+                ? Results.Accepted()
+                : Results.Json(new ErrorAnswer("this streamer runs as many feeds without a viewer as it takes"), LiveJsonContext.Default.ErrorAnswer,
+                    statusCode: StatusCodes.Status429TooManyRequests);
         }).ConfigureAwait(false);
     }
 

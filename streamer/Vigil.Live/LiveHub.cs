@@ -6,8 +6,9 @@ namespace Vigil.Live;
 
 /// <summary>
 /// The node's live viewers and the cameras' feeds. A camera's feed (mountpoint and ffmpeg) starts
-/// with its first viewer and stops <see cref="LiveOptions.LingerSeconds"/> after its last leaves,
-/// or at once when its stream ends, which ends its viewers too. Each viewer is allowed by the
+/// with its first viewer (or a warm request just before it) and stops <see cref="LiveOptions.LingerSeconds"/>
+/// after its last leaves (at once past <see cref="LiveOptions.MaxIdleFeeds"/> idle feeds), or at once
+/// when its stream ends, which ends its viewers too. Each viewer is allowed by the
 /// portal's hook before anything starts and asked about again every RecheckMilliseconds while it
 /// runs; a refusal ends its Janus session, which hangs up its PeerConnection.
 /// </summary>
@@ -32,14 +33,7 @@ public sealed class LiveHub(LiveOptions options, JanusClient janus, PlayHook hoo
     /// <summary>A new viewer: the portal's decision, a seat, the camera's feed, a Janus session watching it, and Janus's offer.</summary>
     public async Task<(ViewerSession Session, string Offer)> OpenAsync(string camera, string token, string address, CancellationToken ct)
     {
-        switch (await hook.AskAsync(camera, token, address, ct).ConfigureAwait(false))
-        {
-            case HookAnswer.Refused:
-                LiveLog.ViewerRefused(log, camera, address, "the portal refused the token");
-                throw new LiveRefusal(StatusCodes.Status403Forbidden, "the portal refused to play this camera (access denied or the link expired)");
-            case HookAnswer.Unreachable:
-                throw new LiveRefusal(StatusCodes.Status502BadGateway, "the portal did not answer; try again");
-        }
+        await AllowedAsync(camera, token, address, "the portal refused the token", ct).ConfigureAwait(false);
         var slot = Acquire(camera);
         long janusSession = 0;
         try
@@ -74,6 +68,64 @@ public sealed class LiveHub(LiveOptions options, JanusClient janus, PlayHook hoo
             throw;
         }
     }
+
+    /// <summary>
+    /// A viewer is about to come (the camera's page or tile is being opened): the camera's feed is
+    /// started now, for a user the portal allows, so that the viewer finds it running. It lingers like
+    /// a feed whose last viewer left. False when the node already keeps <see cref="LiveOptions.MaxIdleFeeds"/>
+    /// feeds without a viewer: the viewer will then start it, only later.
+    /// </summary>
+    public async Task<bool> WarmAsync(string camera, string token, string address, CancellationToken ct)
+    {
+        await AllowedAsync(camera, token, address, "the portal refused the token (warm)", ct).ConfigureAwait(false);
+        FeedSlot slot;
+        int generation;
+        lock (_gate)
+        {
+            if (_feeds.TryGetValue(camera, out var running))
+            {
+                if (running.Viewers > 0)
+                {
+                    return true;
+                }
+                slot = running;
+            }
+            else
+            {
+                if (IdleFeeds() is var idle && idle >= options.MaxIdleFeeds)
+                {
+                    LiveLog.WarmDeclined(log, camera, address, idle);
+                    return false;
+                }
+                slot = new FeedSlot();
+                slot.Feed = StartFeedAsync(camera, slot);
+                _feeds[camera] = slot;
+            }
+            generation = ++slot.Generation;
+        }
+        LiveLog.FeedWarmed(log, camera, address);
+        // A warm request only sets the feed going; a start that fails is the next viewer's to report
+        // (it starts the feed again), so its error is only observed here.
+        _ = slot.Feed.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+        _ = LingerAsync(camera, slot, generation, TimeSpan.FromSeconds(options.LingerSeconds));
+        return true;
+    }
+
+    /// <summary>The portal's decision about a viewer's token, before anything starts: a refusal is a 403, no answer a 502.</summary>
+    private async Task AllowedAsync(string camera, string token, string address, string refusal, CancellationToken ct)
+    {
+        switch (await hook.AskAsync(camera, token, address, ct).ConfigureAwait(false))
+        {
+            case HookAnswer.Refused:
+                LiveLog.ViewerRefused(log, camera, address, refusal);
+                throw new LiveRefusal(StatusCodes.Status403Forbidden, "the portal refused to play this camera (access denied or the link expired)");
+            case HookAnswer.Unreachable:
+                throw new LiveRefusal(StatusCodes.Status502BadGateway, "the portal did not answer; try again");
+        }
+    }
+
+    /// <summary>Feeds running with no viewer (warmed or lingering). Under <see cref="_gate"/>.</summary>
+    private int IdleFeeds() => _feeds.Values.Count(f => f.Viewers == 0);
 
     /// <summary>The viewer's SDP answer, passed to Janus, which then starts sending.</summary>
     public async Task AnswerAsync(string camera, string id, string token, string sdp, CancellationToken ct)
@@ -268,6 +320,7 @@ public sealed class LiveHub(LiveOptions options, JanusClient janus, PlayHook hoo
     private void Release(string camera, FeedSlot slot)
     {
         int generation;
+        TimeSpan linger;
         lock (_gate)
         {
             slot.Viewers--;
@@ -277,14 +330,16 @@ public sealed class LiveHub(LiveOptions options, JanusClient janus, PlayHook hoo
                 return;
             }
             generation = slot.Generation;
+            // Past the cap of idle feeds (this one counted) the feed stops now rather than lingering.
+            linger = IdleFeeds() > options.MaxIdleFeeds ? TimeSpan.Zero : TimeSpan.FromSeconds(options.LingerSeconds);
         }
-        _ = LingerAsync(camera, slot, generation);
+        _ = LingerAsync(camera, slot, generation, linger);
     }
 
-    /// <summary>Stops the feed if nobody came back to it within the linger time.</summary>
-    private async Task LingerAsync(string camera, FeedSlot slot, int generation)
+    /// <summary>Stops the feed if nobody came back to it (and no warm request renewed it) within the linger time.</summary>
+    private async Task LingerAsync(string camera, FeedSlot slot, int generation, TimeSpan linger)
     {
-        await Task.Delay(TimeSpan.FromSeconds(options.LingerSeconds)).ConfigureAwait(false);
+        await Task.Delay(linger).ConfigureAwait(false);
         lock (_gate)
         {
             if (slot.Viewers > 0 || slot.Generation != generation || !_feeds.TryGetValue(camera, out var current) || current != slot)

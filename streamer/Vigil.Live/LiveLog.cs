@@ -25,4 +25,10 @@ internal static partial class LiveLog
 
     [LoggerMessage(8, LogLevel.Debug, "ffmpeg of '{Camera}': {Line}")]
     public static partial void FeederSaid(ILogger log, string camera, string line);
+
+    [LoggerMessage(9, LogLevel.Information, "feed of '{Camera}' warmed for a viewer about to come from {Address}")]
+    public static partial void FeedWarmed(ILogger log, string camera, string address);
+
+    [LoggerMessage(10, LogLevel.Information, "warm request for '{Camera}' from {Address} declined: {Idle} feeds already run without a viewer")]
+    public static partial void WarmDeclined(ILogger log, string camera, string address, int idle);
 }

@@ -22,8 +22,18 @@ public sealed class LiveOptions
     /// <summary>Viewers of the whole node, and of one camera; more are refused with 503.</summary>
     public int MaxViewers { get; set; } = 500;
     public int MaxViewersPerCamera { get; set; } = 200;
-    /// <summary>How long a camera's feed outlives its last viewer, so that a reload does not restart it.</summary>
-    public int LingerSeconds { get; set; } = 5;
+    /// <summary>
+    /// How long a camera's feed outlives its last viewer (or a warm request that no viewer followed):
+    /// a viewer who comes back within it starts at once, with the keyframe Janus holds, instead of
+    /// waiting for ffmpeg to start and for the camera's next keyframe.
+    /// </summary>
+    public int LingerSeconds { get; set; } = 60;
+    /// <summary>
+    /// Feeds the node keeps running with no viewer (warmed ahead of one, or lingering after the last):
+    /// past this a warm request is declined and a feed whose last viewer leaves stops at once, so that
+    /// nobody can make the node pull every camera it streams.
+    /// </summary>
+    public int MaxIdleFeeds { get; set; } = 8;
     /// <summary>
     /// A viewer's page says it is still there every few seconds (POST of its session); one silent for
     /// this long has gone (tab closed, network lost) and its session ends.
@@ -64,9 +74,9 @@ public sealed class LiveOptions
         {
             return "JanusUrl and JanusSecret must name Janus's loopback HTTP API and its api_secret";
         }
-        if (RecheckMilliseconds is < 200 or > 2000 || MaxViewers < 1 || MaxViewersPerCamera < 1 || LingerSeconds < 0 || AnswerSeconds < 1 || ViewerSilenceSeconds < 5)
+        if (RecheckMilliseconds is < 200 or > 2000 || MaxViewers < 1 || MaxViewersPerCamera < 1 || LingerSeconds is < 0 or > 600 || MaxIdleFeeds < 0 || AnswerSeconds < 1 || ViewerSilenceSeconds < 5)
         {
-            return "RecheckMilliseconds must be 200 to 2000 (revocation holds within 5 s), the limits at least 1";
+            return "RecheckMilliseconds must be 200 to 2000 (revocation holds within 5 s), LingerSeconds 0 to 600, the limits at least 1";
         }
         return null;
     }

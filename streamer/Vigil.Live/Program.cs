@@ -8,7 +8,8 @@ namespace Vigil.Live
     {
         private const string Usage = """
             usage: vigil-live [--config FILE] [--listen URL] [--hook-url URL] [--rtmp-url URL]
-                              [--janus-url URL] [--janus-secret SECRET]
+                              [--janus-url URL] [--janus-secret SECRET] [--ffmpeg FILE]
+                              [--linger-seconds N] [--max-idle-feeds N]
               WebRTC live on a streamer node: Janus plays the node's nginx-rtmp streams to viewers whom
               the portal's hook allows. Every option may also come from a JSON --config file or
               VIGIL_LIVE_<Option> variables (deploy/vigil-live/vigil-live.json is a sample).
@@ -22,6 +23,8 @@ namespace Vigil.Live
             ["--janus-url"] = nameof(LiveOptions.JanusUrl),
             ["--janus-secret"] = nameof(LiveOptions.JanusSecret),
             ["--ffmpeg"] = nameof(LiveOptions.Ffmpeg),
+            ["--linger-seconds"] = nameof(LiveOptions.LingerSeconds),
+            ["--max-idle-feeds"] = nameof(LiveOptions.MaxIdleFeeds),
         };
 
         public static async Task<int> MainAsync(string[] args)

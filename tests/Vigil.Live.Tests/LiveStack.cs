@@ -43,10 +43,16 @@ internal sealed class LiveStack : IAsyncDisposable
     public PortalClient Viewer { get; private set; } = null!;
     /// <summary>The node's HTTP address, where viewers play HLS and open WebRTC.</summary>
     public string StreamerUrl { get; private set; } = "";
+    /// <summary>The node's nginx HTTP port, on loopback.</summary>
+    public int HttpPort { get; private set; }
     public string Dir { get; } = Directory.CreateTempSubdirectory("vigil-live-").FullName;
 
     /// <param name="clockCamera">publish the camera that draws its wall clock in every frame (peers/clockcam.py), for the latency benchmark.</param>
-    public static async Task<LiveStack> StartAsync(bool clockCamera = false)
+    /// <param name="publicHost">the host viewers reach the streamer node by (its public_url, and coturn's address in the TURN URLs);
+    /// loopback unless the viewer runs in a network namespace of its own.</param>
+    /// <param name="liveArgs">vigil-live's options beyond the stack's own; by default a 5 s linger, so that the tests see feeds end
+    /// (the benchmarks pass none: the shipped defaults).</param>
+    public static async Task<LiveStack> StartAsync(bool clockCamera = false, string publicHost = "127.0.0.1", string[]? liveArgs = null)
     {
         var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
         var web = Path.Combine(root, "portal-web", "dist");
@@ -68,7 +74,7 @@ internal sealed class LiveStack : IAsyncDisposable
         var stack = new LiveStack(portal, turnSecret, turnPort);
         try
         {
-            await stack.BuildAsync(clockCamera);
+            await stack.BuildAsync(clockCamera, publicHost, liveArgs ?? ["--linger-seconds", "5"]);
             return stack;
         }
         catch
@@ -78,15 +84,15 @@ internal sealed class LiveStack : IAsyncDisposable
         }
     }
 
-    private async Task BuildAsync(bool clockCamera)
+    private async Task BuildAsync(bool clockCamera, string publicHost, string[] liveArgs)
     {
         Admin = await Portal.AdminAsync();
         var rtmpPort = RelayProcess.FreePort();
-        var httpPort = RelayProcess.FreePort();
-        StreamerUrl = $"http://127.0.0.1:{httpPort}";
+        HttpPort = RelayProcess.FreePort();
+        StreamerUrl = $"http://{publicHost}:{HttpPort}";
         var made = await Admin.PostJsonAsync("/api/v1/streamers", new
         {
-            name = "live-1", kind = "nginx-rtmp", api_url = $"{StreamerUrl}/healthz", public_url = StreamerUrl,
+            name = "live-1", kind = "nginx-rtmp", api_url = $"http://127.0.0.1:{HttpPort}/healthz", public_url = StreamerUrl,
             ingest_url = $"rtmp://127.0.0.1:{rtmpPort}/live", capacity = 100,
         });
         Assert.That(made.Status, Is.EqualTo(HttpStatusCode.Created), made.Text);
@@ -102,10 +108,10 @@ internal sealed class LiveStack : IAsyncDisposable
         await MemberAsync(Admin, Group, ViewerId);
         Viewer = await Portal.LoginAsync(ViewerLogin, ViewerPassword);
 
-        Node = await LiveNode.StartAsync(Path.Combine(Dir, "node"), hook, rtmpPort, TurnSecret, TurnPort);
+        Node = await LiveNode.StartAsync(Path.Combine(Dir, "node"), hook, rtmpPort, TurnSecret, TurnPort, liveArgs);
         _owned.Add(Node);
         var nginxDir = Path.Combine(Dir, "nginx");
-        (Nginx, _) = await MediaPeers.StartNginxStreamerAsync(nginxDir, rtmpPort, httpPort, hook, liveUpstream: Node.LiveUpstream);
+        (Nginx, _) = await MediaPeers.StartNginxStreamerAsync(nginxDir, rtmpPort, HttpPort, hook, liveUpstream: Node.LiveUpstream);
         _owned.Add(Nginx);
         var ingest = $"rtmp://127.0.0.1:{rtmpPort}/live/{Camera}?token={Device.PublishToken}";
         Publisher = clockCamera

@@ -25,7 +25,8 @@ public static class Browser
     }
 
     /// <summary>Runs a scenario on a config of the caller's (a suite with a stack of its own).</summary>
-    public static async Task<JsonObject> RunAsync(string scenario, JsonObject config, TimeSpan? timeout = null)
+    /// <param name="wrapper">a command that runs Node, e.g. ["ip", "netns", "exec", "NS"] for a browser in a network namespace.</param>
+    public static async Task<JsonObject> RunAsync(string scenario, JsonObject config, TimeSpan? timeout = null, IReadOnlyList<string>? wrapper = null)
     {
         var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
         if (!File.Exists(Chromium))
@@ -38,7 +39,8 @@ public static class Browser
             Assert.Fail("portal-web/node_modules lacks playwright-core: ./build.sh build or ./build.sh test run npm ci there");
         }
         Directory.CreateDirectory(Path.Combine(root, "artifacts", "screenshots"));
-        var psi = new ProcessStartInfo("node", [Path.Combine(e2e, scenario + ".mjs")])
+        string[] command = [.. wrapper ?? [], "node", Path.Combine(e2e, scenario + ".mjs")];
+        var psi = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,6 +1,7 @@
 import { api, ApiError, type Camera, type Playback } from "../api";
 import { formatTime, h } from "../dom";
 import { playLive, stopAll, track } from "../player";
+import { playbackOf } from "../prefetch";
 import type { Context } from "../main";
 import { ptzPanel } from "./ptz";
 import { eventsPanel, type Timeline } from "./events";
@@ -9,6 +10,10 @@ import { timelinePanel } from "./timeline";
 /** A camera: live video, the MPEG-TS link for set-top boxes, and the archive's timeline over the camera's depth (timeline.ts). */
 export async function cameraPage(_ctx: Context, name: string): Promise<Node> {
   const path = `/cameras/${encodeURIComponent(name)}`;
+  // The camera and its playback answer at once (the latter often already asked when its link was
+  // hovered): one round trip before the video starts, not two.
+  const playbackAsked = playbackOf(name);
+  playbackAsked.catch(() => undefined);
   const camera = await api.get<Camera>(path);
   const title = camera.title || camera.name;
   // The PTZ controls come when the camera has answered; the video does not wait for them.
@@ -17,7 +22,7 @@ export async function cameraPage(_ctx: Context, name: string): Promise<Node> {
     (e: Error) => { ptz.replaceChildren(h("p", { class: "muted" }, `No camera controls now: ${e.message}.`)); });
   let playback: Playback;
   try {
-    playback = await api.get<Playback>(`${path}/playback`);
+    playback = await playbackAsked;
   } catch (e) {
     // 409: the camera is on no streamer yet (its device not bound or approved): say so under its name.
     if (!(e instanceof ApiError) || e.status !== 409) throw e;

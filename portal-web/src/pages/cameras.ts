@@ -1,7 +1,8 @@
-import { api, ApiError, type Camera, type Playback } from "../api";
+import { api, ApiError, type Camera } from "../api";
 import { h, status } from "../dom";
 import { playHls, track, type Player } from "../player";
 import type { Context } from "../main";
+import { playbackOf, warmLive } from "../prefetch";
 
 /**
  * The grid of the cameras the user may see, favorites first, each with a still (or a muted live
@@ -52,7 +53,7 @@ function tile(camera: Camera, favored: Set<string>, note: HTMLElement, redraw: (
     video.hidden = false;
     // A placeholder while the playback address is asked, so that a second hover does not ask again.
     player = { stop: () => undefined, hls: null };
-    api.get<Playback>(`${base}/playback`).then(
+    playbackOf(camera.name).then(
       p => { if (player) player = track(playHls(video, p.live.hls, say)); },
       (e: unknown) => say(e instanceof ApiError && e.status === 409 ? "Not on a streamer yet" : "No preview"));
   };
@@ -115,9 +116,11 @@ function tile(camera: Camera, favored: Set<string>, note: HTMLElement, redraw: (
       }
     },
   }, isFavorite ? "★" : "☆");
+  const warm = () => warmLive(camera.name);
   return h("li", { class: "tile", "data-camera": camera.name },
     preview,
     h("div", { class: "tile-bar" },
-      h("a", { href: `#/camera/${encodeURIComponent(camera.name)}` }, title),
+      // About to open the camera's page: its feed starts on the streamer while the page loads.
+      h("a", { href: `#/camera/${encodeURIComponent(camera.name)}`, onpointerenter: warm, onfocus: warm, ontouchstart: warm }, title),
       star));
 }
