@@ -1,7 +1,7 @@
 using Vigil.Agent;
 using Vigil.Protocol.Noise;
 
-namespace Vigil.Relay.Tests;
+namespace Vigil.Agent.Tests;
 
 /// <summary>The agent's reconnect delays: full jitter under an exponential ceiling, capped.</summary>
 [TestFixture]
@@ -9,7 +9,7 @@ public sealed class BackoffTests
 {
     private static AgentRunner Runner(string extra = "")
     {
-        var dir = TestEnv.TempDir();
+        var dir = Directory.CreateTempSubdirectory("vigil-test-").FullName;
         var config = AgentConfig.Parse(
             $"relay = 127.0.0.1:1\nrelay_key = {Convert.ToBase64String(new byte[32])}\nstate_dir = {dir}\n{extra}".Split('\n'), "test.conf");
         return new AgentRunner(new AgentContext(config, KeyPair.Generate()));

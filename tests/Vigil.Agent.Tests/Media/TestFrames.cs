@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Vigil.Agent.Media;
 
-namespace Vigil.Media.Tests;
+namespace Vigil.Agent.Tests.Media;
 
 /// <summary>Collects what a depacketizer delivers, and builds the RTP packets it is fed.</summary>
 internal sealed class TestFrames : IFrameSink

@@ -1,7 +1,7 @@
 using System.Text;
 using Vigil.Agent.Media;
 
-namespace Vigil.Media.Tests;
+namespace Vigil.Agent.Tests.Media;
 
 /// <summary>The RTSP reader over bytes: responses, interleaved frames, and what hostile peers send.</summary>
 [TestFixture]

@@ -2,7 +2,7 @@ using System.Globalization;
 using NUnit.Framework;
 using Vigil.Agent;
 
-namespace Vigil.Relay.Tests;
+namespace Vigil.Agent.Tests;
 
 /// <summary>
 /// The agent parses and formats a few things by hand to keep its binary small; each must match the

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Vigil.Agent.Media;
 
-namespace Vigil.Media.Tests;
+namespace Vigil.Agent.Tests.Media;
 
 /// <summary>The RTSP connection against a scripted peer on loopback: what arrives around a response.</summary>
 [TestFixture]

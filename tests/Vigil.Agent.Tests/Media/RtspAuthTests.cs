@@ -1,7 +1,7 @@
 using System.Text;
 using Vigil.Agent.Media;
 
-namespace Vigil.Media.Tests;
+namespace Vigil.Agent.Tests.Media;
 
 [TestFixture]
 public sealed class RtspAuthTests

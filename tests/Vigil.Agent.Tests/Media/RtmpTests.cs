@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Vigil.Agent.Media;
 
-namespace Vigil.Media.Tests;
+namespace Vigil.Agent.Tests.Media;
 
 /// <summary>RTMP chunking (Adobe RTMP specification section 5.3) and AMF0, without a socket.</summary>
 [TestFixture]

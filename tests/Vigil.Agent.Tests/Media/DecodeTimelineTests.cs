@@ -1,6 +1,6 @@
 using Vigil.Agent.Media;
 
-namespace Vigil.Media.Tests;
+namespace Vigil.Agent.Tests.Media;
 
 /// <summary>
 /// Decoding times derived from presentation times in decoding order, for frame sequences shaped

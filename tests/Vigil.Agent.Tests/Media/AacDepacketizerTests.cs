@@ -1,6 +1,6 @@
 using Vigil.Agent.Media;
 
-namespace Vigil.Media.Tests;
+namespace Vigil.Agent.Tests.Media;
 
 [TestFixture]
 public sealed class AacDepacketizerTests

@@ -1,6 +1,6 @@
 using Vigil.Agent.Media;
 
-namespace Vigil.Media.Tests;
+namespace Vigil.Agent.Tests.Media;
 
 /// <summary>H.264 and H.265 RTP into access units, with the faults real cameras produce.</summary>
 [TestFixture]
