@@ -71,7 +71,12 @@ public static class PortalApp
         builder.Services.AddSingleton<DeviceStore>();
         builder.Services.AddSingleton<RelayStore>();
         builder.Services.AddSingleton<NodeAuth>();
-        builder.Services.AddSingleton<DeviceLifecycle>();
+        builder.Services.AddSingleton<DeviceAssignments>();
+        builder.Services.AddSingleton<Devices.CameraPlacement>();
+        builder.Services.AddSingleton<Devices.DeviceApproval>();
+        builder.Services.AddSingleton<Devices.DeviceBinding>();
+        builder.Services.AddSingleton<Devices.StickerClaims>();
+        builder.Services.AddSingleton<Devices.StreamerFailover>();
         builder.Services.AddSingleton<CodecPlacement>();
         builder.Services.AddSingleton<EnrolmentMetrics>();
         builder.Services.AddSingleton<EnrolmentPolicy>();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
+using Vigil.Portal.Devices;
 using Vigil.Portal.Relays;
 using Vigil.Protocol.Tunnels;
 
@@ -37,10 +38,13 @@ internal static class DeviceEndpoints
             Caller.Of(ctx).RequireStaff();
             return Results.Json(await devices.GetAsync(id) ?? throw ApiException.NotFound("device"), PortalJsonContext.Default.Device);
         });
-        api.MapPost("/devices/{id}/approve", (HttpContext ctx, string id, DeviceLifecycle life) => ChangeAsync(ctx, id, DeviceStates.Approved, life));
-        api.MapPost("/devices/{id}/reject", (HttpContext ctx, string id, DeviceLifecycle life) => ChangeAsync(ctx, id, DeviceStates.Rejected, life));
-        api.MapPost("/devices/{id}/revoke", (HttpContext ctx, string id, DeviceLifecycle life) => ChangeAsync(ctx, id, DeviceStates.Revoked, life));
-        api.MapPost("/devices/{id}/bind", async (HttpContext ctx, string id, DeviceLifecycle life, UserStore users) =>
+        api.MapPost("/devices/{id}/approve", (HttpContext ctx, string id, DeviceApproval approval) => ChangeAsync(ctx, id, DeviceStates.Approved, approval))
+            .AddEndpointFilter(DeviceRefusalFilter.InvokeAsync);
+        api.MapPost("/devices/{id}/reject", (HttpContext ctx, string id, DeviceApproval approval) => ChangeAsync(ctx, id, DeviceStates.Rejected, approval))
+            .AddEndpointFilter(DeviceRefusalFilter.InvokeAsync);
+        api.MapPost("/devices/{id}/revoke", (HttpContext ctx, string id, DeviceApproval approval) => ChangeAsync(ctx, id, DeviceStates.Revoked, approval))
+            .AddEndpointFilter(DeviceRefusalFilter.InvokeAsync);
+        api.MapPost("/devices/{id}/bind", async (HttpContext ctx, string id, DeviceBinding binding, UserStore users) =>
         {
             var caller = Caller.Of(ctx).RequireStaff();
             var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.BindInput);
@@ -51,20 +55,20 @@ internal static class DeviceEndpoints
                     throw ApiException.BadRequest("bind to a camera or to a user, not both");
                 }
                 var user = await users.FindByLoginAsync(login) ?? throw ApiException.BadRequest($"no user '{login}'");
-                return Results.Json(await life.BindUserAsync(id, user, caller.User!.Login, ctx.RequestAborted), PortalJsonContext.Default.Device);
+                return Results.Json(await binding.BindUserAsync(id, user, caller.User!.Login, ctx.RequestAborted), PortalJsonContext.Default.Device);
             }
-            return Results.Json(await life.BindCameraAsync(id, body.Camera, caller.User!.Login, ctx.RequestAborted), PortalJsonContext.Default.Device);
-        });
-        api.MapPost("/devices/claim", async (HttpContext ctx, DeviceLifecycle life) =>
+            return Results.Json(await binding.BindCameraAsync(id, body.Camera, caller.User!.Login, ctx.RequestAborted), PortalJsonContext.Default.Device);
+        }).AddEndpointFilter(DeviceRefusalFilter.InvokeAsync);
+        api.MapPost("/devices/claim", async (HttpContext ctx, StickerClaims claims) =>
         {
             var caller = Caller.Of(ctx).RequireUser();
             var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.ClaimInput);
             Check.Throw(string.IsNullOrEmpty(body.Serial) || string.IsNullOrEmpty(body.Pin) ? "serial and pin are required" : null,
                 Check.LengthError("serial", body.Serial, 100), Check.LengthError("pin", body.Pin, 100), FingerprintError(body.Fingerprint));
             var address = ctx.Connection.RemoteIpAddress?.ToString() ?? "";
-            return Results.Json(await life.ClaimAsync(caller, body.Serial!, body.Pin!, StickerClaim.NormalizeFingerprint(body.Fingerprint), address, ctx.RequestAborted),
+            return Results.Json(await claims.ClaimAsync(caller, body.Serial!, body.Pin!, StickerClaim.NormalizeFingerprint(body.Fingerprint), address, ctx.RequestAborted),
                 PortalJsonContext.Default.Camera);
-        });
+        }).AddEndpointFilter(DeviceRefusalFilter.InvokeAsync);
         api.MapPost("/stickers", async (HttpContext ctx, DeviceStore devices, PasswordHasher hasher) =>
         {
             Caller.Of(ctx).RequireStaff();
@@ -122,9 +126,9 @@ internal static class DeviceEndpoints
         string.IsNullOrWhiteSpace(fingerprint) || StickerClaim.NormalizeFingerprint(fingerprint) is not null ? null
             : "fingerprint must be a key fingerprint as vigil-agent id prints it (eight groups of four hex digits, colon-separated)";
 
-    private static async Task<IResult> ChangeAsync(HttpContext ctx, string id, string state, DeviceLifecycle life)
+    private static async Task<IResult> ChangeAsync(HttpContext ctx, string id, string state, DeviceApproval approval)
     {
         var caller = Caller.Of(ctx).RequireStaff();
-        return Results.Json(await life.SetStateAsync(id, state, caller.User!.Login, ctx.RequestAborted).ConfigureAwait(false), PortalJsonContext.Default.Device);
+        return Results.Json(await approval.SetStateAsync(id, state, caller.User!.Login, ctx.RequestAborted).ConfigureAwait(false), PortalJsonContext.Default.Device);
     }
 }

@@ -73,7 +73,7 @@ internal static class RelayEndpoints
         node.MapPost("/media-refused", MediaRefusedEndpoint.HandleAsync);
     }
 
-    private static async Task<IResult> HelloAsync(HttpContext ctx, NodeAuth nodes, DeviceStore devices, DeviceLifecycle life, EnrolmentPolicy enrolment)
+    private static async Task<IResult> HelloAsync(HttpContext ctx, NodeAuth nodes, DeviceStore devices, DeviceAssignments life, EnrolmentPolicy enrolment)
     {
         var node = await nodes.RequireAsync(ctx).ConfigureAwait(false);
         var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.HelloInput).ConfigureAwait(false);

@@ -10,7 +10,7 @@ namespace Vigil.Portal.Relays;
 /// devices page shows them), moves the camera to a streamer that takes the codec if there is one,
 /// and sends the agent its new assignment; otherwise the reason says what to add.
 /// </summary>
-public sealed class CodecPlacement(DeviceStore devices, CameraStore cameras, StreamerStore streamers, DeviceLifecycle life, PlayAuthorizer decisions,
+public sealed class CodecPlacement(DeviceStore devices, CameraStore cameras, StreamerStore streamers, DeviceAssignments life, PlayAuthorizer decisions,
     ILogger<CodecPlacement> log)
 {
     public async Task RefusedAsync(Device device, string codec, string reason, CancellationToken ct)
