@@ -1,6 +1,6 @@
 using System.Globalization;
-using Vigil.Portal.Api;
 using Vigil.Portal.Data;
+using Vigil.Portal.Devices;
 
 namespace Vigil.Portal.Relays;
 
@@ -22,10 +22,10 @@ public static class StickerClaim
         {
             if (picked is not null && picked != sticker.Fingerprint)
             {
-                throw ApiException.Conflict($"this camera's sticker is tied to key {sticker.Fingerprint}, not {picked}");
+                throw DeviceRefusal.Conflict($"this camera's sticker is tied to key {sticker.Fingerprint}, not {picked}");
             }
             return reporting.FirstOrDefault(d => d.Fingerprint == sticker.Fingerprint)
-                ?? throw ApiException.Conflict(reporting.Count == 0
+                ?? throw DeviceRefusal.Conflict(reporting.Count == 0
                     ? "this camera has not come online yet: power it on, wait a minute, and try again"
                     : $"this camera (key {sticker.Fingerprint}) has not come online yet; {Others(reporting)} this serial with another key, " +
                       "so it is not this camera and will not be bound: power your camera on and try again");
@@ -33,15 +33,15 @@ public static class StickerClaim
         if (picked is not null)
         {
             return reporting.FirstOrDefault(d => d.Fingerprint == picked)
-                ?? throw ApiException.Conflict($"no device with key {picked} reports this serial: check the fingerprint, or wait until the camera is online");
+                ?? throw DeviceRefusal.Conflict($"no device with key {picked} reports this serial: check the fingerprint, or wait until the camera is online");
         }
         var live = reporting.Where(d => d.State is not (DeviceStates.Revoked or DeviceStates.Rejected)).ToList();
         return live.Count switch
         {
-            0 when reporting.Count == 0 => throw ApiException.Conflict("this camera has not come online yet: power it on, wait a minute, and try again"),
-            0 => throw ApiException.Conflict($"this camera was {reporting[0].State} by the operator"),
+            0 when reporting.Count == 0 => throw DeviceRefusal.Conflict("this camera has not come online yet: power it on, wait a minute, and try again"),
+            0 => throw DeviceRefusal.Conflict($"this camera was {reporting[0].State} by the operator"),
             1 => live[0],
-            _ => throw ApiException.Conflict(
+            _ => throw DeviceRefusal.Conflict(
                 $"{live.Count} devices with different keys report this serial, so the portal cannot tell which is your camera: " +
                 string.Join(", ", live.Select(d => $"key {d.Fingerprint} (first seen {Time(d.FirstSeen)})")) +
                 ". Enter the key fingerprint of yours (on its installer's label, or ask your installer) to claim it"),
