@@ -8,9 +8,18 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
+using Vigil.Portal.CameraControl;
+using Vigil.Portal.Cameras;
 using Vigil.Portal.Data;
+using Vigil.Portal.Devices;
+using Vigil.Portal.Discovery;
 using Vigil.Portal.Hooks;
+using Vigil.Portal.Import;
+using Vigil.Portal.Playback;
 using Vigil.Portal.Relays;
+using Vigil.Portal.Rollouts;
+using Vigil.Portal.Settings;
+using Vigil.Portal.Streamers;
 
 namespace Vigil.Portal;
 

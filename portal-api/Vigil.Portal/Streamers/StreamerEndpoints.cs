@@ -1,7 +1,8 @@
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Streamers;
 
 public sealed record StreamerInput(string? Name, string? Kind, string? ApiUrl, string? PublicUrl, string? IngestUrl, int? Capacity);
 

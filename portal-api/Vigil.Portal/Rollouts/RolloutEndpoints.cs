@@ -1,8 +1,8 @@
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
-using Vigil.Portal.Rollouts;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Rollouts;
 
 /// <summary>
 /// Rollouts of a release to devices in waves (operators and admins): create, list, get with each

@@ -1,7 +1,8 @@
+using Vigil.Portal.Api;
 using Vigil.Portal.Data;
-using Vigil.Portal.Relays;
+using Vigil.Portal.Devices;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Relays;
 
 /// <summary>A relay node passes on an agent's refusal of its assignment ("media_refused", docs/protocol.md).</summary>
 public sealed record MediaRefusedInput(string? DeviceId, string? Codec, string? Reason);

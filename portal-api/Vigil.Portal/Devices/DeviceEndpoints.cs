@@ -1,11 +1,11 @@
 using System.Text.Json;
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
-using Vigil.Portal.Devices;
 using Vigil.Portal.Relays;
 using Vigil.Protocol.Tunnels;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Devices;
 
 public sealed record BindInput(string? Camera, string? User);
 public sealed record ClaimInput(string? Serial, string? Pin, string? Fingerprint);

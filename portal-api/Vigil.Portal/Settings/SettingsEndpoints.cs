@@ -1,7 +1,8 @@
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Settings;
 
 public sealed record Branding(string Title, string? Logo, string PrimaryColor, string AccentColor);
 public sealed record BrandingInput(string? Title, string? Logo, string? PrimaryColor, string? AccentColor);

@@ -1,7 +1,7 @@
-using Vigil.Portal.Auth;
+using Vigil.Portal.Api;
 using Vigil.Portal.Data;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Auth;
 
 public sealed record UserInput(string? Login, string? Email, string? Password, string? Role, bool? IsActive, string? Note);
 public sealed record GroupInput(string? Name, string? Title);

@@ -1,7 +1,8 @@
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Cameras;
 
 /// <summary>A camera as written by a client: every field optional on PATCH, names resolved to ids here.</summary>
 public sealed record CameraInput(

@@ -1,8 +1,7 @@
 using System.Globalization;
 using Vigil.Portal.Data;
-using Vigil.Portal.Devices;
 
-namespace Vigil.Portal.Relays;
+namespace Vigil.Portal.Devices;
 
 /// <summary>
 /// Which device a sticker's claim binds. A device is its key, never the serial it reports: anyone who

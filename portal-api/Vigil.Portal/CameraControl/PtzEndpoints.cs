@@ -1,9 +1,10 @@
 using Vigil.Onvif.Client;
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
-using Vigil.Portal.CameraControl;
+using Vigil.Portal.Cameras;
 using Vigil.Portal.Data;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.CameraControl;
 
 /// <summary>A continuous move: speeds in the generic space, each -1 to 1; it lasts while it is renewed.</summary>
 public sealed record PtzMoveInput(double? Pan, double? Tilt, double? Zoom);

@@ -1,8 +1,8 @@
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
-using Vigil.Portal.Rollouts;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Rollouts;
 
 /// <summary>
 /// Signed agent releases: operators and admins upload the file `./build.sh sign-release` writes

@@ -1,8 +1,9 @@
 using Vigil.Portal.Data;
 using Vigil.Portal.Hooks;
+using Vigil.Portal.Relays;
 using Vigil.Portal.Streamers;
 
-namespace Vigil.Portal.Relays;
+namespace Vigil.Portal.Devices;
 
 /// <summary>
 /// An agent refused its assignment because its camera's codec does not go into the streamer's

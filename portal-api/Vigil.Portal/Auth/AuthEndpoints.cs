@@ -1,7 +1,7 @@
-using Vigil.Portal.Auth;
+using Vigil.Portal.Api;
 using Vigil.Portal.Data;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Auth;
 
 public sealed record LoginRequest(string? Login, string? Password);
 public sealed record LoginResponse(string Token, User User, long ExpiresAt);

@@ -1,7 +1,7 @@
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
-using Vigil.Portal.Import;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Import;
 
 /// <summary>
 /// The billing imports, Watcher-compatible: the body is the CSV file itself

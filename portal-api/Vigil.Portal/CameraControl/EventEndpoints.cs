@@ -1,9 +1,10 @@
 using System.Globalization;
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
-using Vigil.Portal.CameraControl;
+using Vigil.Portal.Cameras;
 using Vigil.Portal.Data;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.CameraControl;
 
 /// <summary>A camera's motion, tamper and input events for whoever may watch it; the webhook they go to, for staff.</summary>
 internal static class EventEndpoints

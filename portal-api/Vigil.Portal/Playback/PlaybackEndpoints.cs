@@ -1,9 +1,10 @@
 using System.Globalization;
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
+using Vigil.Portal.Cameras;
 using Vigil.Portal.Data;
-using Vigil.Portal.Playback;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Playback;
 
 /// <summary>
 /// GET /cameras/{name}/playback: where the caller watches a camera, with signed tokens that the

@@ -1,8 +1,9 @@
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
-using Vigil.Portal.CameraControl;
+using Vigil.Portal.Cameras;
 using Vigil.Portal.Data;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.CameraControl;
 
 /// <summary>A still of a camera, for whoever may watch it live: the grid shows these instead of a player per tile.</summary>
 internal static class SnapshotEndpoints

@@ -1,9 +1,10 @@
 using System.Globalization;
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
+using Vigil.Portal.Cameras;
 using Vigil.Portal.Data;
-using Vigil.Portal.Playback;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Playback;
 
 /// <summary>A clip asked for: unix seconds, <see cref="From"/> included, <see cref="To"/> excluded.</summary>
 public sealed record ClipRequest(long? From, long? To);

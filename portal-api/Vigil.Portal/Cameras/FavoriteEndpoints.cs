@@ -1,7 +1,8 @@
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Cameras;
 
 /// <summary>
 /// /me/favorites: the caller's favorite cameras, by name. Only cameras the caller may see now are

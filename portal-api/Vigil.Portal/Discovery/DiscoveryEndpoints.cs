@@ -1,11 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Vigil.Onvif.Client;
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
-using Vigil.Portal.Discovery;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Discovery;
 
 public sealed record OnvifInput(int? Port, string? User, string? Password);
 public sealed record OnvifIdentity(string? Manufacturer, string? Model, string? Firmware, string? Serial, string? HardwareId);

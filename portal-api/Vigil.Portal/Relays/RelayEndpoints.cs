@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
+using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
-using Vigil.Portal.Relays;
 using Vigil.Protocol.Link;
 
-namespace Vigil.Portal.Api;
+namespace Vigil.Portal.Relays;
 
 public sealed record RelayInput(string? NodeId, string? Endpoints, string? PublicKey, string? ApiUrl, string? ApiToken);
 public sealed record RelayRegistered(RelayNode Node, string PortalToken);
