@@ -8,9 +8,18 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
+using Vigil.Portal.CameraControl;
+using Vigil.Portal.Cameras;
 using Vigil.Portal.Data;
+using Vigil.Portal.Devices;
+using Vigil.Portal.Discovery;
 using Vigil.Portal.Hooks;
+using Vigil.Portal.Import;
+using Vigil.Portal.Playback;
 using Vigil.Portal.Relays;
+using Vigil.Portal.Rollouts;
+using Vigil.Portal.Settings;
+using Vigil.Portal.Streamers;
 
 namespace Vigil.Portal;
 
@@ -71,7 +80,12 @@ public static class PortalApp
         builder.Services.AddSingleton<DeviceStore>();
         builder.Services.AddSingleton<RelayStore>();
         builder.Services.AddSingleton<NodeAuth>();
-        builder.Services.AddSingleton<DeviceLifecycle>();
+        builder.Services.AddSingleton<DeviceAssignments>();
+        builder.Services.AddSingleton<Devices.CameraPlacement>();
+        builder.Services.AddSingleton<Devices.DeviceApproval>();
+        builder.Services.AddSingleton<Devices.DeviceBinding>();
+        builder.Services.AddSingleton<Devices.StickerClaims>();
+        builder.Services.AddSingleton<Devices.StreamerFailover>();
         builder.Services.AddSingleton<CodecPlacement>();
         builder.Services.AddSingleton<EnrolmentMetrics>();
         builder.Services.AddSingleton<EnrolmentPolicy>();

@@ -168,6 +168,37 @@ public sealed class DeviceTests(string database)
     }
 
     [Test]
+    public async Task EachRefusedDeviceChangeAnswersWithItsStatusAndReason()
+    {
+        foreach (var action in new[] { "approve", "reject", "revoke", "bind" })
+        {
+            var missing = await _admin.PostJsonAsync($"/api/v1/devices/no-such-device/{action}", new { });
+            Assert.That((missing.Status, missing.Error), Is.EqualTo((HttpStatusCode.NotFound, "device not found")), action);
+        }
+        var (id, key) = Fixtures.NewDeviceKey();
+        var serial = Fixtures.Unique("SN");
+        await Fixtures.HelloAsync(_node, id, key, serial);
+        var noCamera = await _admin.PostJsonAsync($"/api/v1/devices/{id}/bind", new { camera = "no-such-camera" });
+        Assert.That((noCamera.Status, noCamera.Error), Is.EqualTo((HttpStatusCode.BadRequest, "no camera 'no-such-camera'")));
+
+        var (other, otherKey) = Fixtures.NewDeviceKey();
+        await Fixtures.HelloAsync(_node, other, otherKey, Fixtures.Unique("SN"));
+        var camera = Fixtures.Unique("cam");
+        await Fixtures.CameraAsync(_admin, camera);
+        Assert.That((await _admin.PostJsonAsync($"/api/v1/devices/{other}/bind", new { camera })).Status, Is.EqualTo(HttpStatusCode.OK));
+        var held = await _admin.PostJsonAsync($"/api/v1/devices/{id}/bind", new { camera });
+        Assert.That((held.Status, held.Error), Is.EqualTo((HttpStatusCode.Conflict, $"camera '{camera}' is bound to device {other}")));
+
+        await _admin.PostJsonAsync("/api/v1/stickers", new { serial, pin = "271828" });
+        var (bob, _) = await _portal.UserAsync(_admin, Fixtures.Unique("bob"));
+        var wrong = await bob.PostJsonAsync("/api/v1/devices/claim", new { serial, pin = "000001" });
+        Assert.That((wrong.Status, wrong.Error), Is.EqualTo((HttpStatusCode.Forbidden, "wrong serial or PIN")));
+        await _admin.PostJsonAsync($"/api/v1/devices/{id}/revoke", new { });
+        var revoked = await bob.PostJsonAsync("/api/v1/devices/claim", new { serial, pin = "271828" });
+        Assert.That((revoked.Status, revoked.Error), Is.EqualTo((HttpStatusCode.Conflict, "this camera was revoked by the operator")));
+    }
+
+    [Test]
     public async Task GuessingAPinIsThrottled()
     {
         var serial = Fixtures.Unique("SN");

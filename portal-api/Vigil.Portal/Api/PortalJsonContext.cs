@@ -1,6 +1,13 @@
 using System.Text.Json.Serialization;
 using Vigil.Portal.Auth;
+using Vigil.Portal.CameraControl;
+using Vigil.Portal.Cameras;
 using Vigil.Portal.Data;
+using Vigil.Portal.Devices;
+using Vigil.Portal.Playback;
+using Vigil.Portal.Relays;
+using Vigil.Portal.Settings;
+using Vigil.Portal.Streamers;
 
 namespace Vigil.Portal.Api;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Vigil.Portal.Api;
+using Vigil.Portal.Cameras;
 using Vigil.Portal.Data;
 
 namespace Vigil.Portal.Discovery;

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using Vigil.Portal.Api;
+using Vigil.Portal.Cameras;
 using Vigil.Portal.Data;
 using Vigil.Portal.Hooks;
 

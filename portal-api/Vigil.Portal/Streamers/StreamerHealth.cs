@@ -9,12 +9,12 @@ namespace Vigil.Portal.Streamers;
 /// refused or silent connection or a 5xx is a failure, and <see cref="PortalOptions.StreamerDownAfter"/>
 /// failures in a row make it "down" (one bad answer is not enough to move cameras). A verdict is
 /// written only when it changes. Every round, the cameras of any streamer that is down are moved to
-/// streamers that are up and their agents told at once (<see cref="DeviceLifecycle.MoveOffAsync"/>),
+/// streamers that are up and their agents told at once (<see cref="Devices.StreamerFailover.MoveOffAsync"/>),
 /// and the agents whose relay node could not be told are tried again.
 /// Each portal instance probes on its own; they agree because they write the same verdicts, and a
 /// camera moves only from where it still is, so two instances acting at once move it once.
 /// </summary>
-public sealed class StreamerHealth(StreamerStore streamers, DeviceLifecycle lifecycle, IHttpClientFactory clients, PortalOptions options,
+public sealed class StreamerHealth(StreamerStore streamers, Devices.StreamerFailover lifecycle, IHttpClientFactory clients, PortalOptions options,
     PlayAuthorizer decisions, ILogger<StreamerHealth> log) : BackgroundService
 {
     public const string HttpClientName = "streamer-health";

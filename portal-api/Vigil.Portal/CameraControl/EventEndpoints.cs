@@ -1,0 +1,66 @@
+using System.Globalization;
+using Vigil.Portal.Api;
+using Vigil.Portal.Auth;
+using Vigil.Portal.Cameras;
+using Vigil.Portal.Data;
+
+namespace Vigil.Portal.CameraControl;
+
+/// <summary>A camera's motion, tamper and input events for whoever may watch it; the webhook they go to, for staff.</summary>
+internal static class EventEndpoints
+{
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapGet("/cameras/{name}/events", async (HttpContext ctx, string name, CameraStore cameras, CameraAccess access, EventStore events) =>
+        {
+            var (camera, _) = await CameraEndpoints.VisibleAsync(ctx, name, cameras, access);
+            var page = Paging.From(ctx);
+            var now = Clock.NowMs();
+            var from = Millis(ctx, "from") ?? now - (86_400_000L * Math.Max(1, camera.DvrDepth));
+            var to = Millis(ctx, "to") ?? now + 60_000;
+            var kind = ctx.Request.Query["kind"].ToString() is { Length: > 0 } k ? k : null;
+            if (kind is not null && !EventStore.Kinds.Contains(kind))
+            {
+                throw ApiException.BadRequest($"kind must be one of {string.Join(", ", EventStore.Kinds)}");
+            }
+            if (to <= from)
+            {
+                throw ApiException.BadRequest("to must be after from");
+            }
+            return Results.Json(await events.ListAsync(camera.Id, camera.Name, from, to, kind, page.Limit, page.Offset), PortalJsonContext.Default.IReadOnlyListCameraEvent);
+        });
+        api.MapGet("/settings/events-webhook", async (HttpContext ctx, SettingsStore settings) =>
+        {
+            Caller.Of(ctx).RequireStaff();
+            return Results.Json(new EventWebhookView(await settings.GetAsync(EventWebhook.UrlKey) ?? "", !string.IsNullOrEmpty(await settings.GetAsync(EventWebhook.SecretKey))),
+                PortalJsonContext.Default.EventWebhookView);
+        });
+        api.MapPut("/settings/events-webhook", async (HttpContext ctx, SettingsStore settings) =>
+        {
+            Caller.Of(ctx).RequireStaff();
+            var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.EventWebhookInput);
+            var url = body.Url ?? "";
+            if (url.Length > 0)
+            {
+                Check.Throw(Check.UrlError("url", url, "http", "https"));
+                if ((body.Secret ?? "").Length is < 16 or > 256)
+                {
+                    throw ApiException.BadRequest("secret must be 16 to 256 characters: it signs every event the webhook receives");
+                }
+            }
+            await settings.SetAsync(new Dictionary<string, string?> { [EventWebhook.UrlKey] = url, [EventWebhook.SecretKey] = url.Length > 0 ? body.Secret : "" });
+            return Results.NoContent();
+        });
+    }
+
+    /// <summary>A time in the query: Unix milliseconds.</summary>
+    private static long? Millis(HttpContext ctx, string name)
+    {
+        var text = ctx.Request.Query[name].ToString();
+        if (text.Length == 0)
+        {
+            return null;
+        }
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : throw ApiException.BadRequest($"{name} must be Unix milliseconds");
+    }
+}
