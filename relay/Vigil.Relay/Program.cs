@@ -13,7 +13,7 @@ using Vigil.Protocol.Tunnels;
 using Vigil.Relay;
 using Vigil.Relay.Agents;
 using Vigil.Relay.Api;
-using Vigil.Relay.Crypto;
+using Vigil.Protocol.OpenSsl;
 using Vigil.Relay.Updates;
 
 return await RelayProgram.MainAsync(args).ConfigureAwait(false);
