@@ -176,7 +176,11 @@ namespace Vigil.Relay
                 builder.Services.AddSingleton(sp => new Vigil.Relay.Portal.PortalLink(sp.GetRequiredService<RelayNode>(), options.PortalUrl, portalToken));
                 builder.Services.AddHostedService(sp => sp.GetRequiredService<Vigil.Relay.Portal.PortalLink>());
             }
-            builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default));
+            builder.Services.ConfigureHttpJsonOptions(o =>
+            {
+                o.SerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default);
+                o.SerializerOptions.TypeInfoResolverChain.Insert(1, Vigil.Protocol.Server.NodeJsonContext.Default);
+            });
             // What Kestrel buffers of one connection before it stops reading it. The default (1 MiB) is
             // what each flooding agent could pin while the relay works through its frames; two of the
             // largest frames are enough to keep a link busy.
