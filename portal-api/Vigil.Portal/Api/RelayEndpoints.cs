@@ -8,7 +8,7 @@ using Vigil.Protocol.Server;
 namespace Vigil.Portal.Api;
 
 public sealed record RelayInput(string? NodeId, string? Endpoints, string? PublicKey, string? ApiUrl, string? ApiToken);
-public sealed record RelayRegistered(RelayNode Node, string PortalToken);
+public sealed record RelayRegistered(RelayRecord Node, string PortalToken);
 
 /// <summary>
 /// Relay nodes: admins register them (the portal then holds the node's API token to send it
@@ -24,7 +24,7 @@ internal static class RelayEndpoints
         api.MapGet("/relays", async (HttpContext ctx, RelayStore relays) =>
         {
             Caller.Of(ctx).RequireStaff();
-            return Results.Json(await relays.ListAsync(), PortalJsonContext.Default.IReadOnlyListRelayNode);
+            return Results.Json(await relays.ListAsync(), PortalJsonContext.Default.IReadOnlyListRelayRecord);
         });
         api.MapPut("/relays/{nodeId}", async (HttpContext ctx, string nodeId, RelayStore relays, NodeAuth nodes) =>
         {
@@ -34,7 +34,7 @@ internal static class RelayEndpoints
                 Check.LengthError("endpoints", body.Endpoints, 2000), Check.LengthError("api_token", body.ApiToken, 500),
                 body.PublicKey is { Length: > 0 } k && !DeviceIdentity.TryParseKey(k, out _) ? "public_key must be a base64 X25519 key" : null);
             var token = Secrets.NewToken("vr_");
-            await relays.UpsertAsync(new RelayNode
+            await relays.UpsertAsync(new RelayRecord
             {
                 NodeId = nodeId,
                 Endpoints = body.Endpoints ?? "",
@@ -122,9 +122,9 @@ internal static class RelayEndpoints
 /// <summary>Relay nodes authenticate to the internal API with the bearer token made at their registration.</summary>
 public sealed class NodeAuth(RelayStore relays)
 {
-    private readonly ConcurrentDictionary<string, (RelayNode? Node, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (RelayRecord? Node, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
-    public async Task<RelayNode> RequireAsync(HttpContext ctx)
+    public async Task<RelayRecord> RequireAsync(HttpContext ctx)
     {
         var header = ctx.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer vr_", StringComparison.Ordinal) || header.Length > 200)
