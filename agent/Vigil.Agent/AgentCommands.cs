@@ -20,7 +20,7 @@ internal sealed class AgentCommands(AgentContext context)
             case "status":
                 result.Body = Encoding.UTF8.GetBytes(context.Status.ToJson());
                 break;
-            case "assign":
+            case AssignCommand.Assign:
                 if (AgentMedia.Parse(command.Body, context.Config.CameraUrl, out var error) is { } assignment)
                 {
                     context.Media.Assign(assignment);
@@ -32,7 +32,7 @@ internal sealed class AgentCommands(AgentContext context)
                     result.Error = error;
                 }
                 break;
-            case "unassign":
+            case AssignCommand.Unassign:
                 result.Body = context.Media.Unassign() ? "{\"unassigned\":true}"u8.ToArray() : "{\"unassigned\":false}"u8.ToArray();
                 break;
             case "update_begin" or "update_chunk" or "update_apply":

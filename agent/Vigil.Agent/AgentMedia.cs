@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Vigil.Agent.Media;
+using Vigil.Protocol.Control;
 
 namespace Vigil.Agent;
 
@@ -83,41 +83,17 @@ internal sealed class AgentMedia(AgentContext context)
     }
 
     /// <summary>
-    /// The "assign" command's args: {"source":..., "target":..., "name":..., "token":...}. An empty or
+    /// The "assign" command's args (<see cref="AssignCommand"/>). An empty or
     /// absent source is the camera of the agent's own config (its camera_url, written when the camera
     /// was flashed), for a camera whose record in the service has no address, as one just claimed.
     /// </summary>
     public static MediaAssignment? Parse(byte[]? args, string? ownCamera, out string error)
     {
-        string? source = null, target = null, name = null, token = null;
-        try
+        if (AssignCommand.Parse(args ?? [], out error) is not { } command)
         {
-            var r = new Utf8JsonReader(args ?? [], new JsonReaderOptions { MaxDepth = 4 });
-            if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
-            {
-                error = "assign takes an object: {\"source\": ..., \"target\": ..., \"name\": ..., \"token\": ...}";
-                return null;
-            }
-            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-            {
-                var key = r.GetString();
-                r.Read();
-                var value = r.TokenType == JsonTokenType.String ? r.GetString() : null;
-                switch (key)
-                {
-                    case "source": source = value; break;
-                    case "target": target = value; break;
-                    case "name": name = value; break;
-                    case "token": token = value; break;
-                    default: r.Skip(); break;
-                }
-            }
-        }
-        catch (JsonException e)
-        {
-            error = $"assign: {e.Message}";
             return null;
         }
+        var source = command.Source;
         if (string.IsNullOrEmpty(source))
         {
             if (string.IsNullOrEmpty(ownCamera))
@@ -127,6 +103,6 @@ internal sealed class AgentMedia(AgentContext context)
             }
             source = ownCamera;
         }
-        return MediaAssignment.Create(name, source, target, token, out error);
+        return MediaAssignment.Create(command.Name, source, command.Target, command.Token, out error);
     }
 }

@@ -201,22 +201,17 @@ internal sealed class AgentRunner(AgentContext context)
         var preamble = new byte[LinkPreamble.Length];
         LinkPreamble.Write(preamble);
         var handshake = LinkHandshake.CreateInitiator(context.Key, relay.PublicKey, preamble, Aead);
-        var message = new byte[LinkFraming.MaxHandshakeLength];
-        var length = handshake.WriteMessage(default, message.AsSpan(LinkPreamble.Length + LinkFraming.HeaderLength));
-        preamble.CopyTo(message, 0);
-        LinkFraming.WriteHeader(message.AsSpan(LinkPreamble.Length), length);
-        connection.Send(message.AsSpan(0, LinkPreamble.Length + LinkFraming.HeaderLength + length));
+        var message = new byte[HandshakeFrame.MaxInitiationLength];
+        connection.Send(message.AsSpan(0, HandshakeFrame.WriteInitiation(handshake, preamble, message)));
 
         int replyLength;
         try
         {
-            connection.ReceiveExactly(message.AsSpan(0, LinkFraming.HeaderLength));
-            replyLength = LinkFraming.ReadHeader(message);
-            if (replyLength > LinkFraming.MaxHandshakeLength)
-            {
-                throw new IOException($"the relay's handshake reply is {replyLength} bytes, over the cap");
-            }
-            connection.ReceiveExactly(message.AsSpan(0, replyLength));
+            replyLength = HandshakeFrame.ReadMessage(connection.ReceiveExactly, message);
+        }
+        catch (LinkProtocolException e)
+        {
+            throw new IOException($"the relay's handshake reply was refused ({e.Message})");
         }
         catch (Exception e) when (e is SocketException or EndOfStreamException)
         {
@@ -225,7 +220,7 @@ internal sealed class AgentRunner(AgentContext context)
         }
         try
         {
-            handshake.ReadMessage(message.AsSpan(0, replyLength), new byte[LinkFraming.MaxHandshakeLength]);
+            handshake.ReadMessage(message.AsSpan(0, replyLength), new byte[HandshakeFrame.MaxMessageLength]);
         }
         catch (NoiseException)
         {

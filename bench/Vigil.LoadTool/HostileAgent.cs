@@ -6,7 +6,7 @@ using Vigil.Protocol.Control;
 using Vigil.Protocol.Link;
 using Vigil.Protocol.Mux;
 using Vigil.Protocol.Noise;
-using Vigil.Relay.Crypto;
+using Vigil.Protocol.OpenSsl;
 
 namespace Vigil.LoadTool;
 

@@ -14,19 +14,11 @@ public static class LinkDialer
         var preamble = new byte[LinkPreamble.Length];
         LinkPreamble.Write(preamble);
         using var handshake = LinkHandshake.CreateInitiator(key, relayKey.Span, preamble, aead, dh);
-        var buffer = new byte[LinkFraming.MaxHandshakeLength];
-        var n = handshake.WriteMessage(default, buffer.AsSpan(LinkPreamble.Length + LinkFraming.HeaderLength));
-        preamble.CopyTo(buffer, 0);
-        LinkFraming.WriteHeader(buffer.AsSpan(LinkPreamble.Length), n);
-        await SocketIo.SendAllAsync(socket, buffer.AsMemory(0, LinkPreamble.Length + LinkFraming.HeaderLength + n), ct).ConfigureAwait(false);
-        await SocketIo.ReceiveExactlyAsync(socket, buffer.AsMemory(0, 2), ct).ConfigureAwait(false);
-        var length = LinkFraming.ReadHeader(buffer);
-        if (length > LinkFraming.MaxHandshakeLength)
-        {
-            throw new IOException("handshake reply over the cap");
-        }
-        await SocketIo.ReceiveExactlyAsync(socket, buffer.AsMemory(0, length), ct).ConfigureAwait(false);
-        handshake.ReadMessage(buffer.AsSpan(0, length), new byte[LinkFraming.MaxHandshakeLength]);
+        var buffer = new byte[HandshakeFrame.MaxInitiationLength];
+        var n = HandshakeFrame.WriteInitiation(handshake, preamble, buffer);
+        await SocketIo.SendAllAsync(socket, buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+        var reply = await HandshakeFrame.ReadMessageAsync(socket, ct).ConfigureAwait(false);
+        handshake.ReadMessage(reply, new byte[HandshakeFrame.MaxMessageLength]);
         return handshake.Split();
     }
 }

@@ -7,7 +7,7 @@ using Vigil.LoadTool;
 using Vigil.Protocol.Noise;
 using Vigil.Protocol.Tunnels;
 using Vigil.Relay.Api;
-using Vigil.Relay.Crypto;
+using Vigil.Protocol.OpenSsl;
 
 // vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota|ota-netem|subscriptions|grid> --relay-dll PATH [--agent PATH] [options]
 // vigil-load bench hooks --portal-dll PATH [options]; vigil-load serve-bare --listen URL (the hook bench's floor)

@@ -1,20 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Help;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Vigil.Protocol.Link;
-using Vigil.Protocol.Noise;
 using Vigil.Protocol.Tunnels;
 using Vigil.Relay;
-using Vigil.Relay.Agents;
-using Vigil.Relay.Api;
-using Vigil.Relay.Crypto;
-using Vigil.Relay.Updates;
 
 return await RelayProgram.MainAsync(args).ConfigureAwait(false);
 
@@ -22,9 +10,6 @@ namespace Vigil.Relay
 {
     public static class RelayProgram
     {
-        /// <summary>Kestrel's read buffer per connection: two of the largest link frames.</summary>
-        private const int MaxReadBuffer = 2 * (LinkFraming.HeaderLength + LinkFraming.MaxFrameLength);
-
         private static readonly ConfigCommandLine Line = new("vigil-relay", typeof(RelayOptions));
 
         private static readonly Option<string[]> Listen = Line.Switch("--listen", nameof(RelayOptions.Listen), "where agents connect (default 0.0.0.0:7443)", "ADDR:PORT");
@@ -110,7 +95,7 @@ namespace Vigil.Relay
                 {
                     return Line.Refuse(e.Message);
                 }
-                await using (var app = Build(result.GetValue(Line.Config), overrides))
+                await using (var app = RelayHosting.Build(LoadOptions(result.GetValue(Line.Config), overrides)))
                 {
                     await app.RunAsync().ConfigureAwait(false);
                 }
@@ -123,100 +108,19 @@ namespace Vigil.Relay
             }
         }
 
-        /// <summary>
-        /// Builds the relay node from a command line of "vigil-relay run" (how the portal embeds one).
-        /// A bad command line throws <see cref="CommandLineException"/>; a bad setting, <see cref="InvalidOperationException"/>.
-        /// </summary>
-        public static WebApplication Build(string[] args)
+        /// <summary>The node's settings: the JSON file, then the environment (VIGIL_RELAY_...), then the command line.</summary>
+        private static RelayOptions LoadOptions(string? configFile, Dictionary<string, string?> overrides)
         {
-            var result = Line.Parse(Run, args, out var keys);
-            return Build(result.GetValue(Line.Config), Line.Overrides(result, keys));
-        }
-
-        /// <summary>Builds the relay node: Kestrel with the agent listener and the node API.</summary>
-        private static WebApplication Build(string? configFile, Dictionary<string, string?> overrides)
-        {
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-            builder.Configuration.Sources.Clear();
+            var configuration = new ConfigurationBuilder();
             if (configFile is not null)
             {
-                builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+                configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
             }
-            builder.Configuration.AddEnvironmentVariables("VIGIL_RELAY_");
-            builder.Configuration.AddInMemoryCollection(overrides);
+            configuration.AddEnvironmentVariables("VIGIL_RELAY_");
+            configuration.AddInMemoryCollection(overrides);
             var options = new RelayOptions();
-            builder.Configuration.Bind(options);
-            options.Validate();
-            builder.Logging.ClearProviders();
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                o.UseUtcTimestamp = true;
-            });
-            builder.Logging.SetMinimumLevel(LogLevel.Information);
-            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-
-            var staticKey = KeyFiles.LoadOrCreateStaticKey(options.KeyFile, out var keyCreated);
-            var apiToken = KeyFiles.LoadOrCreateToken(options.ApiTokenFile, out var tokenCreated);
-            var tunnelKeys = options.TunnelTrustedKeys
-                .Select(k => Convert.FromBase64String(k))
-                .Select(k => k.Length == 32 ? k : throw new InvalidOperationException("a tunnel key is 32 bytes of base64"))
-                .ToList();
-
-            builder.Services.AddSingleton(options);
-            // Handshakes are mostly X25519, and OpenSSL's is several times faster than the managed one.
-            var nativeDh = NativeX25519.IsSupported;
-            INoiseDh dh = nativeDh ? NativeX25519.ForStaticKey(staticKey) : ManagedX25519.Instance;
-            builder.Services.AddSingleton(sp => new RelayNode(options, staticKey, tunnelKeys, new NativeChaChaPolyFactory(), sp.GetRequiredService<ILogger<RelayNode>>(), dh));
-            builder.Services.AddHostedService<HeartbeatSweeper>();
-            if (options.PortalUrl.Length > 0)
-            {
-                var portalToken = options.PortalToken.Length > 0 ? options.PortalToken : File.ReadAllText(options.PortalTokenFile).Trim();
-                builder.Services.AddSingleton(sp => new Vigil.Relay.Portal.PortalLink(sp.GetRequiredService<RelayNode>(), options.PortalUrl, portalToken));
-                builder.Services.AddHostedService(sp => sp.GetRequiredService<Vigil.Relay.Portal.PortalLink>());
-            }
-            builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RelayJsonContext.Default));
-            // What Kestrel buffers of one connection before it stops reading it. The default (1 MiB) is
-            // what each flooding agent could pin while the relay works through its frames; two of the
-            // largest frames are enough to keep a link busy.
-            builder.WebHost.UseSockets(o => o.MaxReadBufferSize = MaxReadBuffer);
-            builder.WebHost.ConfigureKestrel(k =>
-            {
-                k.AddServerHeader = false;
-                k.Limits.MaxRequestBodySize = 64 * 1024;
-                k.Listen(RelayOptions.ParseEndpoint(options.Listen), l => l.UseConnectionHandler<AgentConnectionHandler>());
-                k.Listen(RelayOptions.ParseEndpoint(options.ApiListen), l => l.Protocols = HttpProtocols.Http1);
-            });
-
-            var app = builder.Build();
-            var node = app.Services.GetRequiredService<RelayNode>();
-            node.Registry.Observer = app.Services.GetService<Vigil.Relay.Portal.PortalLink>();
-            app.MapNodeApi(node, apiToken);
-            app.MapUpdateApi(node);
-            if (keyCreated)
-            {
-                RelayLog.MadeSecret(node.Logger, "relay static key", options.KeyFile);
-            }
-            if (tokenCreated)
-            {
-                RelayLog.MadeSecret(node.Logger, "node API token", options.ApiTokenFile);
-            }
-            // On SIGTERM, Kestrel waits for open connections; agent links never end by themselves, so
-            // end them: each agent reconnects to another node at once (a drain first is kinder).
-            app.Lifetime.ApplicationStopping.Register(() =>
-            {
-                foreach (var session in node.Registry.All)
-                {
-                    session.Close("relay_stopping");
-                }
-            });
-            if (!nativeDh)
-            {
-                RelayLog.ManagedDh(node.Logger);
-            }
-            RelayLog.Started(node.Logger, options.NodeId, options.Listen, options.ApiListen, Convert.ToBase64String(staticKey.PublicKey));
-            return app;
+            configuration.Build().Bind(options);
+            return options;
         }
 
         private static int SignTunnelToken(ParseResult result)

@@ -5,7 +5,7 @@ using Vigil.Protocol.Link;
 using Vigil.Protocol.Noise;
 using Vigil.Protocol.Tunnels;
 using Vigil.Relay.Api;
-using Vigil.Relay.Crypto;
+using Vigil.Protocol.OpenSsl;
 
 namespace Vigil.Attack.Tests;
 

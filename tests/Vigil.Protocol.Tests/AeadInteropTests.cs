@@ -1,6 +1,6 @@
 using System.Text;
 using Vigil.Protocol.Noise;
-using Vigil.Relay.Crypto;
+using Vigil.Protocol.OpenSsl;
 
 namespace Vigil.Protocol.Tests;
 

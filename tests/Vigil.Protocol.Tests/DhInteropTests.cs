@@ -1,7 +1,7 @@
 using System.Text;
 using Vigil.Protocol.Link;
 using Vigil.Protocol.Noise;
-using Vigil.Relay.Crypto;
+using Vigil.Protocol.OpenSsl;
 
 namespace Vigil.Protocol.Tests;
 

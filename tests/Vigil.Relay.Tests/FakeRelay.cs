@@ -4,7 +4,7 @@ using System.Threading.Channels;
 using Vigil.Protocol.Control;
 using Vigil.Protocol.Link;
 using Vigil.Protocol.Noise;
-using Vigil.Relay.Crypto;
+using Vigil.Protocol.OpenSsl;
 
 namespace Vigil.Relay.Tests;
 
@@ -59,7 +59,7 @@ internal sealed class FakeRelay : IAsyncDisposable
                     var session = await Session.AcceptAsync(socket, this);
                     await _sessions.Writer.WriteAsync(session);
                 }
-                catch (Exception e) when (e is IOException or SocketException or NoiseException)
+                catch (Exception e) when (e is IOException or SocketException or NoiseException or LinkProtocolException)
                 {
                     socket.Dispose();
                 }
@@ -94,16 +94,11 @@ internal sealed class FakeRelay : IAsyncDisposable
         {
             var preamble = new byte[LinkPreamble.Length];
             await SocketIo.ReceiveExactlyAsync(socket, preamble);
-            var header = new byte[2];
-            await SocketIo.ReceiveExactlyAsync(socket, header);
-            var message = new byte[LinkFraming.ReadHeader(header)];
-            await SocketIo.ReceiveExactlyAsync(socket, message);
+            var message = await HandshakeFrame.ReadMessageAsync(socket);
             var hs = LinkHandshake.CreateResponder(relay.Key, preamble, NativeChaChaPolyFactory.Instance);
-            hs.ReadMessage(message, new byte[1024]);
-            var reply = new byte[1024];
-            var n = hs.WriteMessage(default, reply.AsSpan(2));
-            LinkFraming.WriteHeader(reply, n);
-            await socket.SendAsync(reply.AsMemory(0, n + 2));
+            hs.ReadMessage(message, new byte[HandshakeFrame.MaxMessageLength]);
+            var reply = new byte[HandshakeFrame.MaxFrameLength];
+            await socket.SendAsync(reply.AsMemory(0, HandshakeFrame.WriteMessage(hs, reply)));
             var (send, receive) = hs.Split();
             var session = new Session(socket, send, receive, relay);
             session.Completion = session.ReadLoop();

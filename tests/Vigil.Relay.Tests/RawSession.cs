@@ -5,7 +5,7 @@ using Vigil.Protocol.Control;
 using Vigil.Protocol.Link;
 using Vigil.Protocol.Mux;
 using Vigil.Protocol.Noise;
-using Vigil.Relay.Crypto;
+using Vigil.Protocol.OpenSsl;
 
 namespace Vigil.Relay.Tests;
 
@@ -35,18 +35,9 @@ internal sealed class RawSession
         var preamble = new byte[LinkPreamble.Length];
         LinkPreamble.Write(preamble);
         var hs = LinkHandshake.CreateInitiator(key, relay.PublicKey, preamble, NativeChaChaPolyFactory.Instance);
-        var msg = new byte[1024];
-        var n = hs.WriteMessage(default, msg);
-        var first = new byte[LinkPreamble.Length + 2 + n];
-        preamble.CopyTo(first, 0);
-        LinkFraming.WriteHeader(first.AsSpan(LinkPreamble.Length), n);
-        msg.AsSpan(0, n).CopyTo(first.AsSpan(LinkPreamble.Length + 2));
-        await stream.WriteAsync(first);
-        var header = new byte[2];
-        await stream.ReadExactlyAsync(header);
-        var reply = new byte[LinkFraming.ReadHeader(header)];
-        await stream.ReadExactlyAsync(reply);
-        hs.ReadMessage(reply, new byte[1024]);
+        var first = new byte[HandshakeFrame.MaxInitiationLength];
+        await stream.WriteAsync(first.AsMemory(0, HandshakeFrame.WriteInitiation(hs, preamble, first)));
+        hs.ReadMessage(await HandshakeFrame.ReadMessageAsync(stream), new byte[HandshakeFrame.MaxMessageLength]);
         var (send, _) = hs.Split();
         var session = new RawSession(client, send, DeviceIdentity.DeviceId(key.PublicKey));
         var hello = new ControlMessage { Type = ControlMessage.Hello, Serial = "RAW" }.ToJson();

@@ -191,7 +191,7 @@ public sealed class Streamer
     public int Cameras { get; set; }
 }
 
-public sealed class RelayNode
+public sealed class RelayRecord
 {
     public string NodeId { get; set; } = "";
     public string Endpoints { get; set; } = "";

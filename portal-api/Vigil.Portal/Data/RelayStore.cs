@@ -5,17 +5,17 @@ public sealed class RelayStore(Database db)
 {
     private const string Select = "SELECT node_id, endpoints, public_key, api_url, api_token, portal_token_hash, last_heartbeat, sessions FROM relay_nodes";
 
-    public Task<IReadOnlyList<RelayNode>> ListAsync() => db.QueryAsync<RelayNode>($"{Select} ORDER BY node_id");
+    public Task<IReadOnlyList<RelayRecord>> ListAsync() => db.QueryAsync<RelayRecord>($"{Select} ORDER BY node_id");
 
-    public Task<RelayNode?> GetAsync(string nodeId) => db.QuerySingleOrDefaultAsync<RelayNode>($"{Select} WHERE node_id = @nodeId", new { nodeId });
+    public Task<RelayRecord?> GetAsync(string nodeId) => db.QuerySingleOrDefaultAsync<RelayRecord>($"{Select} WHERE node_id = @nodeId", new { nodeId });
 
     /// <summary>The node, when it is known and has an API address the portal can call.</summary>
-    public async Task<RelayNode?> ReachableAsync(string? nodeId) =>
+    public async Task<RelayRecord?> ReachableAsync(string? nodeId) =>
         nodeId is null ? null : await GetAsync(nodeId).ConfigureAwait(false) is { ApiUrl.Length: > 0 } node ? node : null;
 
-    public Task<RelayNode?> ByTokenHashAsync(string hash) => db.QuerySingleOrDefaultAsync<RelayNode>($"{Select} WHERE portal_token_hash = @hash", new { hash });
+    public Task<RelayRecord?> ByTokenHashAsync(string hash) => db.QuerySingleOrDefaultAsync<RelayRecord>($"{Select} WHERE portal_token_hash = @hash", new { hash });
 
-    public Task<int> UpsertAsync(RelayNode n) => db.ExecuteAsync("""
+    public Task<int> UpsertAsync(RelayRecord n) => db.ExecuteAsync("""
         INSERT INTO relay_nodes (node_id, endpoints, public_key, api_url, api_token, portal_token_hash)
         VALUES (@NodeId, @Endpoints, @PublicKey, @ApiUrl, @ApiToken, @PortalTokenHash)
         ON CONFLICT (node_id) DO UPDATE SET endpoints = excluded.endpoints, public_key = excluded.public_key, api_url = excluded.api_url,

@@ -3,6 +3,7 @@ using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
 using Vigil.Portal.Relays;
+using Vigil.Protocol.Server;
 using Vigil.Protocol.Tunnels;
 
 namespace Vigil.Portal.Devices;
@@ -10,7 +11,6 @@ namespace Vigil.Portal.Devices;
 public sealed record BindInput(string? Camera, string? User);
 public sealed record ClaimInput(string? Serial, string? Pin, string? Fingerprint);
 public sealed record StickerInput(string? Serial, string? Pin, string? Fingerprint);
-public sealed record CommandInput(string? Name, JsonElement? Args, int? TimeoutMs);
 public sealed record TunnelTokenInput(int? Port, int? TtlSeconds);
 public sealed record TunnelTokenIssued(string Token, string DeviceId, int Port, long ExpiresAt, string? RelayNode, string? Relay);
 
@@ -81,13 +81,13 @@ internal static class DeviceEndpoints
         api.MapPost("/devices/{id}/commands", async (HttpContext ctx, string id, DeviceStore devices, RelayStore relays, RelayClient client) =>
         {
             Caller.Of(ctx).RequireStaff();
-            var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.CommandInput);
+            var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.NodeCommand);
             Check.Throw(string.IsNullOrEmpty(body.Name) ? "name is required" : null, Check.LengthError("name", body.Name, 64),
                 body.TimeoutMs is < 1 or > 60_000 ? "timeout_ms must be 1 to 60,000" : null);
             var device = await devices.GetAsync(id) ?? throw ApiException.NotFound("device");
             var node = (device.Connected ? await relays.ReachableAsync(device.RelayNode) : null)
                 ?? throw ApiException.Conflict("the device is not connected to any known relay");
-            var (status, answer) = await client.CommandAsync(node, id, JsonSerializer.Serialize(body, PortalJsonContext.Default.CommandInput), ctx.RequestAborted);
+            var (status, answer) = await client.CommandAsync(node, id, JsonSerializer.Serialize(body, NodeJsonContext.Default.NodeCommand), ctx.RequestAborted);
             return Results.Text(answer, "application/json", statusCode: status);
         });
         api.MapPost("/devices/{id}/tunnel-token", async (HttpContext ctx, string id, DeviceStore devices, RelayStore relays, PortalSecrets secrets) =>

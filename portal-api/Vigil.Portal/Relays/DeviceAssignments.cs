@@ -3,15 +3,10 @@ using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
 using Vigil.Portal.Playback;
+using Vigil.Protocol.Control;
+using Vigil.Protocol.Server;
 
 namespace Vigil.Portal.Relays;
-
-/// <summary>
-/// What a device is told to do: pull its camera (source) and publish it as this stream name to the
-/// streamer's ingest address (target), with this publish token, which the agent puts in the
-/// target's query where the streamers' hooks read it.
-/// </summary>
-public sealed record Assignment(string Name, string Source, string Target, string Token);
 
 /// <summary>
 /// The assignment of a device (from its approval, its camera and that camera's streamer) and the
@@ -21,7 +16,7 @@ public sealed class DeviceAssignments(DeviceStore devices, CameraStore cameras, 
     PortalSecrets secrets, Discovery.OnvifThroughAgent onvif, ILogger<DeviceAssignments> log)
 {
     /// <summary>The assignment of an approved device bound to an enabled camera on a streamer, else null.</summary>
-    public async Task<Assignment?> AssignmentAsync(Device device)
+    public async Task<AssignCommand?> AssignmentAsync(Device device)
     {
         if (device.State != DeviceStates.Approved || device.CameraId is not { } cameraId)
         {
@@ -52,7 +47,7 @@ public sealed class DeviceAssignments(DeviceStore devices, CameraStore cameras, 
         }
         var token = PublishToken.For(secrets, device.Id, device.PublishGeneration);
         var target = $"{streamer.IngestUrl.TrimEnd('/')}/{camera.Name}";
-        return new Assignment(camera.Name, source, target, token);
+        return new AssignCommand(camera.Name, source, target, token);
     }
 
     /// <summary>
@@ -67,8 +62,9 @@ public sealed class DeviceAssignments(DeviceStore devices, CameraStore cameras, 
             return true;
         }
         var assignment = await AssignmentAsync(device).ConfigureAwait(false);
-        var args = assignment is null ? "null" : JsonSerializer.Serialize(assignment, PortalJsonContext.Default.Assignment);
-        var command = $"{{\"name\":\"{(assignment is null ? "unassign" : "assign")}\",\"args\":{args},\"timeout_ms\":5000}}";
+        var command = JsonSerializer.Serialize(assignment is null
+            ? new NodeCommand(AssignCommand.Unassign, null, 5000)
+            : new NodeCommand(AssignCommand.Assign, JsonSerializer.SerializeToElement(assignment, NodeJsonContext.Default.AssignCommand), 5000), NodeJsonContext.Default.NodeCommand);
         var (status, answer) = await relay.CommandAsync(node, id, command, ct).ConfigureAwait(false);
         if (status != StatusCodes.Status200OK)
         {

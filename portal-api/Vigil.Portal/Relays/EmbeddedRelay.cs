@@ -3,8 +3,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
 using Vigil.Relay;
-using Node = Vigil.Relay.RelayNode;
-using RelayNode = Vigil.Portal.Data.RelayNode;
 
 namespace Vigil.Portal.Relays;
 
@@ -38,27 +36,27 @@ public sealed class EmbeddedRelay(PortalOptions options, RelayStore relays, Port
             var dir = options.DataDir;
             PrivateFiles.CreateDirectory(dir);
             var apiListen = options.EmbeddedRelayApi;
-            var apiTokenFile = SecretFiles(options).Last();
             var portalUrl = LoopbackUrl(server.Features.Get<IServerAddressesFeature>()!.Addresses.First());
             var nodeToken = Secrets.NewToken("vr_");
-            // The node's API token: made by the relay on its first start, read here to register it.
-            var relayArgs = new[]
+            _relay = RelayHosting.Build(new RelayOptions
             {
-                "--node-id", NodeId, "--listen", options.EmbeddedRelay, "--api-listen", apiListen,
-                "--key-file", SecretFiles(options).First(), "--api-token-file", apiTokenFile,
-                "--portal-url", portalUrl, "--PortalToken", nodeToken,
-                "--tunnel-key", Convert.ToBase64String(secrets.TunnelPublicKey),
-            };
-            _relay = RelayProgram.Build(relayArgs);
-            var apiToken = (await File.ReadAllTextAsync(apiTokenFile).ConfigureAwait(false)).Trim();
-            var node = _relay.Services.GetRequiredService<Node>();
-            await relays.UpsertAsync(new RelayNode
+                NodeId = NodeId,
+                Listen = options.EmbeddedRelay,
+                ApiListen = apiListen,
+                KeyFile = SecretFiles(options).First(),
+                ApiTokenFile = SecretFiles(options).Last(),
+                PortalUrl = portalUrl,
+                PortalToken = nodeToken,
+                TunnelTrustedKeys = [Convert.ToBase64String(secrets.TunnelPublicKey)],
+            });
+            var relaySecrets = _relay.Services.GetRequiredService<RelaySecrets>();
+            await relays.UpsertAsync(new RelayRecord
             {
                 NodeId = NodeId,
                 Endpoints = options.EmbeddedRelay,
-                PublicKey = Convert.ToBase64String(node.StaticKey.PublicKey),
+                PublicKey = Convert.ToBase64String(relaySecrets.StaticKey.PublicKey),
                 ApiUrl = $"http://{apiListen}",
-                ApiToken = apiToken,
+                ApiToken = relaySecrets.ApiToken,
                 PortalTokenHash = Secrets.HashToken(nodeToken),
             }).ConfigureAwait(false);
             await _relay.StartAsync().ConfigureAwait(false);

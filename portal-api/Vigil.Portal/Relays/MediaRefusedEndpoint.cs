@@ -1,12 +1,11 @@
 using Vigil.Portal.Api;
 using Vigil.Portal.Data;
 using Vigil.Portal.Devices;
+using Vigil.Protocol.Server;
 
 namespace Vigil.Portal.Relays;
 
 /// <summary>A relay node passes on an agent's refusal of its assignment ("media_refused", docs/protocol.md).</summary>
-public sealed record MediaRefusedInput(string? DeviceId, string? Codec, string? Reason);
-
 public static class MediaRefusedEndpoint
 {
     public static async Task<IResult> HandleAsync(HttpContext ctx, NodeAuth nodes, DeviceStore devices, CodecPlacement placement)
@@ -16,7 +15,7 @@ public static class MediaRefusedEndpoint
         ArgumentNullException.ThrowIfNull(devices);
         ArgumentNullException.ThrowIfNull(placement);
         var node = await nodes.RequireAsync(ctx).ConfigureAwait(false);
-        var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.MediaRefusedInput).ConfigureAwait(false);
+        var body = await JsonBody.ReadAsync(ctx, NodeJsonContext.Default.NodeMediaRefused).ConfigureAwait(false);
         if (body.DeviceId is not { Length: > 0 and <= 64 } || body.Codec is not { Length: > 0 and <= 32 } || body.Reason is not { Length: <= 300 })
         {
             throw ApiException.BadRequest("device_id, codec (at most 32 characters) and reason (at most 300) are needed");

@@ -14,7 +14,7 @@ public sealed partial class RelayClient
     public const int MaxUpdatesBytes = 16 << 20;
 
     /// <summary>Stores a release on the node (PUT /v1/releases/NAME), streamed from the database chunk by chunk.</summary>
-    public async Task PutReleaseAsync(RelayNode node, AgentRelease release, AgentReleaseStore store, CancellationToken ct)
+    public async Task PutReleaseAsync(RelayRecord node, AgentRelease release, AgentReleaseStore store, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, $"{node.ApiUrl.TrimEnd('/')}/v1/releases/{Uri.EscapeDataString(release.Name)}")
         {
@@ -29,7 +29,7 @@ public sealed partial class RelayClient
     }
 
     /// <summary>Asks the node to push a stored release to the device; the node's status and answer.</summary>
-    public async Task<(int Status, string Body)> StartUpdateAsync(RelayNode node, string deviceId, string releaseName, bool force, CancellationToken ct)
+    public async Task<(int Status, string Body)> StartUpdateAsync(RelayRecord node, string deviceId, string releaseName, bool force, CancellationToken ct)
     {
         var body = JsonSerializer.Serialize(new UpdateRequest(releaseName, force), UpdateJsonContext.Default.UpdateRequest);
         using var request = new HttpRequestMessage(HttpMethod.Post, SessionUrl(node, deviceId) + "/update")
@@ -42,7 +42,7 @@ public sealed partial class RelayClient
     }
 
     /// <summary>Every push the node knows of (GET /v1/updates), by device.</summary>
-    public async Task<Dictionary<string, UpdateProgress>> UpdatesAsync(RelayNode node, CancellationToken ct)
+    public async Task<Dictionary<string, UpdateProgress>> UpdatesAsync(RelayRecord node, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{node.ApiUrl.TrimEnd('/')}/v1/updates");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", node.ApiToken);

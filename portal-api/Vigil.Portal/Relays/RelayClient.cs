@@ -16,7 +16,7 @@ public sealed partial class RelayClient(HttpClient http)
     public const int MaxAnswerBytes = 1 << 20;
 
     /// <summary>Asks the node to close the device's link (a revoked or rejected device).</summary>
-    public async Task<int> DisconnectAsync(RelayNode node, string deviceId, CancellationToken ct)
+    public async Task<int> DisconnectAsync(RelayRecord node, string deviceId, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Delete, SessionUrl(node, deviceId));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", node.ApiToken);
@@ -25,7 +25,7 @@ public sealed partial class RelayClient(HttpClient http)
     }
 
     /// <summary>Sends a command through the node; returns the node's status and its JSON answer as is (502 when the node fails).</summary>
-    public async Task<(int Status, string Body)> CommandAsync(RelayNode node, string deviceId, string commandJson, CancellationToken ct)
+    public async Task<(int Status, string Body)> CommandAsync(RelayRecord node, string deviceId, string commandJson, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, SessionUrl(node, deviceId) + "/commands")
         {
@@ -48,6 +48,6 @@ public sealed partial class RelayClient(HttpClient http)
         }
     }
 
-    private static string SessionUrl(RelayNode node, string deviceId) =>
+    private static string SessionUrl(RelayRecord node, string deviceId) =>
         $"{node.ApiUrl.TrimEnd('/')}/v1/sessions/{Uri.EscapeDataString(deviceId)}";
 }

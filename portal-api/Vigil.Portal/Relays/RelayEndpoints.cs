@@ -3,19 +3,12 @@ using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
 using Vigil.Protocol.Link;
+using Vigil.Protocol.Server;
 
 namespace Vigil.Portal.Relays;
 
 public sealed record RelayInput(string? NodeId, string? Endpoints, string? PublicKey, string? ApiUrl, string? ApiToken);
-public sealed record RelayRegistered(RelayNode Node, string PortalToken);
-/// <param name="Source">The agent's public address as the relay sees it (the enrolment policy's per-address cap).</param>
-/// <param name="EnrollToken">The enrolment token from the agent's config, if any.</param>
-public sealed record HelloInput(string? DeviceId, string? PublicKey, string? Serial, string? Model, string? Firmware, string? AgentVersion, string? Address,
-    string? Source = null, string? EnrollToken = null, string? Rid = null);
-public sealed record HelloAnswer(string DeviceId, string State, Assignment? Assignment);
-public sealed record PresenceInput(int? Sessions, bool? Snapshot, IReadOnlyList<PresenceItem>? Events);
-public sealed record PresenceItem(string? DeviceId, bool? Connected, string? Address);
-public sealed record PresenceAnswer(int Applied);
+public sealed record RelayRegistered(RelayRecord Node, string PortalToken);
 
 /// <summary>
 /// Relay nodes: admins register them (the portal then holds the node's API token to send it
@@ -31,7 +24,7 @@ internal static class RelayEndpoints
         api.MapGet("/relays", async (HttpContext ctx, RelayStore relays) =>
         {
             Caller.Of(ctx).RequireStaff();
-            return Results.Json(await relays.ListAsync(), PortalJsonContext.Default.IReadOnlyListRelayNode);
+            return Results.Json(await relays.ListAsync(), PortalJsonContext.Default.IReadOnlyListRelayRecord);
         });
         api.MapPut("/relays/{nodeId}", async (HttpContext ctx, string nodeId, RelayStore relays, NodeAuth nodes) =>
         {
@@ -41,7 +34,7 @@ internal static class RelayEndpoints
                 Check.LengthError("endpoints", body.Endpoints, 2000), Check.LengthError("api_token", body.ApiToken, 500),
                 body.PublicKey is { Length: > 0 } k && !DeviceIdentity.TryParseKey(k, out _) ? "public_key must be a base64 X25519 key" : null);
             var token = Secrets.NewToken("vr_");
-            await relays.UpsertAsync(new RelayNode
+            await relays.UpsertAsync(new RelayRecord
             {
                 NodeId = nodeId,
                 Endpoints = body.Endpoints ?? "",
@@ -76,7 +69,7 @@ internal static class RelayEndpoints
     private static async Task<IResult> HelloAsync(HttpContext ctx, NodeAuth nodes, DeviceStore devices, DeviceAssignments life, EnrolmentPolicy enrolment)
     {
         var node = await nodes.RequireAsync(ctx).ConfigureAwait(false);
-        var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.HelloInput).ConfigureAwait(false);
+        var body = await JsonBody.ReadAsync(ctx, NodeJsonContext.Default.NodeHello).ConfigureAwait(false);
         if (!DeviceIdentity.TryParseKey(body.PublicKey, out var key))
         {
             throw ApiException.BadRequest("public_key must be the device's base64 X25519 key");
@@ -94,18 +87,18 @@ internal static class RelayEndpoints
         if (await enrolment.RefusalAsync(id, node.NodeId, body.Source, body.EnrollToken).ConfigureAwait(false) is { } refusal)
         {
             PortalLog.EnrolmentRefused(ctx.RequestServices.GetRequiredService<ILogger<EnrolmentPolicy>>(), id, address, node.NodeId, refusal);
-            return Results.Json(new HelloAnswer(id, EnrolmentPolicy.Refused, null), PortalJsonContext.Default.HelloAnswer);
+            return Results.Json(new NodeHelloAnswer(id, EnrolmentPolicy.Refused, null), NodeJsonContext.Default.NodeHelloAnswer);
         }
         var device = await devices.HelloAsync(new DeviceHello(id, body.PublicKey!, DeviceIdentity.Fingerprint(key), body.Serial ?? "", body.Model ?? "",
             body.Firmware ?? "", body.AgentVersion ?? "", address, node.NodeId, body.Rid ?? "")).ConfigureAwait(false);
         var assignment = await life.AssignmentAsync(device).ConfigureAwait(false);
-        return Results.Json(new HelloAnswer(id, device.State, assignment), PortalJsonContext.Default.HelloAnswer);
+        return Results.Json(new NodeHelloAnswer(id, device.State, assignment), NodeJsonContext.Default.NodeHelloAnswer);
     }
 
     private static async Task<IResult> PresenceAsync(HttpContext ctx, NodeAuth nodes, DeviceStore devices, RelayStore relays)
     {
         var node = await nodes.RequireAsync(ctx).ConfigureAwait(false);
-        var body = await JsonBody.ReadAsync(ctx, PortalJsonContext.Default.PresenceInput).ConfigureAwait(false);
+        var body = await JsonBody.ReadAsync(ctx, NodeJsonContext.Default.NodePresence).ConfigureAwait(false);
         var events = body.Events ?? [];
         if (events.Count > MaxPresenceEvents)
         {
@@ -122,16 +115,16 @@ internal static class RelayEndpoints
         }
         await devices.PresenceAsync(node.NodeId, parsed, body.Snapshot == true).ConfigureAwait(false);
         await relays.HeartbeatAsync(node.NodeId, body.Sessions is >= 0 ? body.Sessions.Value : 0).ConfigureAwait(false);
-        return Results.Json(new PresenceAnswer(parsed.Count), PortalJsonContext.Default.PresenceAnswer);
+        return Results.Json(new NodePresenceAnswer(parsed.Count), NodeJsonContext.Default.NodePresenceAnswer);
     }
 }
 
 /// <summary>Relay nodes authenticate to the internal API with the bearer token made at their registration.</summary>
 public sealed class NodeAuth(RelayStore relays)
 {
-    private readonly ConcurrentDictionary<string, (RelayNode? Node, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (RelayRecord? Node, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
-    public async Task<RelayNode> RequireAsync(HttpContext ctx)
+    public async Task<RelayRecord> RequireAsync(HttpContext ctx)
     {
         var header = ctx.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer vr_", StringComparison.Ordinal) || header.Length > 200)

@@ -81,9 +81,22 @@ public abstract partial class LinkSession
 }
 
 /// <summary>A frame broke the protocol; the link is closed with <see cref="Reason"/> as the metric label.</summary>
-public sealed class LinkProtocolException(string reason) : Exception($"link protocol error: {reason}")
+public sealed class LinkProtocolException : Exception
 {
-    public string Reason { get; } = reason;
+    public LinkProtocolException(string reason)
+        : base($"link protocol error: {reason}")
+    {
+        Reason = reason;
+    }
+
+    /// <summary>With <paramref name="detail"/>, the words a person reads beside the metric label.</summary>
+    public LinkProtocolException(string reason, string detail)
+        : base($"link protocol error: {reason}: {detail}")
+    {
+        Reason = reason;
+    }
+
+    public string Reason { get; }
 }
 
 /// <summary>The link is closed; nothing more can be sent on it.</summary>

@@ -106,18 +106,13 @@ public sealed class AgentConnectionHandler(RelayNode node) : ConnectionHandler
         var input = connection.Transport.Input;
         var preamble = new byte[LinkPreamble.Length];
         var message = await ReadHandshakeAsync(input, preamble, ct).ConfigureAwait(false);
-        if (!LinkPreamble.TryRead(preamble, out _, out var error))
-        {
-            throw new HandshakeRefusedException(error!);
-        }
         var handshake = LinkHandshake.CreateResponder(node.StaticKey, preamble, node.Aead, node.Dh);
-        var buffer = new byte[LinkFraming.MaxHandshakeLength];
+        var buffer = new byte[HandshakeFrame.MaxFrameLength];
         try
         {
             handshake.ReadMessage(message, buffer);
-            var length = handshake.WriteMessage(default, buffer.AsSpan(LinkFraming.HeaderLength));
-            LinkFraming.WriteHeader(buffer, length);
-            await connection.Transport.Output.WriteAsync(buffer.AsMemory(0, LinkFraming.HeaderLength + length), ct).ConfigureAwait(false);
+            var length = HandshakeFrame.WriteMessage(handshake, buffer);
+            await connection.Transport.Output.WriteAsync(buffer.AsMemory(0, length), ct).ConfigureAwait(false);
         }
         catch (NoiseException)
         {
@@ -127,42 +122,22 @@ public sealed class AgentConnectionHandler(RelayNode node) : ConnectionHandler
         return new RelaySession(connection, send, receive, node, handshake.RemoteStaticPublicKey);
     }
 
-    /// <summary>Reads the preamble and the first handshake frame, refusing oversize lengths before buffering them.</summary>
+    /// <summary>Reads the preamble and the first handshake frame; garbage and oversize lengths are refused before anything more is awaited.</summary>
     private static async Task<byte[]> ReadHandshakeAsync(PipeReader input, byte[] preamble, CancellationToken ct)
     {
-        var header = new byte[LinkFraming.HeaderLength];
         while (true)
         {
             var result = await input.ReadAsync(ct).ConfigureAwait(false);
             var buffer = result.Buffer;
-            if (buffer.Length >= LinkPreamble.Length)
+            if (HandshakeFrame.TryReadInitiation(ref buffer, preamble, out var message))
             {
-                buffer.Slice(0, LinkPreamble.Length).CopyTo(preamble);
-                if (!LinkPreamble.TryRead(preamble, out _, out var error))
-                {
-                    // Refuse garbage at once, before waiting for anything more.
-                    throw new HandshakeRefusedException(error!);
-                }
-                var rest = buffer.Slice(LinkPreamble.Length);
-                if (rest.Length >= LinkFraming.HeaderLength)
-                {
-                    rest.Slice(0, LinkFraming.HeaderLength).CopyTo(header);
-                    var length = LinkFraming.ReadHeader(header);
-                    if (length > LinkFraming.MaxHandshakeLength)
-                    {
-                        throw new HandshakeRefusedException("frame_too_large");
-                    }
-                    if (rest.Length >= LinkFraming.HeaderLength + length)
-                    {
-                        var message = rest.Slice(LinkFraming.HeaderLength, length).ToArray();
-                        input.AdvanceTo(rest.GetPosition(LinkFraming.HeaderLength + length));
-                        return message;
-                    }
-                }
+                var bytes = message.ToArray();
+                input.AdvanceTo(buffer.Start);
+                return bytes;
             }
             if (result.IsCompleted)
             {
-                throw new HandshakeRefusedException(buffer.Length == 0 ? "closed_before_handshake" : "truncated_handshake");
+                throw HandshakeFrame.Truncated(buffer.Length);
             }
             input.AdvanceTo(buffer.Start, buffer.End);
         }

@@ -23,10 +23,6 @@ public sealed record SessionInfo(
     JsonElement? Media,
     DateTimeOffset? MediaAt);
 
-public sealed record CommandRequest(string? Name, JsonElement? Args, int? TimeoutMs);
-
-public sealed record CommandResponse(bool Ok, string? Error, JsonElement? Result, double RoundTripMs);
-
 public sealed record DrainRequest(int? RetryAfter, IReadOnlyList<string>? Nodes, double? SpreadSeconds);
 
 public sealed record DrainResponse(int Agents, int RetryAfter);
@@ -36,13 +32,7 @@ public sealed record ErrorResponse(string Error);
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(SessionInfo))]
 [JsonSerializable(typeof(List<SessionInfo>))]
-[JsonSerializable(typeof(CommandRequest))]
-[JsonSerializable(typeof(CommandResponse))]
 [JsonSerializable(typeof(DrainRequest))]
 [JsonSerializable(typeof(DrainResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
-[JsonSerializable(typeof(Portal.PortalHello))]
-[JsonSerializable(typeof(Portal.PortalHelloAnswer))]
-[JsonSerializable(typeof(Portal.PortalPresence))]
-[JsonSerializable(typeof(Portal.PortalMediaRefused))]
 public sealed partial class RelayJsonContext : JsonSerializerContext;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Vigil.Protocol.Link;
+using Vigil.Protocol.Server;
 using Vigil.Protocol.Tunnels;
 using Vigil.Relay.Agents;
 
@@ -69,7 +70,7 @@ public static class NodeApi
 
         app.MapPost("/v1/sessions/{deviceId}/commands", async (string deviceId, HttpRequest request, CancellationToken ct) =>
         {
-            var command = await ReadJsonAsync(request, RelayJsonContext.Default.CommandRequest, ct).ConfigureAwait(false);
+            var command = await ReadJsonAsync(request, NodeJsonContext.Default.NodeCommand, ct).ConfigureAwait(false);
             if (command?.Name is not { Length: > 0 and <= 64 } name)
             {
                 return Error(StatusCodes.Status400BadRequest, "a command needs a name of 1 to 64 characters");
@@ -84,7 +85,7 @@ public static class NodeApi
             {
                 var (result, rtt) = await session.SendCommandAsync(name, args, timeout, ct).ConfigureAwait(false);
                 JsonElement? value = result.Body is null ? null : JsonDocument.Parse(result.Body).RootElement.Clone();
-                return Results.Json(new CommandResponse(result.Ok, result.Error, value, rtt.TotalMilliseconds), RelayJsonContext.Default.CommandResponse);
+                return Results.Json(new NodeCommandAnswer(result.Ok, result.Error, value, rtt.TotalMilliseconds), NodeJsonContext.Default.NodeCommandAnswer);
             }
             catch (TimeoutException)
             {

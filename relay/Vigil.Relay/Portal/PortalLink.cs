@@ -1,20 +1,14 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
+using Vigil.Protocol.Control;
 using Vigil.Protocol.Link;
+using Vigil.Protocol.Server;
 using Vigil.Relay.Agents;
 using Vigil.Relay.Api;
 
 namespace Vigil.Relay.Portal;
-
-public sealed record PortalHello(string DeviceId, string PublicKey, string? Serial, string? Model, string? Firmware, string? AgentVersion, string? Address,
-    string? Source = null, string? EnrollToken = null, string? Rid = null);
-public sealed record PortalHelloAnswer(string DeviceId, string State, JsonElement? Assignment);
-public sealed record PortalPresence(int Sessions, bool Snapshot, IReadOnlyList<PortalPresenceEvent> Events);
-public sealed record PortalPresenceEvent(string DeviceId, bool Connected, string? Address);
-public sealed record PortalMediaRefused(string DeviceId, string Codec, string Reason);
 
 /// <summary>
 /// The node's side of the portal's internal API. Each new session is announced with the device's
@@ -33,7 +27,7 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
 
     private readonly RelayNode _node;
     private readonly HttpClient _http;
-    private readonly Channel<PortalPresenceEvent> _events = Channel.CreateBounded<PortalPresenceEvent>(
+    private readonly Channel<NodePresenceEvent> _events = Channel.CreateBounded<NodePresenceEvent>(
         new BoundedChannelOptions(MaxQueued) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private volatile bool _snapshotDue = true;
 
@@ -48,23 +42,23 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
 
     public void Registered(RelaySession session)
     {
-        _events.Writer.TryWrite(new PortalPresenceEvent(session.DeviceId, true, session.RemoteHost));
+        _events.Writer.TryWrite(new NodePresenceEvent(session.DeviceId, true, session.RemoteHost));
         _ = AnnounceAsync(session);
     }
 
-    public void Removed(RelaySession session) => _events.Writer.TryWrite(new PortalPresenceEvent(session.DeviceId, false, null));
+    public void Removed(RelaySession session) => _events.Writer.TryWrite(new NodePresenceEvent(session.DeviceId, false, null));
 
     /// <summary>Passes an agent's refusal on to the portal, which shows it and may place the camera elsewhere.</summary>
-    public void MediaRefused(RelaySession session, string codec, string reason) => _ = TellRefusalAsync(session, new PortalMediaRefused(session.DeviceId, codec, reason));
+    public void MediaRefused(RelaySession session, string codec, string reason) => _ = TellRefusalAsync(session, new NodeMediaRefused(session.DeviceId, codec, reason));
 
-    private async Task TellRefusalAsync(RelaySession session, PortalMediaRefused body)
+    private async Task TellRefusalAsync(RelaySession session, NodeMediaRefused body)
     {
         // A few tries while the session lasts: the agent tells the next session again anyway.
         for (var attempt = 0; attempt < 3 && session.CloseReason is null; attempt++)
         {
             try
             {
-                using var response = await _http.PostAsJsonAsync("internal/v1/media-refused", body, RelayJsonContext.Default.PortalMediaRefused).ConfigureAwait(false);
+                using var response = await _http.PostAsJsonAsync("internal/v1/media-refused", body, NodeJsonContext.Default.NodeMediaRefused).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode || (int)response.StatusCode is >= 400 and < 500)
                 {
                     return;
@@ -81,17 +75,17 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
     private async Task AnnounceAsync(RelaySession session)
     {
         var hello = session.Hello!;
-        var body = new PortalHello(session.DeviceId, Convert.ToBase64String(session.PublicKey), hello.Serial, hello.Model, hello.Firmware, hello.AgentVersion,
+        var body = new NodeHello(session.DeviceId, Convert.ToBase64String(session.PublicKey), hello.Serial, hello.Model, hello.Firmware, hello.AgentVersion,
             hello.LocalAddress, session.RemoteHost, hello.EnrollToken, hello.Rid);
         var delay = TimeSpan.FromSeconds(1);
         while (session.CloseReason is null)
         {
             try
             {
-                using var response = await _http.PostAsJsonAsync("internal/v1/hello", body, RelayJsonContext.Default.PortalHello).ConfigureAwait(false);
+                using var response = await _http.PostAsJsonAsync("internal/v1/hello", body, NodeJsonContext.Default.NodeHello).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
-                    var answer = await response.Content.ReadFromJsonAsync(RelayJsonContext.Default.PortalHelloAnswer).ConfigureAwait(false);
+                    var answer = await response.Content.ReadFromJsonAsync(NodeJsonContext.Default.NodeHelloAnswer).ConfigureAwait(false);
                     if (answer is not null)
                     {
                         await ActAsync(session, answer).ConfigureAwait(false);
@@ -113,7 +107,7 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
         }
     }
 
-    private async Task ActAsync(RelaySession session, PortalHelloAnswer answer)
+    private async Task ActAsync(RelaySession session, NodeHelloAnswer answer)
     {
         switch (answer.State)
         {
@@ -129,10 +123,10 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
                 }
                 session.Close(answer.State);
                 break;
-            case "approved" when answer.Assignment is { ValueKind: JsonValueKind.Object } assignment:
+            case "approved" when answer.Assignment is { } assignment:
                 try
                 {
-                    var (result, _) = await session.SendCommandAsync("assign", Encoding.UTF8.GetBytes(assignment.GetRawText()),
+                    var (result, _) = await session.SendCommandAsync(AssignCommand.Assign, assignment.ToJson(),
                         TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
                     if (!result.Ok)
                     {
@@ -155,14 +149,14 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             var snapshot = _snapshotDue;
-            var batches = new List<List<PortalPresenceEvent>>();
+            var batches = new List<List<NodePresenceEvent>>();
             if (snapshot)
             {
                 while (_events.Reader.TryRead(out _))
                 {
                 }
                 // In pieces the portal accepts; the first piece marks the node's old sessions gone.
-                batches.AddRange(_node.Registry.All.Select(s => new PortalPresenceEvent(s.DeviceId, true, s.RemoteHost)).Chunk(BatchSize).Select(c => c.ToList()));
+                batches.AddRange(_node.Registry.All.Select(s => new NodePresenceEvent(s.DeviceId, true, s.RemoteHost)).Chunk(BatchSize).Select(c => c.ToList()));
                 if (batches.Count == 0)
                 {
                     batches.Add([]);
@@ -170,7 +164,7 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
             }
             else
             {
-                var batch = new List<PortalPresenceEvent>();
+                var batch = new List<NodePresenceEvent>();
                 while (batch.Count < BatchSize && _events.Reader.TryRead(out var e))
                 {
                     batch.Add(e);
@@ -186,8 +180,8 @@ public sealed class PortalLink : BackgroundService, ISessionObserver
                 var first = true;
                 foreach (var batch in batches)
                 {
-                    using var response = await _http.PostAsJsonAsync("internal/v1/presence", new PortalPresence(_node.Registry.Count, snapshot && first, batch),
-                        RelayJsonContext.Default.PortalPresence, stoppingToken).ConfigureAwait(false);
+                    using var response = await _http.PostAsJsonAsync("internal/v1/presence", new NodePresence(_node.Registry.Count, snapshot && first, batch),
+                        NodeJsonContext.Default.NodePresence, stoppingToken).ConfigureAwait(false);
                     first = false;
                     if (!response.IsSuccessStatusCode)
                     {

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Vigil.Protocol.Noise;
 
-namespace Vigil.Relay.Crypto;
+namespace Vigil.Protocol.OpenSsl;
 
 /// <summary>Creates <see cref="NativeChaChaPoly"/> instances for the relay's Noise sessions.</summary>
 public sealed class NativeChaChaPolyFactory : INoiseAeadFactory

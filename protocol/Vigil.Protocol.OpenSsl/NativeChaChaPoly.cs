@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Vigil.Protocol.Noise;
 
-namespace Vigil.Relay.Crypto;
+namespace Vigil.Protocol.OpenSsl;
 
 /// <summary>
 /// Noise ChaChaPoly on the platform's ChaCha20-Poly1305 (OpenSSL on Linux). The relay runs on

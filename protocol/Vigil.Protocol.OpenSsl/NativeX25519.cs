@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Vigil.Protocol.Noise;
 
-namespace Vigil.Relay.Crypto;
+namespace Vigil.Protocol.OpenSsl;
 
 /// <summary>
 /// <see cref="INoiseDh"/> on OpenSSL's X25519 (libcrypto's EVP_PKEY API, called directly). DH is
