@@ -69,22 +69,41 @@ public static class Mp4Export
     /// <summary>
     /// The second pass: the header, then each sample the first pass counted, in the same order. The tags
     /// must be the same run again; a sample whose size differs (a file changed between the passes) stops
-    /// the export with an exception rather than a file whose tables lie.
+    /// the export with an exception rather than a file whose tables lie. With <paramref name="range"/>
+    /// only those bytes of the file are written (an HTTP Range): the samples before it are read and
+    /// checked but not copied, and the pass stops once the range is written.
     /// </summary>
-    public static async Task WriteAsync(Plan plan, IAsyncEnumerable<TimedTag> tags, Stream output, CancellationToken cancel)
+    public static async Task WriteAsync(Plan plan, IAsyncEnumerable<TimedTag> tags, Stream output, CancellationToken cancel, ByteRange? range = null)
     {
-        await output.WriteAsync(plan.Header, cancel).ConfigureAwait(false);
+        var (first, end) = range is { } r ? (r.First, r.Last + 1) : (0L, plan.Length);
+        if (first < 0 || end > plan.Length || end <= first)
+        {
+            throw new ArgumentOutOfRangeException(nameof(range), "the range lies outside the file");
+        }
+        var header = plan.Header.Length;
+        if (first < header)
+        {
+            await output.WriteAsync(plan.Header.AsMemory((int)first, (int)(Math.Min(end, header) - first)), cancel).ConfigureAwait(false);
+        }
+        if (end <= header)
+        {
+            return;
+        }
+        // From here on, positions are within mdat's payload.
+        var from = Math.Max(0, first - header);
+        var to = end - header;
         var filter = new SampleFilter();
         var video = plan.Tracks.FirstOrDefault(t => t.IsVideo);
         var audio = plan.Tracks.FirstOrDefault(t => !t.IsVideo);
         int nextVideo = 0, nextAudio = 0, written = 0;
+        long position = 0;
         var buffer = ArrayPool<byte>.Shared.Rent(FlushBytes + 64 * 1024);
         var used = 0;
         try
         {
             await foreach (var (tag, _) in tags.WithCancellation(cancel).ConfigureAwait(false))
             {
-                if (written == plan.Samples)
+                if (written == plan.Samples || position >= to)
                 {
                     break;
                 }
@@ -103,7 +122,15 @@ public static class Mp4Export
                     throw new InvalidDataException("the recording changed while it was exported");
                 }
                 written++;
-                var payload = tag.Payload;
+                var sampleStart = position;
+                position += tag.Payload.Length;
+                if (position <= from)
+                {
+                    continue;
+                }
+                // The part of this sample inside the range: all of it but at the range's two ends.
+                var skip = (int)Math.Max(0, from - sampleStart);
+                var payload = tag.Payload[skip..(int)(Math.Min(position, to) - sampleStart)];
                 if (used + payload.Length > buffer.Length)
                 {
                     await output.WriteAsync(buffer.AsMemory(0, used), cancel).ConfigureAwait(false);
@@ -111,7 +138,7 @@ public static class Mp4Export
                 }
                 if (payload.Length > buffer.Length)
                 {
-                    await output.WriteAsync(tag.Payload, cancel).ConfigureAwait(false);
+                    await output.WriteAsync(payload, cancel).ConfigureAwait(false);
                     continue;
                 }
                 payload.Span.CopyTo(buffer.AsSpan(used));
@@ -131,7 +158,7 @@ public static class Mp4Export
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-        if (written != plan.Samples)
+        if (position < to)
         {
             throw new InvalidDataException("the recording ended before every sample was exported");
         }

@@ -45,7 +45,7 @@ public static class ArchiveEndpoints
     }
 
     private static async Task ServeAsync(HttpContext http, string camera, string file, ArchiveOptions options, ArchiveCatalog catalog,
-        ArchiveTags tags, ArchiveMetrics metrics, ILoggerFactory logs)
+        ArchiveTags tags, ArchiveMetrics metrics, Export.Mp4PlanCache plans, ILoggerFactory logs)
     {
         if (!ArchiveRequest.TryParse(camera, file, options.MaxRangeSeconds, out var request, out var error))
         {
@@ -125,7 +125,7 @@ public static class ArchiveEndpoints
                 return;
             }
             case ArchiveForm.RangeMp4:
-                if (!await Export.Mp4Range.ServeAsync(http, request, catalog, tags).ConfigureAwait(false))
+                if (!await Export.Mp4Range.ServeAsync(http, request, catalog, tags, plans).ConfigureAwait(false))
                 {
                     await NotFoundAsync(http, "nothing recorded in this range").ConfigureAwait(false);
                 }
