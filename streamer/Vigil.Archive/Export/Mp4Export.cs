@@ -14,7 +14,7 @@ namespace Vigil.Archive.Export;
 public static class Mp4Export
 {
     /// <summary>How much media is gathered before it is written on: large writes, bounded memory.</summary>
-    private const int FlushBytes = 256 * 1024;
+    private const int FlushBytes = 1024 * 1024;
     /// <summary>An AudioSpecificConfig is a few bytes; more is no AAC config.</summary>
     private const int MaxAudioConfig = 64;
     /// <summary>An AVCDecoderConfigurationRecord holds a few parameter sets; past this it is refused.</summary>
@@ -97,8 +97,12 @@ public static class Mp4Export
         var audio = plan.Tracks.FirstOrDefault(t => !t.IsVideo);
         int nextVideo = 0, nextAudio = 0, written = 0;
         long position = 0;
-        var buffer = ArrayPool<byte>.Shared.Rent(FlushBytes + 64 * 1024);
+        // Two buffers: one is filled from the recording while the other is being written, so that reading
+        // and copying overlap the writes (a file on disk, or a slow client) instead of waiting for them.
+        var buffer = ArrayPool<byte>.Shared.Rent(FlushBytes);
+        var spare = ArrayPool<byte>.Shared.Rent(FlushBytes);
         var used = 0;
+        var pending = Task.CompletedTask;
         try
         {
             await foreach (var (tag, _) in tags.WithCancellation(cancel).ConfigureAwait(false))
@@ -131,24 +135,22 @@ public static class Mp4Export
                 // The part of this sample inside the range: all of it but at the range's two ends.
                 var skip = (int)Math.Max(0, from - sampleStart);
                 var payload = tag.Payload[skip..(int)(Math.Min(position, to) - sampleStart)];
-                if (used + payload.Length > buffer.Length)
+                while (payload.Length > 0)
                 {
-                    await output.WriteAsync(buffer.AsMemory(0, used), cancel).ConfigureAwait(false);
-                    used = 0;
-                }
-                if (payload.Length > buffer.Length)
-                {
-                    await output.WriteAsync(payload, cancel).ConfigureAwait(false);
-                    continue;
-                }
-                payload.Span.CopyTo(buffer.AsSpan(used));
-                used += payload.Length;
-                if (used >= FlushBytes)
-                {
-                    await output.WriteAsync(buffer.AsMemory(0, used), cancel).ConfigureAwait(false);
-                    used = 0;
+                    var n = Math.Min(payload.Length, buffer.Length - used);
+                    payload.Span[..n].CopyTo(buffer.AsSpan(used));
+                    used += n;
+                    payload = payload[n..];
+                    if (used == buffer.Length)
+                    {
+                        await pending.ConfigureAwait(false);
+                        pending = output.WriteAsync(buffer.AsMemory(0, used), cancel).AsTask();
+                        (buffer, spare) = (spare, buffer);
+                        used = 0;
+                    }
                 }
             }
+            await pending.ConfigureAwait(false);
             if (used > 0)
             {
                 await output.WriteAsync(buffer.AsMemory(0, used), cancel).ConfigureAwait(false);
@@ -156,7 +158,17 @@ public static class Mp4Export
         }
         finally
         {
+            // A write still under way holds one of the buffers: it is waited for before they go back.
+            try
+            {
+                await pending.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+                // Already reported by the await above, or the export is being abandoned.
+            }
             ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(spare);
         }
         if (position < to)
         {
