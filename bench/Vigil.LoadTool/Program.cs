@@ -40,6 +40,9 @@ switch (scenario)
     case "agent": await AgentFootprint(Int("--seconds", 20)); break;
     case "media": await MediaBench.RunAsync(agentBinary, Int("--seconds", 60), Int("--kbps", 4000), Figure); break;
     case "archive": await ArchiveBench.RunAsync(Opt("--archive-dll", ""), Int("--cameras", 1000), Int("--days", 7), Int("--lookups", 20), Figure); break;
+    case "recording":
+        await RecordingBench.RunAsync(new RecordingBench.Options(Opt("--archive-dll", ""), Int("--cameras", 50), Int("--seconds", 60), Int("--kbps", 2000), Opt("--interval", "1m")), Figure);
+        break;
     case "ota": await OtaBench.RunAsync(relayDll, agentBinary, Int("--agents", 1000), Int("--kilobytes", 2048), (r, n) => ConnectMany(r, n, 32), Figure); break;
     case "ota-netem": await OtaNetemBench.RunAsync(relayDll, agentBinary, Int("--kilobytes", 2048), Int("--kbit", 1000), Int("--cut-seconds", 30), Figure); break;
     case "import":

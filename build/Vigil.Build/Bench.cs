@@ -29,6 +29,7 @@ internal static class Bench
         ["startup"] = "vigil-portal from its process start to its first answer, and its --help: median of 10 starts",
         ["archive"] = "a streamer node's archive: files per camera-day, bytes on disk over the stream's, a moment 7 days back among 1,000 cameras x 7 days",
         ["export"] = "vigil-archive's MP4 export of one hour of a 4 Mbit/s camera against ffmpeg -c copy of the same hour",
+        ["recording"] = "a streamer node's CPU and memory per recording camera: 50 cameras publishing to nginx-rtmp beside vigil-archive, recording off then on",
     };
 
     public static int Run(string[] args)
@@ -45,7 +46,7 @@ internal static class Bench
             Console.WriteLine("  all         every one of them");
             return name == "list" ? 0 : 2;
         }
-        if (name is "media" or "grid" or "archive" or "all")
+        if (name is "media" or "grid" or "archive" or "recording" or "all")
         {
             TestPeers.Ensure();
         }
@@ -59,7 +60,7 @@ internal static class Bench
         if (others.Length > 0)
         {
             // The portal's hooks do not involve the agent: that scenario alone skips the AOT publish.
-            var agent = others.All(s => s is "hooks" or "flood" or "subscriptions" or "grid" or "startup" or "archive") ? "" : AgentPublisher.Publish(AgentPublisher.HostRid);
+            var agent = others.All(s => s is "hooks" or "flood" or "subscriptions" or "grid" or "startup" or "archive" or "recording") ? "" : AgentPublisher.Publish(AgentPublisher.HostRid);
             var output = Path.Combine(Paths.Artifacts, "bench");
             Shell.Run("dotnet", ["build", Path.Combine(Paths.Root, "bench", "Vigil.LoadTool", "Vigil.LoadTool.csproj"), "-c", "Release", "-nologo", "-v", "quiet", "-o", output]);
             // The portal in a folder of its own: its dependencies are not the load tool's.
@@ -70,7 +71,7 @@ internal static class Bench
             {
                 Header(scenario);
                 string[] portalArg = scenario is "hooks" or "flood" or "subscriptions" or "grid" or "startup" ? ["--portal-dll", Path.Combine(portal, "vigil-portal.dll")]
-                    : scenario is "archive" ? ["--archive-dll", BuildArchive(output)] : [];
+                    : scenario is "archive" or "recording" ? ["--archive-dll", BuildArchive(output)] : [];
                 Shell.Run("dotnet", [Path.Combine(output, "vigil-load.dll"), "bench", scenario, "--relay-dll", relayDll, "--agent", agent, .. portalArg, .. args[1..]]);
             }
         }

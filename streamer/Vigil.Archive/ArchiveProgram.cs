@@ -56,6 +56,8 @@ public static class ArchiveProgram
         builder.Services.AddSingleton<ArchiveCatalog>();
         builder.Services.AddSingleton<ArchiveMetrics>();
         builder.Services.AddSingleton<Export.PreviewJpeg>();
+        builder.Services.AddSingleton<Export.Mp4PlanCache>();
+        builder.Services.AddSingleton<TimeshiftSessions>();
         builder.Services.AddSingleton<RecordingFiler>();
         builder.Services.AddSingleton(sp => new ArchiveTags(sp.GetRequiredService<LiveRecordings>()));
         builder.Services.AddSingleton(new ArchivePolicy(layout, options.DefaultDepthDays));

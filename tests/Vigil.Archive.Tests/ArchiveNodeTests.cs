@@ -129,13 +129,120 @@ public sealed class ArchiveNodeTests
         // Beyond the moment it was asked for: the frames after that were recorded while it played.
         Assert.That(pts[^1], Is.GreaterThan(NodePeers.WallToTsMs(asked) + 5000), "it ran on into live");
         Assert.That(clock.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(8)), "live frames come as they are recorded, not at once");
+    }
 
-        // The same as HLS for set-top boxes: an event playlist from FROM, its segments decoding without an error.
+    /// <summary>A timeshift playlist as the service answers it: its media sequence and its segments' grid numbers.</summary>
+    private static (long Sequence, List<(long Number, string Name, double Seconds)> Segments) ParsePlaylist(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var sequence = long.Parse(lines.Single(l => l.StartsWith("#EXT-X-MEDIA-SEQUENCE:", StringComparison.Ordinal))[22..], CultureInfo.InvariantCulture);
+        var segments = new List<(long, string, double)>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].StartsWith("#EXTINF:", StringComparison.Ordinal))
+            {
+                var seconds = double.Parse(lines[i][8..].TrimEnd(','), CultureInfo.InvariantCulture);
+                segments.Add((sequence + segments.Count, lines[i + 1][..lines[i + 1].IndexOf('?', StringComparison.Ordinal)], seconds));
+            }
+        }
+        return (sequence, segments);
+    }
+
+    [Test]
+    [Order(2)]
+    public async Task ATimeshiftPlaylistIsALiveWindowThatRunsOnWithItsNumbersAndNoJump()
+    {
+        const int segment = 6; // the service's SegmentSeconds
+        var from = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 10;
         var playlist = $"{Base}/timeshift_abs-{from}.m3u8?token={_token}";
         using var http = new HttpClient();
-        var text = await http.GetStringAsync(playlist);
-        Assert.That(text, Does.Contain("#EXT-X-PLAYLIST-TYPE:EVENT").And.Not.Contain("#EXT-X-ENDLIST").And.Contain($"archive-{from}-"));
-        Assert.That((await NodePeers.PacketsAsync(playlist, "v", readSeconds: 10)).Count, Is.GreaterThanOrEqualTo(10 * Fps - Fps));
+        var firstText = await http.GetStringAsync(playlist);
+        await Task.Delay(TimeSpan.FromSeconds(segment + 3));
+        var secondText = await http.GetStringAsync(playlist);
+        TestContext.Out.WriteLine(firstText + "\n" + secondText);
+        foreach (var text in new[] { firstText, secondText })
+        {
+            // A live playlist (RFC 8216 6.2.2): no type, no end, and a target duration that stays the same.
+            Assert.That(text, Does.Not.Contain("#EXT-X-ENDLIST").And.Not.Contain("#EXT-X-PLAYLIST-TYPE").And.Contain($"#EXT-X-TARGETDURATION:{2 * segment}\n"));
+        }
+        var first = ParsePlaylist(firstText);
+        var second = ParsePlaylist(secondText);
+        Assert.That(first.Segments, Is.Not.Empty);
+        Assert.That(first.Sequence, Is.Zero, "a fresh viewer starts at FROM: segment 0");
+        foreach (var (number, name, seconds) in first.Segments.Concat(second.Segments))
+        {
+            // Segment k is FROM + k x 6 s, under the same number in every reload.
+            Assert.That(name, Is.EqualTo($"archive-{from + number * segment}-{segment}.ts"));
+            Assert.That(seconds, Is.InRange(segment - 1.5, segment + 1.5));
+        }
+        Assert.That(second.Segments[^1].Number, Is.GreaterThan(first.Segments[^1].Number), "across a segment boundary, the window grew");
+        Assert.That(second.Sequence, Is.GreaterThanOrEqualTo(first.Sequence));
+        var newestEnd = from + (second.Segments[^1].Number + 1) * segment;
+        Assert.That(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - newestEnd, Is.LessThanOrEqualTo(2 * segment), "its newest segment is near live");
+
+        // A player on it: 20 s of media take it through reloads and new segments at the live edge, with no timestamp jump.
+        var clock = Stopwatch.StartNew();
+        var video = await NodePeers.PacketsAsync(playlist, "v", readSeconds: 20);
+        TestContext.Out.WriteLine($"{video.Count} frames from the playlist in {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.That(video.Count, Is.GreaterThan(18 * Fps));
+        var pts = video.Select(p => p.Pts).Order().ToList();
+        var steps = pts.Zip(pts.Skip(1), (a, b) => b - a).ToList();
+        Assert.That(steps.Max(), Is.LessThanOrEqualTo(3 * 1000 / Fps), "no timestamp jump across the segments and reloads");
+        Assert.That(clock.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(5)), "it waited for segments recorded while it played");
+
+        // Once the viewer is past three segments, the window slides: the first segments leave, the numbers stay.
+        var since = (DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeSeconds(from + 10)).TotalSeconds;
+        await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, 4 * segment - since)));
+        var thirdText = await http.GetStringAsync(playlist);
+        var third = ParsePlaylist(thirdText);
+        TestContext.Out.WriteLine(thirdText);
+        Assert.That(third.Sequence, Is.GreaterThan(0), "the oldest segments left the window");
+        Assert.That(third.Segments, Has.Count.LessThanOrEqualTo(TimeshiftWindow), "the playlist stays a handful of segments");
+        foreach (var (number, name, _) in third.Segments)
+        {
+            Assert.That(name, Is.EqualTo($"archive-{from + number * segment}-{segment}.ts"));
+        }
+        Assert.That(third.Segments[^1].Number, Is.GreaterThanOrEqualTo(second.Segments[^1].Number));
+    }
+
+    /// <summary>The most segments a timeshift playlist lists: two behind the viewer, its own, three ahead.</summary>
+    private const int TimeshiftWindow = 6;
+
+    [Test]
+    [Order(3)]
+    public async Task TheMp4AnswersRangesThroughNginxAndTheHookStillDecides()
+    {
+        var from = (await RangesAsync())[0]!["from"]!.GetValue<long>() + 5;
+        var url = $"{Base}/archive-{from}-30.mp4";
+        using var http = new HttpClient();
+        var whole = await http.GetByteArrayAsync($"{url}?token={_token}");
+        Assert.That(whole.Length, Is.GreaterThan(100_000));
+        // A range deep in mdat, as a player that seeks asks it: nginx passes it on and the answer back as it comes.
+        var first = whole.Length / 2;
+        var last = first + 65_535;
+        using (var request = new HttpRequestMessage(HttpMethod.Get, $"{url}?token={_token}"))
+        {
+            request.Headers.TryAddWithoutValidation("Range", $"bytes={first}-{last}");
+            using var answer = await http.SendAsync(request);
+            Assert.That((int)answer.StatusCode, Is.EqualTo(206), await answer.Content.ReadAsStringAsync());
+            Assert.That(answer.Content.Headers.ContentRange?.ToString(), Is.EqualTo($"bytes {first}-{last}/{whole.Length}"));
+            Assert.That(answer.Headers.AcceptRanges, Does.Contain("bytes"));
+            Assert.That(await answer.Content.ReadAsByteArrayAsync(), Is.EqualTo(whole[first..(last + 1)]));
+        }
+        using (var request = new HttpRequestMessage(HttpMethod.Get, $"{url}?token={_token}"))
+        {
+            request.Headers.TryAddWithoutValidation("Range", "bytes=-0");
+            using var answer = await http.SendAsync(request);
+            Assert.That((int)answer.StatusCode, Is.EqualTo(416));
+        }
+        // A range asked without the token, or with another camera's path, is refused by the hook before any byte.
+        foreach (var refused in new[] { url, $"{url}?token=pt1.forged" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, refused);
+            request.Headers.TryAddWithoutValidation("Range", $"bytes={first}-{last}");
+            using var answer = await http.SendAsync(request);
+            Assert.That((int)answer.StatusCode, Is.AnyOf(401, 403), refused);
+        }
     }
 
     [Test]

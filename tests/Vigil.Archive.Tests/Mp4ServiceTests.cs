@@ -12,9 +12,10 @@ namespace Vigil.Archive.Tests;
 /// ranges come back through HTTP, checked with ffprobe and ffmpeg's decoder.
 /// </summary>
 [TestFixture]
-public sealed class Mp4ServiceTests
+public sealed partial class Mp4ServiceTests
 {
     private const int Seconds = 24;
+    private const int FieldSeconds = 60;
     private string _dir = "";
     private WebApplication? _service;
     private HttpClient _http = null!;
@@ -44,12 +45,25 @@ public sealed class Mp4ServiceTests
         File.Copy(recorded, named);
         File.SetLastWriteTimeUtc(named, DateTimeOffset.FromUnixTimeSeconds(_start + Seconds).UtcDateTime);
 
+        // A second camera of a minute at 6 Mbit/s (ffmpeg's FLV, the format nginx-rtmp records), some 45 MB:
+        // large enough that a browser that loads only its start has not got its end.
+        var field = Path.Combine(recordDir, $"field-{_start}.flv");
+        await Tools.RunAsync("/usr/bin/ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error",
+            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+            "-t", FieldSeconds.ToString(CultureInfo.InvariantCulture), "-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "25",
+            "-keyint_min", "25", "-sc_threshold", "0", "-b:v", "6M", "-minrate", "6M", "-maxrate", "6M", "-bufsize", "6M", "-x264-params", "nal-hrd=cbr",
+            "-c:a", "aac", "-b:a", "64k", "-f", "flv", field);
+        File.SetLastWriteTimeUtc(field, DateTimeOffset.FromUnixTimeSeconds(_start + FieldSeconds).UtcDateTime);
+
         var listen = $"127.0.0.1:{RelayProcess.FreePort()}";
         _service = Vigil.Archive.ArchiveProgram.Build([$"--Listen={listen}", $"--RecordDir={recordDir}", $"--ArchiveDir={Path.Combine(_dir, "archive")}"]);
         await _service.StartAsync();
         _http = new HttpClient { BaseAddress = new Uri($"http://{listen}"), Timeout = TimeSpan.FromSeconds(60) };
-        using var done = await _http.PostAsync("/record-done", new FormUrlEncodedContent(new Dictionary<string, string> { ["path"] = named, ["call"] = "record_done" }));
-        Assert.That(done.StatusCode, Is.EqualTo(HttpStatusCode.OK), await done.Content.ReadAsStringAsync());
+        foreach (var recording in new[] { named, field })
+        {
+            using var done = await _http.PostAsync("/record-done", new FormUrlEncodedContent(new Dictionary<string, string> { ["path"] = recording, ["call"] = "record_done" }));
+            Assert.That(done.StatusCode, Is.EqualTo(HttpStatusCode.OK), await done.Content.ReadAsStringAsync());
+        }
     }
 
     [OneTimeTearDown]

@@ -14,7 +14,7 @@ namespace Vigil.Archive.Export;
 public static class Mp4Export
 {
     /// <summary>How much media is gathered before it is written on: large writes, bounded memory.</summary>
-    private const int FlushBytes = 256 * 1024;
+    private const int FlushBytes = 1024 * 1024;
     /// <summary>An AudioSpecificConfig is a few bytes; more is no AAC config.</summary>
     private const int MaxAudioConfig = 64;
     /// <summary>An AVCDecoderConfigurationRecord holds a few parameter sets; past this it is refused.</summary>
@@ -69,22 +69,45 @@ public static class Mp4Export
     /// <summary>
     /// The second pass: the header, then each sample the first pass counted, in the same order. The tags
     /// must be the same run again; a sample whose size differs (a file changed between the passes) stops
-    /// the export with an exception rather than a file whose tables lie.
+    /// the export with an exception rather than a file whose tables lie. With <paramref name="range"/>
+    /// only those bytes of the file are written (an HTTP Range): the samples before it are read and
+    /// checked but not copied, and the pass stops once the range is written.
     /// </summary>
-    public static async Task WriteAsync(Plan plan, IAsyncEnumerable<TimedTag> tags, Stream output, CancellationToken cancel)
+    public static async Task WriteAsync(Plan plan, IAsyncEnumerable<TimedTag> tags, Stream output, CancellationToken cancel, ByteRange? range = null)
     {
-        await output.WriteAsync(plan.Header, cancel).ConfigureAwait(false);
+        var (first, end) = range is { } r ? (r.First, r.Last + 1) : (0L, plan.Length);
+        if (first < 0 || end > plan.Length || end <= first)
+        {
+            throw new ArgumentOutOfRangeException(nameof(range), "the range lies outside the file");
+        }
+        var header = plan.Header.Length;
+        if (first < header)
+        {
+            await output.WriteAsync(plan.Header.AsMemory((int)first, (int)(Math.Min(end, header) - first)), cancel).ConfigureAwait(false);
+        }
+        if (end <= header)
+        {
+            return;
+        }
+        // From here on, positions are within mdat's payload.
+        var from = Math.Max(0, first - header);
+        var to = end - header;
         var filter = new SampleFilter();
         var video = plan.Tracks.FirstOrDefault(t => t.IsVideo);
         var audio = plan.Tracks.FirstOrDefault(t => !t.IsVideo);
         int nextVideo = 0, nextAudio = 0, written = 0;
-        var buffer = ArrayPool<byte>.Shared.Rent(FlushBytes + 64 * 1024);
+        long position = 0;
+        // Two buffers: one is filled from the recording while the other is being written, so that reading
+        // and copying overlap the writes (a file on disk, or a slow client) instead of waiting for them.
+        var buffer = ArrayPool<byte>.Shared.Rent(FlushBytes);
+        var spare = ArrayPool<byte>.Shared.Rent(FlushBytes);
         var used = 0;
+        var pending = Task.CompletedTask;
         try
         {
             await foreach (var (tag, _) in tags.WithCancellation(cancel).ConfigureAwait(false))
             {
-                if (written == plan.Samples)
+                if (written == plan.Samples || position >= to)
                 {
                     break;
                 }
@@ -103,25 +126,31 @@ public static class Mp4Export
                     throw new InvalidDataException("the recording changed while it was exported");
                 }
                 written++;
-                var payload = tag.Payload;
-                if (used + payload.Length > buffer.Length)
+                var sampleStart = position;
+                position += tag.Payload.Length;
+                if (position <= from)
                 {
-                    await output.WriteAsync(buffer.AsMemory(0, used), cancel).ConfigureAwait(false);
-                    used = 0;
-                }
-                if (payload.Length > buffer.Length)
-                {
-                    await output.WriteAsync(tag.Payload, cancel).ConfigureAwait(false);
                     continue;
                 }
-                payload.Span.CopyTo(buffer.AsSpan(used));
-                used += payload.Length;
-                if (used >= FlushBytes)
+                // The part of this sample inside the range: all of it but at the range's two ends.
+                var skip = (int)Math.Max(0, from - sampleStart);
+                var payload = tag.Payload[skip..(int)(Math.Min(position, to) - sampleStart)];
+                while (payload.Length > 0)
                 {
-                    await output.WriteAsync(buffer.AsMemory(0, used), cancel).ConfigureAwait(false);
-                    used = 0;
+                    var n = Math.Min(payload.Length, buffer.Length - used);
+                    payload.Span[..n].CopyTo(buffer.AsSpan(used));
+                    used += n;
+                    payload = payload[n..];
+                    if (used == buffer.Length)
+                    {
+                        await pending.ConfigureAwait(false);
+                        pending = output.WriteAsync(buffer.AsMemory(0, used), cancel).AsTask();
+                        (buffer, spare) = (spare, buffer);
+                        used = 0;
+                    }
                 }
             }
+            await pending.ConfigureAwait(false);
             if (used > 0)
             {
                 await output.WriteAsync(buffer.AsMemory(0, used), cancel).ConfigureAwait(false);
@@ -129,9 +158,19 @@ public static class Mp4Export
         }
         finally
         {
+            // A write still under way holds one of the buffers: it is waited for before they go back.
+            try
+            {
+                await pending.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+                // Already reported by the await above, or the export is being abandoned.
+            }
             ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(spare);
         }
-        if (written != plan.Samples)
+        if (position < to)
         {
             throw new InvalidDataException("the recording ended before every sample was exported");
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
 namespace Vigil.Archive.Media;
@@ -20,11 +21,19 @@ public sealed class FlvReader : IDisposable
     /// <summary>An FLV header announces where its tags start; anything past this is not a file to read.</summary>
     private const int MaxHeaderLength = 1024;
 
+    /// <summary>How much of the file is read at once: large reads, few system calls, tags handed out in place.</summary>
+    private const int BlockLength = 256 * 1024;
+
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
     private readonly int _maxTagSize;
-    private byte[] _buffer = new byte[64 * 1024];
-    private readonly byte[] _header = new byte[TagHeaderLength];
+    /// <summary>
+    /// Bytes of the file from <see cref="_blockStart"/> on (<see cref="_blockLength"/> of them); the
+    /// stream stands at their end. Tags are handed out as slices of it, never copied.
+    /// </summary>
+    private byte[] _block = ArrayPool<byte>.Shared.Rent(BlockLength);
+    private long _blockStart;
+    private int _blockLength;
     private long _position;
     private bool _headerRead;
 
@@ -36,6 +45,7 @@ public sealed class FlvReader : IDisposable
         _leaveOpen = leaveOpen;
         _maxTagSize = maxTagSize;
         _position = stream.CanSeek ? stream.Position : 0;
+        _blockStart = _position;
     }
 
     /// <summary>Opens <paramref name="path"/> for reading, shared with a writer that still appends to it.</summary>
@@ -45,7 +55,7 @@ public sealed class FlvReader : IDisposable
             Mode = FileMode.Open,
             Access = FileAccess.Read,
             Share = FileShare.ReadWrite | FileShare.Delete,
-            BufferSize = 64 * 1024,
+            BufferSize = 0, // the reader's own block is the buffer
         }), leaveOpen: false, maxTagSize);
 
     /// <summary>Whether the FLV header says the file holds audio, video.</summary>
@@ -73,7 +83,12 @@ public sealed class FlvReader : IDisposable
         {
             throw new NotSupportedException("Seek needs a seekable stream");
         }
-        _stream.Position = tagOffset;
+        if (tagOffset < _blockStart || tagOffset > _blockStart + _blockLength)
+        {
+            _stream.Position = tagOffset;
+            _blockStart = tagOffset;
+            _blockLength = 0;
+        }
         _position = tagOffset;
         _headerRead = true;
         Truncated = false;
@@ -87,11 +102,11 @@ public sealed class FlvReader : IDisposable
             return true;
         }
         var start = _position;
-        Span<byte> head = stackalloc byte[9];
-        if (!ReadExactly(head, start))
+        if (!Ensure(start, 9))
         {
             return false;
         }
+        var head = Bytes(start, 9);
         if (head[0] != (byte)'F' || head[1] != (byte)'L' || head[2] != (byte)'V')
         {
             Corruption = "no FLV signature";
@@ -106,12 +121,12 @@ public sealed class FlvReader : IDisposable
         HasAudio = (head[4] & 0x04) != 0;
         HasVideo = (head[4] & 0x01) != 0;
         // The rest of the header (nothing in FLV 1) and PreviousTagSize0.
-        var skip = (int)dataOffset - 9 + 4;
-        Span<byte> rest = stackalloc byte[skip];
-        if (!ReadExactly(rest, start))
+        if (!Ensure(start, (int)dataOffset + 4))
         {
+            Truncated = true;
             return false;
         }
+        _position = start + dataOffset + 4;
         _headerRead = true;
         return true;
     }
@@ -131,35 +146,33 @@ public sealed class FlvReader : IDisposable
         {
             var start = _position;
             Truncated = false;
-            if (!ReadExactly(_header, start))
+            if (!Ensure(start, TagHeaderLength))
             {
                 return false;
             }
-            var type = _header[0] & 0x1F;
-            var filtered = (_header[0] & 0x20) != 0;
-            var size = (_header[1] << 16) | (_header[2] << 8) | _header[3];
-            var timestamp = (uint)((_header[7] << 24) | (_header[4] << 16) | (_header[5] << 8) | _header[6]);
+            var header = Bytes(start, TagHeaderLength);
+            var type = header[0] & 0x1F;
+            var filtered = (header[0] & 0x20) != 0;
+            var size = (header[1] << 16) | (header[2] << 8) | header[3];
+            var timestamp = (uint)((header[7] << 24) | (header[4] << 16) | (header[5] << 8) | header[6]);
             if (size > _maxTagSize)
             {
                 Corruption = $"tag at {start} claims {size} bytes, over the cap of {_maxTagSize}";
-                Rewind(start);
                 return false;
-            }
-            if (_buffer.Length < size + 4)
-            {
-                _buffer = new byte[Math.Min(_maxTagSize + 4, Math.Max(size + 4, _buffer.Length * 2))];
             }
             // The body and the PreviousTagSize after it: a tag whose size field is not yet on disk is
             // not complete (nginx-rtmp writes it last).
-            if (!ReadExactly(_buffer.AsSpan(0, size + 4), start))
+            if (!Ensure(start, TagHeaderLength + size + 4))
             {
+                Truncated = true;
                 return false;
             }
+            _position = start + TagHeaderLength + size + 4;
             if (filtered || type is not ((int)FlvTagKind.Audio or (int)FlvTagKind.Video or (int)FlvTagKind.Script))
             {
                 continue;
             }
-            tag = Describe((FlvTagKind)type, start, timestamp, _buffer.AsMemory(0, size));
+            tag = Describe((FlvTagKind)type, start, timestamp, _block.AsMemory((int)(start - _blockStart) + TagHeaderLength, size));
             return true;
         }
     }
@@ -213,27 +226,62 @@ public sealed class FlvReader : IDisposable
         }
     }
 
-    /// <summary>Reads exactly <paramref name="into"/>; on a short read marks the tail truncated and goes back to <paramref name="rewindTo"/>.</summary>
-    private bool ReadExactly(Span<byte> into, long rewindTo)
-    {
-        var read = _stream.ReadAtLeast(into, into.Length, throwOnEndOfStream: false);
-        if (read < into.Length)
-        {
-            Truncated = read > 0 || _position != rewindTo;
-            Rewind(rewindTo);
-            return false;
-        }
-        _position += into.Length;
-        return true;
-    }
+    private ReadOnlySpan<byte> Bytes(long offset, int count) => _block.AsSpan((int)(offset - _blockStart), count);
 
-    private void Rewind(long to)
+    /// <summary>
+    /// Makes the file's bytes [<paramref name="offset"/>, + <paramref name="count"/>) stand in the block,
+    /// reading on from where the stream stands (a file still being written shows its new bytes here).
+    /// False when the file ends first; with <see cref="Truncated"/> set when some of them were there.
+    /// </summary>
+    private bool Ensure(long offset, int count)
     {
-        if (_stream.CanSeek)
+        if (offset >= _blockStart && offset + count <= _blockStart + _blockLength)
         {
-            _stream.Position = to;
+            return true;
         }
-        _position = to;
+        if (offset >= _blockStart && offset <= _blockStart + _blockLength)
+        {
+            // Keep what is already read from the offset on, at the block's start.
+            var keep = (int)(_blockStart + _blockLength - offset);
+            if (count > _block.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(count, BlockLength));
+                _block.AsSpan((int)(offset - _blockStart), keep).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(_block);
+                _block = larger;
+            }
+            else
+            {
+                _block.AsSpan((int)(offset - _blockStart), keep).CopyTo(_block);
+            }
+            _blockStart = offset;
+            _blockLength = keep;
+        }
+        else
+        {
+            if (_stream.CanSeek)
+            {
+                _stream.Position = offset;
+            }
+            _blockStart = offset;
+            _blockLength = 0;
+            if (count > _block.Length)
+            {
+                ArrayPool<byte>.Shared.Return(_block);
+                _block = ArrayPool<byte>.Shared.Rent(Math.Max(count, BlockLength));
+            }
+        }
+        while (_blockLength < count)
+        {
+            var read = _stream.Read(_block.AsSpan(_blockLength));
+            if (read == 0)
+            {
+                Truncated = _blockLength > 0;
+                return false;
+            }
+            _blockLength += read;
+        }
+        return true;
     }
 
     public void Dispose()
@@ -241,6 +289,11 @@ public sealed class FlvReader : IDisposable
         if (!_leaveOpen)
         {
             _stream.Dispose();
+        }
+        if (_block.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_block);
+            _block = [];
         }
     }
 }

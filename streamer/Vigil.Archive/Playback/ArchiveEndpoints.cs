@@ -45,7 +45,7 @@ public static class ArchiveEndpoints
     }
 
     private static async Task ServeAsync(HttpContext http, string camera, string file, ArchiveOptions options, ArchiveCatalog catalog,
-        ArchiveTags tags, ArchiveMetrics metrics, ILoggerFactory logs)
+        ArchiveTags tags, ArchiveMetrics metrics, Export.Mp4PlanCache plans, ILoggerFactory logs)
     {
         if (!ArchiveRequest.TryParse(camera, file, options.MaxRangeSeconds, out var request, out var error))
         {
@@ -76,17 +76,14 @@ public static class ArchiveEndpoints
             }
             case ArchiveForm.TimeshiftPlaylist:
             {
-                var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-                var to = Math.Min(now + 1, request.From + options.MaxRangeSeconds);
-                var recordings = catalog.Find(request.Camera, request.FromMs, to * 1000);
-                var ended = to <= now;
-                var segments = RangePlaylist.Segments(recordings, request.From, to, options.SegmentSeconds, onlyWhole: !ended);
-                if (segments.Count == 0 && recordings.Count == 0)
+                var playlist = TimeshiftPlaylist.Build(catalog, http.RequestServices.GetRequiredService<TimeshiftSessions>(), request.Camera, request.From, query,
+                    options.SegmentSeconds, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                if (playlist is null)
                 {
                     await NotFoundAsync(http, "nothing recorded from this moment").ConfigureAwait(false);
                     return;
                 }
-                await PlaylistAsync(http, RangePlaylist.Render(segments, query, ended)).ConfigureAwait(false);
+                await PlaylistAsync(http, playlist).ConfigureAwait(false);
                 return;
             }
             case ArchiveForm.RangeTs:
@@ -125,7 +122,7 @@ public static class ArchiveEndpoints
                 return;
             }
             case ArchiveForm.RangeMp4:
-                if (!await Export.Mp4Range.ServeAsync(http, request, catalog, tags).ConfigureAwait(false))
+                if (!await Export.Mp4Range.ServeAsync(http, request, catalog, tags, plans).ConfigureAwait(false))
                 {
                     await NotFoundAsync(http, "nothing recorded in this range").ConfigureAwait(false);
                 }

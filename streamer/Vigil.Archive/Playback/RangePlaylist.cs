@@ -87,6 +87,29 @@ public static class RangePlaylist
         text.Append("#EXTM3U\n#EXT-X-VERSION:3\n");
         text.Append(CultureInfo.InvariantCulture, $"#EXT-X-TARGETDURATION:{Math.Max(1, target)}\n#EXT-X-MEDIA-SEQUENCE:0\n");
         text.Append(ended ? "#EXT-X-PLAYLIST-TYPE:VOD\n" : "#EXT-X-PLAYLIST-TYPE:EVENT\n");
+        AppendSegments(text, segments, query);
+        if (ended)
+        {
+            text.Append("#EXT-X-ENDLIST\n");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// A live playlist's window (RFC 8216, 6.2.2): no playlist type and no end, its first segment's
+    /// number in EXT-X-MEDIA-SEQUENCE, and a target duration fixed for the playlist's life (it may not change between reloads).
+    /// </summary>
+    public static string RenderLive(IReadOnlyList<Segment> segments, string query, long mediaSequence, int targetDuration)
+    {
+        var text = new StringBuilder(128 + segments.Count * 64);
+        text.Append("#EXTM3U\n#EXT-X-VERSION:3\n");
+        text.Append(CultureInfo.InvariantCulture, $"#EXT-X-TARGETDURATION:{targetDuration}\n#EXT-X-MEDIA-SEQUENCE:{mediaSequence}\n");
+        AppendSegments(text, segments, query);
+        return text.ToString();
+    }
+
+    private static void AppendSegments(StringBuilder text, IReadOnlyList<Segment> segments, string query)
+    {
         foreach (var segment in segments)
         {
             if (segment.Discontinuity)
@@ -96,17 +119,12 @@ public static class RangePlaylist
             text.Append(CultureInfo.InvariantCulture, $"#EXT-X-PROGRAM-DATE-TIME:{DateTimeOffset.FromUnixTimeSeconds(segment.From).UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ}\n");
             text.Append(CultureInfo.InvariantCulture, $"#EXTINF:{segment.Seconds:0.000},\narchive-{segment.From}-{segment.Duration}.ts{query}\n");
         }
-        if (ended)
-        {
-            text.Append("#EXT-X-ENDLIST\n");
-        }
-        return text.ToString();
     }
 
     private static long CeilSeconds(long ms) => (ms + 999) / 1000;
 
     /// <summary>The ms of recording between two cuts (gaps left out).</summary>
-    private static long Recorded(IReadOnlyList<Recording> recordings, long fromMs, long toMs)
+    internal static long Recorded(IReadOnlyList<Recording> recordings, long fromMs, long toMs)
     {
         long total = 0;
         foreach (var r in recordings)
