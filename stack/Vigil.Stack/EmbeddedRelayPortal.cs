@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
 /// <summary>A vigil-portal on a fresh SQLite file with its embedded relay (the single-server setup), on free loopback ports.</summary>
 public sealed class EmbeddedRelayPortal : IAsyncDisposable

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Portal.Tests;
 using static Vigil.Portal.Tests.Streaming;
 
@@ -48,7 +48,7 @@ internal sealed class LiveStack : IAsyncDisposable
     /// <param name="clockCamera">publish the camera that draws its wall clock in every frame (peers/clockcam.py), for the latency benchmark.</param>
     public static async Task<LiveStack> StartAsync(bool clockCamera = false)
     {
-        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+        var root = Repository.Root;
         var web = Path.Combine(root, "portal-web", "dist");
         foreach (var needed in (string[])["/usr/bin/janus", "/usr/bin/turnserver", "/usr/sbin/nginx", "/usr/bin/ffmpeg", Path.Combine(web, "index.html")])
         {
@@ -109,7 +109,7 @@ internal sealed class LiveStack : IAsyncDisposable
         _owned.Add(Nginx);
         var ingest = $"rtmp://127.0.0.1:{rtmpPort}/live/{Camera}?token={Device.PublishToken}";
         Publisher = clockCamera
-            ? PeerProcess.Start("clock-camera", MediaPeers.Python, [Path.Combine(MediaPeers.RepositoryRoot(AppContext.BaseDirectory), "tests", "Vigil.Live.Tests", "peers", "clockcam.py"), ingest])
+            ? PeerProcess.Start("clock-camera", MediaPeers.Python, [Path.Combine(Repository.Root, "tests", "Vigil.Live.Tests", "peers", "clockcam.py"), ingest])
             : StartPublisher(ingest);
         _owned.Add(Publisher);
         var playlist = Path.Combine(nginxDir, "hls", Camera, "index.m3u8");
@@ -131,7 +131,7 @@ internal sealed class LiveStack : IAsyncDisposable
         ["url"] = Portal.BaseAddress.ToString().TrimEnd('/'),
         ["viewer"] = new JsonObject { ["login"] = ViewerLogin, ["password"] = ViewerPassword },
         ["camera"] = Camera,
-        ["screenshots"] = Path.Combine(MediaPeers.RepositoryRoot(AppContext.BaseDirectory), "artifacts", "screenshots"),
+        ["screenshots"] = Path.Combine(Repository.Root, "artifacts", "screenshots"),
     };
 
     public string Logs() => $"vigil-live:\n{Node.Live.Output}\njanus (tail):\n{Tail(Node.Janus.Output)}\nnginx:\n{Tail(Nginx.Output)}";

@@ -1,5 +1,5 @@
 using Npgsql;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Portal.Tests.Faults;
 
 namespace Vigil.Portal.Tests;
@@ -67,7 +67,7 @@ public sealed class StreamerFailoverTests
         await using var relay = await ClusterRig.StartRelayAsync(admin, portal.BaseAddress, "node-gated", gate);
         await using var dying = await StreamerNode.StartAsync(admin, portal.BaseAddress, Streaming.Unique("dying"));
         await using var other = await StreamerNode.StartAsync(admin, portal.BaseAddress, Streaming.Unique("other"));
-        var (camera, cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript(AppContext.BaseDirectory), "--port", "0", "--keyint", "25", "--width", "320", "--height", "240");
+        var (camera, cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript, "--port", "0", "--keyint", "25", "--width", "320", "--height", "240");
         await using var _ = camera;
         var name = Streaming.Unique("cam");
         Assert.That((await admin.PostJsonAsync("/api/v1/cameras", new { name, streamer = dying.Name, stream_url = $"rtsp://127.0.0.1:{cameraPort}/stream" })).Status,

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Web.Tests;
 
@@ -27,7 +27,7 @@ public static class Browser
     /// <summary>Runs a scenario on a config of the caller's (a suite with a stack of its own).</summary>
     public static async Task<JsonObject> RunAsync(string scenario, JsonObject config, TimeSpan? timeout = null)
     {
-        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+        var root = Repository.Root;
         if (!File.Exists(Chromium))
         {
             Assert.Fail($"{Chromium} is missing: ./build.sh test installs Debian's chromium");

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Portal.Tests;
 
 namespace Vigil.Web.Tests;
@@ -29,13 +29,13 @@ public sealed class WebStack : IAsyncDisposable
     public PortalServer Portal { get; }
     public string VisitorLogin { get; } = "visitor";
     public string VisitorPassword { get; } = "visitor-" + Guid.NewGuid().ToString("N")[..12];
-    public string Root { get; } = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+    public string Root => Repository.Root;
     public string Screenshots => Path.Combine(Root, "artifacts", "screenshots");
     public AgentProcess Agent { get; private set; } = null!;
 
     public static async Task<WebStack> StartAsync()
     {
-        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+        var root = Repository.Root;
         var web = Path.Combine(root, "portal-web", "dist");
         if (!File.Exists(Path.Combine(web, "index.html")))
         {
@@ -92,7 +92,7 @@ public sealed class WebStack : IAsyncDisposable
         _owned.Add(nginx);
 
         // One-second GOPs: the first HLS fragments are there within seconds of the publish.
-        var (camera, cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript(AppContext.BaseDirectory), "--keyint", "25", "--shared");
+        var (camera, cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript, "--keyint", "25", "--shared");
         _owned.Add(camera);
 
         foreach (var group in new[] { "staff", "visitors" })
@@ -117,7 +117,7 @@ public sealed class WebStack : IAsyncDisposable
             return relayKey is { Length: > 0 };
         }, 30), Is.True, "the embedded relay node registers itself");
         var agentDir = Directory.CreateTempSubdirectory("vigil-web-agent-").FullName;
-        Agent = AgentProcess.Start(AgentBinary(Root), agentDir,
+        Agent = AgentProcess.Start(Vigil.Stack.AgentBinary.Aot(), agentDir,
             $"relay = 127.0.0.1:{agentPort}\nrelay_key = {relayKey}\nstate_dir = {Path.Combine(agentDir, "state")}\nserial = {AgentSerial}\nmodel = IPC-Web-2MP\nfirmware = 5.7.3\n");
         _owned.Add(Agent);
         Assert.That(await Eventually.True(async () =>
@@ -146,16 +146,6 @@ public sealed class WebStack : IAsyncDisposable
     {
         Assert.That(statuses, Does.Contain(answer.Status), answer.Text);
         return answer.Json;
-    }
-
-    private static string AgentBinary(string root)
-    {
-        var agent = AgentProcess.Locate(root, jitFallback: "");
-        if (agent.Length == 0)
-        {
-            Assert.Fail("the NativeAOT agent is needed: run ./build.sh publish-agent (./build.sh test does)");
-        }
-        return agent;
     }
 
     /// <summary>A web host of this process, stopped (its background work ended) before it is disposed.</summary>

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Portal.Tests.Faults;
 
@@ -17,7 +17,7 @@ internal static class ClusterRig
 
     public static string PortalDll => Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll");
     public static string RelayDll => Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll");
-    public static string Agent => RelayCommandTests.AgentBinary();
+    public static string Agent => AgentBinary.Aot();
 
     /// <summary>Fails in CI, and skips elsewhere, when a real peer these tests run is not installed.</summary>
     public static void RequirePeers()
@@ -98,7 +98,7 @@ internal static class ClusterRig
 
     /// <summary>How many video frames ffprobe decodes from a second of a playlist (a live playlist never ends); 0 when it plays nothing.</summary>
     public static async Task<int> DecodedFramesAsync(string playlist) =>
-        (await DemoStack.ProbeAsync(playlist, TimeSpan.FromSeconds(20), seconds: 1)).Frames;
+        (await VigilStack.ProbeAsync(playlist, TimeSpan.FromSeconds(20), seconds: 1)).Frames;
 }
 
 /// <summary>
