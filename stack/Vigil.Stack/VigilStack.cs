@@ -43,10 +43,9 @@ public sealed class VigilStack : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, int> _written = [];
     private Task _logs = Task.CompletedTask;
-    private PeerProcess? _nginx;
+    private StreamerNode? _streamer;
     private PeerProcess? _archive;
     private ArchiveRecording? _recording;
-    private string _hook = "";
 
     private VigilStack(StackOptions options, PortalProcess portal)
     {
@@ -58,8 +57,10 @@ public sealed class VigilStack : IAsyncDisposable
     public Uri PortalUrl => Portal.Api.BaseAddress!;
     public string RelayKey { get; private set; } = "";
     public int RelayPort { get; private set; }
-    public int StreamerHttpPort { get; private set; }
-    public int StreamerRtmpPort { get; private set; }
+    /// <summary>The nginx-rtmp streamer node the portal places cameras on.</summary>
+    public StreamerNode Streamer => _streamer ?? throw new InvalidOperationException("the streamer is not started");
+    public int StreamerHttpPort => Streamer.HttpPort;
+    public int StreamerRtmpPort => Streamer.RtmpPort;
     public string LogDir => Path.Combine(_options.StateDir, "logs");
     public string NginxDir => Path.Combine(_options.StateDir, "nginx");
     /// <summary>Whether the streamer node records for vigil-archive (the archive forms of its HTTP answer).</summary>
@@ -88,11 +89,8 @@ public sealed class VigilStack : IAsyncDisposable
         {
             Directory.CreateDirectory(stack.LogDir);
             stack._logs = stack.KeepLogsAsync();
-            stack.RelayKey = await stack.EventuallyAsync("the embedded relay to register its key", TimeSpan.FromSeconds(30), async () =>
-            {
-                var nodes = JsonNode.Parse(await portal.Api.GetStringAsync("/api/v1/relays").ConfigureAwait(false))!.AsArray();
-                return nodes.FirstOrDefault(n => n!["node_id"]!.GetValue<string>() == "embedded")?["public_key"]?.GetValue<string>() is { Length: > 0 } key ? key : null;
-            }).ConfigureAwait(false);
+            stack.RelayKey = await stack.EventuallyAsync("the embedded relay to register its key", TimeSpan.FromSeconds(30),
+                () => EmbeddedRelayPortal.RegisteredKeyAsync(portal.Api, TimeSpan.Zero)).ConfigureAwait(false);
             await stack.StartArchiveAsync().ConfigureAwait(false);
             await stack.StartStreamerAsync().ConfigureAwait(false);
             return stack;
@@ -117,31 +115,22 @@ public sealed class VigilStack : IAsyncDisposable
 
     private async Task StartStreamerAsync()
     {
-        StreamerHttpPort = _options.StreamerHttpPort == 0 ? RelayProcess.FreePort() : _options.StreamerHttpPort;
-        StreamerRtmpPort = _options.StreamerRtmpPort == 0 ? RelayProcess.FreePort() : _options.StreamerRtmpPort;
-        var made = await PostAsync(Portal.Api, "/api/v1/streamers", new
+        // Not probed: the portal takes the demo's one streamer as up.
+        _streamer = await StreamerNode.StartAsync(Portal.Api, PortalUrl, StreamerName, new StreamerSettings
         {
-            name = StreamerName,
-            kind = "nginx-rtmp",
-            public_url = $"http://127.0.0.1:{StreamerHttpPort}",
-            ingest_url = $"rtmp://127.0.0.1:{StreamerRtmpPort}/live",
-            capacity = 100,
-        }, HttpStatusCode.Created).ConfigureAwait(false);
-        // The hook URL as the portal gives it, made absolute against the address nginx reaches it on.
-        var hook = new Uri(PortalUrl, made["hooks"]!["nginx_rtmp"]!.GetValue<string>());
-        _hook = hook.ToString();
-        (_nginx, _) = await MediaPeers.StartNginxStreamerAsync(NginxDir, StreamerRtmpPort, StreamerHttpPort, _hook, archive: _recording).ConfigureAwait(false);
+            Dir = NginxDir,
+            RtmpPort = _options.StreamerRtmpPort,
+            HttpPort = _options.StreamerHttpPort,
+            HealthProbe = false,
+        }, _recording).ConfigureAwait(false);
     }
 
     /// <summary>Stops nginx with <paramref name="signal"/> (SIGKILL: a crash), waits <paramref name="down"/>, and starts it again with the same configuration.</summary>
     public async Task RestartStreamerAsync(int signal, TimeSpan down)
     {
-        if (_nginx is not null)
-        {
-            await _nginx.StopAsync(signal).ConfigureAwait(false);
-        }
+        await Streamer.StopAsync(signal).ConfigureAwait(false);
         await Task.Delay(down).ConfigureAwait(false);
-        (_nginx, _) = await MediaPeers.StartNginxStreamerAsync(NginxDir, StreamerRtmpPort, StreamerHttpPort, _hook, archive: _recording).ConfigureAwait(false);
+        await Streamer.StartAgainAsync().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -341,9 +330,9 @@ public sealed class VigilStack : IAsyncDisposable
             }
         }
         Write("portal", Portal.Log);
-        if (_nginx is not null)
+        if (_streamer?.Nginx is { } nginx)
         {
-            Write("nginx", _nginx.Output);
+            Write("nginx", nginx.Output);
         }
         if (_archive is not null)
         {
@@ -373,9 +362,9 @@ public sealed class VigilStack : IAsyncDisposable
             await c.Agent.DisposeAsync().ConfigureAwait(false);
             await c.Camera.DisposeAsync().ConfigureAwait(false);
         }
-        if (_nginx is not null)
+        if (_streamer is not null)
         {
-            await _nginx.DisposeAsync().ConfigureAwait(false);
+            await _streamer.DisposeAsync().ConfigureAwait(false);
         }
         if (_archive is not null)
         {

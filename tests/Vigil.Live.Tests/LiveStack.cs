@@ -81,16 +81,9 @@ internal sealed class LiveStack : IAsyncDisposable
     private async Task BuildAsync(bool clockCamera)
     {
         Admin = await Portal.AdminAsync();
-        var rtmpPort = RelayProcess.FreePort();
-        var httpPort = RelayProcess.FreePort();
-        StreamerUrl = $"http://127.0.0.1:{httpPort}";
-        var made = await Admin.PostJsonAsync("/api/v1/streamers", new
-        {
-            name = "live-1", kind = "nginx-rtmp", api_url = $"{StreamerUrl}/healthz", public_url = StreamerUrl,
-            ingest_url = $"rtmp://127.0.0.1:{rtmpPort}/live", capacity = 100,
-        });
-        Assert.That(made.Status, Is.EqualTo(HttpStatusCode.Created), made.Text);
-        var hook = $"{Portal.BaseAddress.ToString().TrimEnd('/')}/hooks/nginx-rtmp/live-1?key={Uri.EscapeDataString(made.Json!["hook_key"]!.GetValue<string>())}";
+        var streamer = await StreamerNode.RegisterAsync(Admin.Http, Portal.BaseAddress, "live-1", new StreamerSettings { Dir = Path.Combine(Dir, "nginx") });
+        StreamerUrl = streamer.PublicUrl;
+        var (rtmpPort, hook) = (streamer.RtmpPort, streamer.Hook);
 
         Group = await GroupAsync(Admin);
         Camera = await CameraAsync(Admin, "live-1", group: Group);
@@ -104,15 +97,15 @@ internal sealed class LiveStack : IAsyncDisposable
 
         Node = await LiveNode.StartAsync(Path.Combine(Dir, "node"), hook, rtmpPort, TurnSecret, TurnPort);
         _owned.Add(Node);
-        var nginxDir = Path.Combine(Dir, "nginx");
-        (Nginx, _) = await MediaPeers.StartNginxStreamerAsync(nginxDir, rtmpPort, httpPort, hook, liveUpstream: Node.LiveUpstream);
-        _owned.Add(Nginx);
+        await streamer.StartAsync(liveUpstream: Node.LiveUpstream);
+        Nginx = streamer.Nginx!;
+        _owned.Add(streamer);
         var ingest = $"rtmp://127.0.0.1:{rtmpPort}/live/{Camera}?token={Device.PublishToken}";
         Publisher = clockCamera
             ? PeerProcess.Start("clock-camera", MediaPeers.Python, [Path.Combine(Repository.Root, "tests", "Vigil.Live.Tests", "peers", "clockcam.py"), ingest])
             : StartPublisher(ingest);
         _owned.Add(Publisher);
-        var playlist = Path.Combine(nginxDir, "hls", Camera, "index.m3u8");
+        var playlist = streamer.Playlist(Camera);
         Assert.That(await WithinAsync(TimeSpan.FromSeconds(30), () => Task.FromResult(File.Exists(playlist))), Is.Not.Null,
             $"the camera does not publish: {Publisher.Output}");
     }

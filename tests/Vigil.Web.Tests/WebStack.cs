@@ -67,19 +67,8 @@ public sealed class WebStack : IAsyncDisposable
         using var admin = await Portal.AdminAsync();
         Expect(await admin.PutJsonAsync("/api/v1/branding", new { title = "CityCam", primary_color = PrimaryColor, accent_color = "#e69138" }), HttpStatusCode.OK, HttpStatusCode.NoContent);
 
-        var rtmpPort = RelayProcess.FreePort();
-        var httpPort = RelayProcess.FreePort();
-        var streamer = Expect(await admin.PostJsonAsync("/api/v1/streamers", new
-        {
-            name = "rtmp-1",
-            kind = "nginx-rtmp",
-            api_url = $"http://127.0.0.1:{httpPort}/healthz",
-            public_url = $"http://127.0.0.1:{httpPort}",
-            ingest_url = $"rtmp://127.0.0.1:{rtmpPort}/live",
-            capacity = 100,
-        }), HttpStatusCode.Created);
-        var hook = $"{Portal.BaseAddress.ToString().TrimEnd('/')}/hooks/nginx-rtmp/rtmp-1?key={Uri.EscapeDataString(streamer!["hook_key"]!.GetValue<string>())}";
         var dir = Directory.CreateTempSubdirectory("vigil-web-nginx-").FullName;
+        var streamer = await StreamerNode.RegisterAsync(admin.Http, Portal.BaseAddress, "rtmp-1", new StreamerSettings { Dir = dir, PlaylistSeconds = 60 });
         // The node's archive service, in this process: nginx-rtmp records into its folder (a file every
         // 20 s, so that the timeline shows filed recordings within the test) and proxies the archive forms to it.
         var recordDir = Path.Combine(dir, "recording");
@@ -87,9 +76,8 @@ public sealed class WebStack : IAsyncDisposable
         var archive = Vigil.Archive.ArchiveProgram.Build([$"--Listen={archiveListen}", $"--RecordDir={recordDir}", $"--ArchiveDir={Path.Combine(dir, "archive")}"]);
         await archive.StartAsync();
         _owned.Add(new Stopped(archive));
-        var (nginx, _) = await MediaPeers.StartNginxStreamerAsync(dir, rtmpPort, httpPort, hook, playlistSeconds: 60,
-            archive: new ArchiveRecording(recordDir, $"http://{archiveListen}", "20s"));
-        _owned.Add(nginx);
+        await streamer.StartAsync(new ArchiveRecording(recordDir, $"http://{archiveListen}", "20s"));
+        _owned.Add(streamer);
 
         // One-second GOPs: the first HLS fragments are there within seconds of the publish.
         var (camera, cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript, "--keyint", "25", "--shared");
@@ -109,13 +97,8 @@ public sealed class WebStack : IAsyncDisposable
         var visitor = Expect(await admin.PostJsonAsync("/api/v1/users", new { login = VisitorLogin, password = VisitorPassword, role = "user" }), HttpStatusCode.Created);
         Expect(await admin.PutJsonAsync($"/api/v1/groups/visitors/members/{visitor!["id"]!.GetValue<long>()}", new { can_dvr = true }), HttpStatusCode.NoContent);
 
-        string? relayKey = null;
-        Assert.That(await Eventually.True(async () =>
-        {
-            var node = (await admin.GetAsync("/api/v1/relays")).Json!.AsArray().FirstOrDefault(n => n!["node_id"]!.GetValue<string>() == "embedded");
-            relayKey = node?["public_key"]?.GetValue<string>();
-            return relayKey is { Length: > 0 };
-        }, 30), Is.True, "the embedded relay node registers itself");
+        var relayKey = await EmbeddedRelayPortal.RegisteredKeyAsync(admin.Http, TimeSpan.FromSeconds(30));
+        Assert.That(relayKey, Is.Not.Null, "the embedded relay node registers itself");
         var agentDir = Directory.CreateTempSubdirectory("vigil-web-agent-").FullName;
         Agent = AgentProcess.Start(Vigil.Stack.AgentBinary.Aot(), agentDir,
             $"relay = 127.0.0.1:{agentPort}\nrelay_key = {relayKey}\nstate_dir = {Path.Combine(agentDir, "state")}\nserial = {AgentSerial}\nmodel = IPC-Web-2MP\nfirmware = 5.7.3\n");
