@@ -132,6 +132,17 @@ public static class MediaPeers
     public const string NginxRtmpModule = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
     public const string NginxJsModule = "/usr/lib/nginx/modules/ngx_http_js_module.so";
 
+    /// <summary>
+    /// What of the camera path's peers (nginx with nginx-rtmp and njs, ffprobe, the camera's Python)
+    /// and of the <paramref name="others"/> is not installed, said with what installs it; null when all are there.
+    /// </summary>
+    public static string? Missing(params string[] others)
+    {
+        var missing = new[] { "/usr/sbin/nginx", NginxRtmpModule, NginxJsModule, "/usr/bin/ffprobe", Python, .. others }.Where(p => !File.Exists(p)).ToList();
+        return missing.Count == 0 ? null
+            : $"missing {string.Join(", ", missing)}: ./build.sh test installs nginx, libnginx-mod-rtmp, libnginx-mod-http-js, ffmpeg and GStreamer";
+    }
+
     /// <summary>The GStreamer test camera (an RTSP server of a test pattern, options in the script).</summary>
     public static string CameraScript => Path.Combine(Repository.Root, "stack", "peers", "camera.py");
 

@@ -6,18 +6,13 @@ namespace Vigil.Archive.Tests;
 /// <summary>What the node tests run and read with: the peers they need, ffprobe's packets, the archive's clock.</summary>
 internal static class NodePeers
 {
-    public static string Root => Repository.Root;
-
     /// <summary>Fails in CI, and skips elsewhere, when a peer program is missing.</summary>
     public static void Require()
     {
-        var missing = new[] { "/usr/sbin/nginx", MediaPeers.NginxRtmpModule, MediaPeers.NginxJsModule, "/usr/bin/ffprobe", "/usr/bin/ffmpeg", MediaPeers.Python }
-            .Where(p => !File.Exists(p)).ToList();
-        if (missing.Count == 0)
+        if (MediaPeers.Missing("/usr/bin/ffmpeg") is not { } message)
         {
             return;
         }
-        var message = $"missing {string.Join(", ", missing)}: ./build.sh test installs nginx, libnginx-mod-rtmp, libnginx-mod-http-js, ffmpeg and GStreamer";
         if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 })
         {
             Assert.Fail(message);

@@ -5,17 +5,13 @@ namespace Vigil.EndToEnd.Tests;
 /// <summary>Where the end-to-end tests find the programs they run, and how they wait.</summary>
 internal static class EndToEnd
 {
-    public static string Root => Repository.Root;
-
     /// <summary>Fails in CI, and skips elsewhere, when a peer program is missing.</summary>
     public static void RequirePeers()
     {
-        var missing = new[] { "/usr/sbin/nginx", MediaPeers.NginxRtmpModule, MediaPeers.NginxJsModule, "/usr/bin/ffprobe", MediaPeers.Python }.Where(p => !File.Exists(p)).ToList();
-        if (missing.Count == 0)
+        if (MediaPeers.Missing() is not { } message)
         {
             return;
         }
-        var message = $"missing {string.Join(", ", missing)}: ./build.sh test installs nginx, libnginx-mod-rtmp, libnginx-mod-http-js, ffmpeg and GStreamer";
         if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 })
         {
             Assert.Fail(message);

@@ -7,8 +7,6 @@ namespace Vigil.Media.Tests;
 /// <summary>Where the programs under test are, and the helpers every real-peer fixture uses.</summary>
 internal static partial class MediaEnv
 {
-    public static string Root => Repository.Root;
-
     public static string RelayDll => Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll");
 
     /// <summary>The agent under test, found as <see cref="AgentBinary.Locate"/> says: the AOT binary in CI.</summary>

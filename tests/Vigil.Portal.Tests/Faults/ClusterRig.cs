@@ -22,12 +22,10 @@ internal static class ClusterRig
     /// <summary>Fails in CI, and skips elsewhere, when a real peer these tests run is not installed.</summary>
     public static void RequirePeers()
     {
-        var missing = new[] { "/usr/sbin/nginx", MediaPeers.NginxRtmpModule, MediaPeers.NginxJsModule, Ffprobe, MediaPeers.Python }.Where(p => !File.Exists(p)).ToList();
-        if (missing.Count == 0)
+        if (MediaPeers.Missing(Ffprobe) is not { } why)
         {
             return;
         }
-        var why = $"missing {string.Join(", ", missing)} (./build.sh test installs nginx, libnginx-mod-rtmp, libnginx-mod-http-js, ffmpeg and GStreamer)";
         if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 })
         {
             Assert.Fail(why);
