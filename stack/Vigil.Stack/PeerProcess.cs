@@ -138,7 +138,7 @@ public static class MediaPeers
     /// </summary>
     public static string? Missing(params string[] others)
     {
-        var missing = new[] { "/usr/sbin/nginx", NginxRtmpModule, NginxJsModule, "/usr/bin/ffprobe", Python, .. others }.Where(p => !File.Exists(p)).ToList();
+        var missing = ((string[])["/usr/sbin/nginx", NginxRtmpModule, NginxJsModule, "/usr/bin/ffprobe", Python, .. others]).Where(p => !File.Exists(p)).ToList();
         return missing.Count == 0 ? null
             : $"missing {string.Join(", ", missing)}: ./build.sh test installs nginx, libnginx-mod-rtmp, libnginx-mod-http-js, ffmpeg and GStreamer";
     }
