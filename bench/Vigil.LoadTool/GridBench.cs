@@ -25,7 +25,7 @@ public static class GridBench
     public static async Task RunAsync(Options o, INoiseAeadFactory aead, INoiseDh dh, Action<string, string> figure)
     {
         static string F(double v, string format = "F1") => v.ToString(format, CultureInfo.InvariantCulture);
-        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+        var root = Repository.Root;
         var web = Path.Combine(root, "portal-web", "dist");
         if (!File.Exists(Path.Combine(web, "index.html")) || !Directory.Exists(Path.Combine(root, "portal-web", "node_modules", "playwright-core")))
         {

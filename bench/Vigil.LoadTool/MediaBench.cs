@@ -15,7 +15,7 @@ public static class MediaBench
         var dir = Directory.CreateTempSubdirectory("vigil-bench-media-").FullName;
         try
         {
-            var script = MediaPeers.CameraScript(AppContext.BaseDirectory);
+            var script = MediaPeers.CameraScript;
             var (camera, cameraPort) = await MediaPeers.StartCameraAsync(script,
                 "--port", "0", "--width", "1920", "--height", "1080", "--fps", "25", "--kbps", $"{kbps}", "--keyint", "50", "--cbr", "--shared").ConfigureAwait(false);
             await using var _ = camera;

@@ -11,16 +11,11 @@ using Vigil.Protocol.OpenSsl;
 
 // vigil-load bench <idle|handshakes|rtt|tunnel|agent|import|media|ota|ota-netem|subscriptions|grid> --relay-dll PATH [--agent PATH] [options]
 // vigil-load bench hooks --portal-dll PATH [options]; vigil-load serve-bare --listen URL (the hook bench's floor)
-// vigil-load demo --agent PATH --camera-script PATH --state DIR [--until-playing] [--free-ports] (see DemoCommand)
 // Each scenario starts its own server processes on loopback and prints its figures as "figure: value" lines.
 if (args is ["serve-bare", "--listen", var bareListen])
 {
     await BareKestrel.RunAsync(bareListen);
     return 0;
-}
-if (args is ["demo", ..])
-{
-    return await DemoCommand.RunAsync(args[1..]);
 }
 var scenario = args.Length > 1 && args[0] == "bench" ? args[1] : "help";
 string Opt(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;

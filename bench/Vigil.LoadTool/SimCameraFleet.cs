@@ -70,7 +70,7 @@ public sealed class SimCameraFleet : IAsyncDisposable
                 Wsd = "none",
                 Onvif = new SimOnvif { Flavour = "hik", Auth = "digest", User = "admin", Password = CameraPassword, Port = p },
             }).ToList();
-            var dataDir = Path.Combine(MediaPeers.RepositoryRoot(AppContext.BaseDirectory), "tests", "Vigil.Scan.Tests");
+            var dataDir = Path.Combine(Repository.Root, "tests", "Vigil.Scan.Tests");
             var cameras = await SimHttpServer.StartAsync(new SimConfig { DataDir = dataDir, Devices = devices },
                 ports.Select(p => new IPEndPoint(IPAddress.Loopback, p))).ConfigureAwait(false);
             cameras.RecordRequests = false;

@@ -4,12 +4,14 @@ using System.Runtime.InteropServices;
 namespace Vigil.Build;
 
 /// <summary>
-/// `./build.sh demo`: the whole camera path on this machine. Builds vigil-portal (with its embedded
-/// relay) and vigil-load, publishes the NativeAOT agent, makes sure of the media peers (nginx with
-/// nginx-rtmp, ffmpeg, GStreamer), then runs `vigil-load demo`, which starts the portal, nginx-rtmp
-/// as its streamer, a GStreamer camera and the agent, approves the agent's device through the
-/// portal's API, waits until the camera really plays, and prints where to look. Ctrl-C stops
-/// everything it started. `demo --until-playing` stops once it plays and exits 0 (for CI).
+/// `./build.sh demo`: the whole camera path on this machine. Sets the machine up (the media peers:
+/// nginx with nginx-rtmp, ffmpeg, GStreamer; the NativeAOT agent; the web portal), builds vigil-demo
+/// (stack/Vigil.Demo, with vigil-portal and vigil-archive beside it), then runs it: it starts the
+/// portal, nginx-rtmp as its streamer with vigil-archive recording, a GStreamer camera and the agent,
+/// approves the agent's device through the portal's API, waits until the camera really plays, and
+/// prints where to look. Ctrl-C stops everything it started. `demo --until-playing` stops once it
+/// plays and exits 0 (for CI). The set-up lives here, the running in vigil-demo, which the
+/// end-to-end tests run as it is.
 /// </summary>
 internal static class Demo
 {
@@ -20,18 +22,18 @@ internal static class Demo
         // Before the portal is built: its output takes the web portal along.
         WebPortal.Build();
         var output = Path.Combine(Paths.Artifacts, "demo-bin");
-        Console.WriteLine("building vigil-load with vigil-portal");
-        // The tool references the portal, so vigil-portal.dll lands beside vigil-load.dll.
-        Shell.Run("dotnet", ["build", Path.Combine(Paths.Root, "bench", "Vigil.LoadTool", "Vigil.LoadTool.csproj"), "-c", "Release", "-nologo", "-v", "quiet", "-clp:ErrorsOnly;NoSummary", "-o", output]);
+        Console.WriteLine("building vigil-demo with vigil-portal and vigil-archive");
+        // The demo references the portal and vigil-archive, so their dlls land beside vigil-demo.dll.
+        Shell.Run("dotnet", ["build", Path.Combine(Paths.Root, "stack", "Vigil.Demo", "Vigil.Demo.csproj"), "-c", "Release", "-nologo", "-v", "quiet", "-clp:ErrorsOnly;NoSummary", "-o", output]);
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = Paths.Root };
-        foreach (var a in (string[])[Path.Combine(output, "vigil-load.dll"), "demo", "--agent", agent,
-                     "--camera-script", Path.Combine(Paths.Root, "tests", "Vigil.Media.Tests", "peers", "camera.py"),
+        foreach (var a in (string[])[Path.Combine(output, "vigil-demo.dll"), "--agent", agent,
+                     "--camera-script", Path.Combine(Paths.Root, "stack", "peers", "camera.py"),
                      "--state", Path.Combine(Paths.Artifacts, "demo"), .. args])
         {
             psi.ArgumentList.Add(a);
         }
-        using var demo = Process.Start(psi) ?? throw new BuildException("cannot start vigil-load demo");
-        // Ctrl-C reaches the whole foreground process group, vigil-load included, which stops what it
+        using var demo = Process.Start(psi) ?? throw new BuildException("cannot start vigil-demo");
+        // Ctrl-C reaches the whole foreground process group, vigil-demo included, which stops what it
         // started: this process waits for that. A SIGTERM sent to this process alone is passed on.
         Console.CancelKeyPress += (_, e) => e.Cancel = true;
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, s =>

@@ -7,7 +7,10 @@ namespace Vigil.Build;
 /// named once, in Directory.Packages.props: a project that pins its own version, or takes a package
 /// the file does not list, would let two parts of the system run different builds of one library
 /// without anyone deciding it. And the product ships alone: a product project that references a
-/// test project or the benchmarks would carry test code (or the load tool's processes) to a server.
+/// test project, the benchmarks or the stack library would carry test code (or the processes the
+/// demo and the tests start) to a server. The stack library (stack/) runs the product for the demo,
+/// the tests and the benchmarks: it references no test or benchmark project, so the demo carries
+/// neither and the tests take their process plumbing from it rather than from the load tool.
 /// </summary>
 internal static class DependencyCheck
 {
@@ -15,7 +18,11 @@ internal static class DependencyCheck
     public static readonly string[] ProductFolders = ["agent", "relay", "portal-api", "onvif", "protocol", "streamer"];
 
     /// <summary>The folders that no product project may reference.</summary>
-    public static readonly string[] NonProductFolders = ["tests", "bench"];
+    public static readonly string[] NonProductFolders = ["tests", "bench", "stack"];
+
+    /// <summary>The folder of the stack library and the demo, and the folders its projects may not reference.</summary>
+    public const string StackFolder = "stack";
+    public static readonly string[] NotForStack = ["tests", "bench"];
 
     private static readonly string[] Skipped = ["node_modules", "bin", "obj", "artifacts", ".git"];
 
@@ -26,7 +33,7 @@ internal static class DependencyCheck
         if (problems.Count > 0)
         {
             throw new BuildException("dependency check failed:\n  " + string.Join("\n  ", problems) +
-                "\n(package versions live in Directory.Packages.props only; product projects reference no tests/ or bench/ project)");
+                "\n(package versions live in Directory.Packages.props only; product projects reference no tests/, bench/ or stack/ project; stack/ projects no tests/ or bench/ project)");
         }
     }
 
@@ -74,32 +81,29 @@ internal static class DependencyCheck
                     problems.Add($"{relative}: package {name} is not listed in Directory.Packages.props");
                 }
             }
-            if (ProductFolder(relative) is { } product)
+            var folder = relative.Split('/')[0];
+            var (kind, forbidden) = ProductFolders.Contains(folder, StringComparer.Ordinal) ? ("product", NonProductFolders)
+                : folder == StackFolder ? ("stack", NotForStack)
+                : ("", Array.Empty<string>());
+            foreach (var target in ProjectReferences(root, file, doc))
             {
-                foreach (var reference in doc.Descendants().Where(e => e.Name.LocalName == "ProjectReference"))
+                var top = target.Split('/')[0];
+                if (forbidden.Contains(top, StringComparer.Ordinal))
                 {
-                    var include = (string?)reference.Attribute("Include");
-                    if (include is null)
-                    {
-                        continue;
-                    }
-                    var target = Path.GetRelativePath(root, Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, include.Replace('\\', '/')))).Replace('\\', '/');
-                    var top = target.Split('/')[0];
-                    if (NonProductFolders.Contains(top, StringComparer.Ordinal))
-                    {
-                        problems.Add($"{relative}: the product project (in {product}/) references {target}; product code may not depend on {top}/");
-                    }
+                    problems.Add($"{relative}: the {kind} project (in {folder}/) references {target}; {kind} code may not depend on {top}/");
                 }
             }
         }
         return problems;
     }
 
-    private static string? ProductFolder(string relative)
-    {
-        var top = relative.Split('/')[0];
-        return ProductFolders.Contains(top, StringComparer.Ordinal) ? top : null;
-    }
+    /// <summary>What a project file references, each as a path from the root.</summary>
+    private static IEnumerable<string> ProjectReferences(string root, string file, XDocument doc) =>
+        doc.Descendants()
+            .Where(e => e.Name.LocalName == "ProjectReference")
+            .Select(e => (string?)e.Attribute("Include"))
+            .OfType<string>()
+            .Select(include => Path.GetRelativePath(root, Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, include.Replace('\\', '/')))).Replace('\\', '/'));
 
     private static IEnumerable<string> MsBuildFiles(string dir)
     {

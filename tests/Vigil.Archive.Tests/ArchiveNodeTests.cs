@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Archive.Tests;
 
@@ -18,8 +18,8 @@ public sealed class ArchiveNodeTests
 {
     private const string Camera = "arch-cam";
     private const int Fps = 25;
-    private DemoStack _stack = null!;
-    private DemoOptions _options = null!;
+    private VigilStack _stack = null!;
+    private StackOptions _options = null!;
     private PeerProcess _archive = null!;
     private string _token = "";
     private long _publishedAt;
@@ -35,11 +35,11 @@ public sealed class ArchiveNodeTests
         ArchiveRecording recording;
         (_archive, recording) = await ArchiveService.StartAsync(Path.Combine(AppContext.BaseDirectory, "vigil-archive.dll"),
             Path.Combine(state, "recording"), Path.Combine(state, "archive"), "20s", "--StaleRecordingSeconds", "5");
-        _options = new DemoOptions(Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll"), NodePeers.Agent(), MediaPeers.CameraScript(NodePeers.Root), Path.Combine(state, "stack"))
+        _options = new StackOptions(Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll"), AgentBinary.Aot(), MediaPeers.CameraScript, Path.Combine(state, "stack"))
         {
             Archive = recording,
         };
-        _stack = await DemoStack.StartAsync(_options);
+        _stack = await VigilStack.StartAsync(_options);
         var (camera, id) = await _stack.AddCameraAsync("ARCH-0001", "--audio");
         await _stack.CreateCameraAsync(Camera, camera.RtspUrl);
         // A day of archive: the portal's hook opens the archive forms only to an archive token within the depth.

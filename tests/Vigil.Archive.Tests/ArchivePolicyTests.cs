@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Vigil.Archive.Store;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Archive.Tests;
 
@@ -26,15 +26,15 @@ public sealed class ArchivePolicyTests
     {
         _dir = Directory.CreateTempSubdirectory("vigil-archive-policy-").FullName;
         _portal = await PortalProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll"), Path.Combine(_dir, "portal.db"));
-        var edge = await DemoStack.PostAsync(_portal.Api, "/api/v1/streamers",
+        var edge = await VigilStack.PostAsync(_portal.Api, "/api/v1/streamers",
             new { name = "edge", kind = "nginx-rtmp", public_url = "http://127.0.0.1:9", ingest_url = "rtmp://127.0.0.1:9/live", capacity = 100 }, HttpStatusCode.Created);
-        await DemoStack.PostAsync(_portal.Api, "/api/v1/streamers",
+        await VigilStack.PostAsync(_portal.Api, "/api/v1/streamers",
             new { name = "other", kind = "nginx-rtmp", public_url = "http://127.0.0.1:8", ingest_url = "rtmp://127.0.0.1:8/live", capacity = 100 }, HttpStatusCode.Created);
         _key = edge["hook_key"]!.GetValue<string>();
         _policyUrl = $"{_portal.BaseAddress.ToString().TrimEnd('/')}/hooks/nginx-rtmp/edge/archive-policy";
-        await DemoStack.PostAsync(_portal.Api, "/api/v1/cameras", new { name = "short", dvr_depth = 2, streamer = "edge" }, HttpStatusCode.Created);
-        await DemoStack.PostAsync(_portal.Api, "/api/v1/cameras", new { name = "long", dvr_depth = 30, streamer = "edge" }, HttpStatusCode.Created);
-        await DemoStack.PostAsync(_portal.Api, "/api/v1/cameras", new { name = "elsewhere", dvr_depth = 1, streamer = "other" }, HttpStatusCode.Created);
+        await VigilStack.PostAsync(_portal.Api, "/api/v1/cameras", new { name = "short", dvr_depth = 2, streamer = "edge" }, HttpStatusCode.Created);
+        await VigilStack.PostAsync(_portal.Api, "/api/v1/cameras", new { name = "long", dvr_depth = 30, streamer = "edge" }, HttpStatusCode.Created);
+        await VigilStack.PostAsync(_portal.Api, "/api/v1/cameras", new { name = "elsewhere", dvr_depth = 1, streamer = "other" }, HttpStatusCode.Created);
     }
 
     [OneTimeTearDown]

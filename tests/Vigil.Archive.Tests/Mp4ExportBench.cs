@@ -95,7 +95,7 @@ public sealed class Mp4ExportBench
         Assert.That(duration, Is.EqualTo(3600).Within(2), "the export holds the hour");
     }
 
-    private static string MediaRoot() => Vigil.LoadTool.MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+    private static string MediaRoot() => Vigil.Stack.Repository.Root;
 
     /// <summary>The managed heap's size, sampled every 20 ms while an export runs.</summary>
     private sealed class HeapSampler : IDisposable

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Archive.Tests;
 
@@ -87,14 +87,14 @@ public sealed partial class Mp4ServiceTests
     [Test]
     public async Task ChromiumSeeksPastWhatItHasDownloadedAndPlaysThere()
     {
-        var playwright = Path.Combine(NodePeers.Root, "portal-web", "node_modules", "playwright-core", "index.mjs");
+        var playwright = Path.Combine(Repository.Root, "portal-web", "node_modules", "playwright-core", "index.mjs");
         if (!File.Exists("/usr/bin/chromium") || !File.Exists(playwright))
         {
             Assert.Fail("Chromium and portal-web's playwright-core are needed: ./build.sh test installs both");
         }
         const int seekTo = 45;
         var url = $"{_http.BaseAddress}field/archive-{_start}-{FieldSeconds}.mp4";
-        var info = new ProcessStartInfo("node", [Path.Combine(NodePeers.Root, "tests", "Vigil.Archive.Tests", "Browser", "mp4-seek.mjs")])
+        var info = new ProcessStartInfo("node", [Path.Combine(Repository.Root, "tests", "Vigil.Archive.Tests", "Browser", "mp4-seek.mjs")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Archive.Tests;
 

@@ -1,39 +1,23 @@
 using System.Globalization;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Archive.Tests;
 
 /// <summary>What the node tests run and read with: the peers they need, ffprobe's packets, the archive's clock.</summary>
 internal static class NodePeers
 {
-    public static readonly string Root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
-
     /// <summary>Fails in CI, and skips elsewhere, when a peer program is missing.</summary>
     public static void Require()
     {
-        var missing = new[] { "/usr/sbin/nginx", MediaPeers.NginxRtmpModule, MediaPeers.NginxJsModule, "/usr/bin/ffprobe", "/usr/bin/ffmpeg", MediaPeers.Python }
-            .Where(p => !File.Exists(p)).ToList();
-        if (missing.Count == 0)
+        if (MediaPeers.Missing("/usr/bin/ffmpeg") is not { } message)
         {
             return;
         }
-        var message = $"missing {string.Join(", ", missing)}: ./build.sh test installs nginx, libnginx-mod-rtmp, libnginx-mod-http-js, ffmpeg and GStreamer";
         if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 })
         {
             Assert.Fail(message);
         }
         Assert.Ignore(message);
-    }
-
-    /// <summary>The NativeAOT agent (VIGIL_AGENT_AOT, or artifacts/agent/linux-x64): what cameras run.</summary>
-    public static string Agent()
-    {
-        var agent = AgentProcess.Locate(Root, jitFallback: "");
-        if (agent.Length == 0)
-        {
-            Assert.Fail("the NativeAOT agent is needed: run ./build.sh publish-agent (./build.sh test does)");
-        }
-        return agent;
     }
 
     /// <summary>A wall-clock moment as the archive's MPEG-TS carries it: 90 kHz modulo 2^33, here in ms.</summary>

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Attack.Tests;
 

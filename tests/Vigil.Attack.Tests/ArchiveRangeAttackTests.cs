@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Attack.Tests;
 

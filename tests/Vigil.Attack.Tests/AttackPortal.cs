@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Attack.Tests;
 
@@ -36,22 +36,22 @@ internal sealed class AttackPortal : IAsyncDisposable
 
     /// <summary>A streamer made by the admin; its hooks' URLs (absolute, with the hook key).</summary>
     public async Task<JsonNode> StreamerAsync(string name, string kind, string publicUrl, string ingestUrl) =>
-        (await DemoStack.PostAsync(Admin, "/api/v1/streamers", new { name, kind, public_url = publicUrl, ingest_url = ingestUrl, capacity = 100 }, HttpStatusCode.Created))["hooks"]!;
+        (await VigilStack.PostAsync(Admin, "/api/v1/streamers", new { name, kind, public_url = publicUrl, ingest_url = ingestUrl, capacity = 100 }, HttpStatusCode.Created))["hooks"]!;
 
-    public Task<JsonNode> CameraAsync(object body) => DemoStack.PostAsync(Admin, "/api/v1/cameras", body, HttpStatusCode.Created);
+    public Task<JsonNode> CameraAsync(object body) => VigilStack.PostAsync(Admin, "/api/v1/cameras", body, HttpStatusCode.Created);
 
     /// <summary>A user of role <paramref name="role"/> made by the admin and logged in: a client with that user's session.</summary>
     public async Task<(HttpClient Client, long Id)> UserAsync(string login, string role = "user")
     {
         var password = login + "-password-1";
-        var made = await DemoStack.PostAsync(Admin, "/api/v1/users", new { login, password, role }, HttpStatusCode.Created);
+        var made = await VigilStack.PostAsync(Admin, "/api/v1/users", new { login, password, role }, HttpStatusCode.Created);
         var client = Anonymous();
-        var session = await DemoStack.PostAsync(client, "/api/v1/auth/login", new { login, password }, HttpStatusCode.OK);
+        var session = await VigilStack.PostAsync(client, "/api/v1/auth/login", new { login, password }, HttpStatusCode.OK);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", session["token"]!.GetValue<string>());
         return (client, made["id"]!.GetValue<long>());
     }
 
-    public async Task GroupAsync(string name) => await DemoStack.PostAsync(Admin, "/api/v1/groups", new { name }, HttpStatusCode.Created);
+    public async Task GroupAsync(string name) => await VigilStack.PostAsync(Admin, "/api/v1/groups", new { name }, HttpStatusCode.Created);
 
     public async Task MemberAsync(string group, long userId, bool canManage = false)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Protocol.Link;
 using Vigil.Protocol.Noise;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Protocol.Control;
 
 namespace Vigil.Attack.Tests;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Attack.Tests;
 
@@ -47,8 +47,8 @@ public sealed class HookPathAttackTests
         WriteStream(Path.Combine(nginxDir, "hls", Private), PrivateMark);
 
         using var anonymous = _portal.Anonymous();
-        _publicToken = AttackPortal.TokenOf((await DemoStack.PlaybackAsync(anonymous, Public)).Hls);
-        _privateToken = AttackPortal.TokenOf((await DemoStack.PlaybackAsync(_portal.Admin, Private)).Hls);
+        _publicToken = AttackPortal.TokenOf((await VigilStack.PlaybackAsync(anonymous, Public)).Hls);
+        _privateToken = AttackPortal.TokenOf((await VigilStack.PlaybackAsync(_portal.Admin, Private)).Hls);
     }
 
     [OneTimeTearDown]

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Attack.Tests;
 

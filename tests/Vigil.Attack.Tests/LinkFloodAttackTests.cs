@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Protocol.Noise;
 using Vigil.Protocol.OpenSsl;
 

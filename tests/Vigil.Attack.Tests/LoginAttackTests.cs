@@ -60,7 +60,7 @@ public sealed class LoginAttackTests
         var owner = await _portal.LoginAsync("victim-proxied", "the-right-password", Forwarded("198.51.100.7"), from: Proxy);
         Assert.That(owner.StatusCode, Is.EqualTo(HttpStatusCode.OK), "every client shares the proxy's address; the owner is another client\n" + await owner.Content.ReadAsStringAsync());
         // The portal's log reaches the test through its standard output, a moment after the answers.
-        var named = await Vigil.LoadTool.Poll.WithinAsync(TimeSpan.FromSeconds(10),
+        var named = await Vigil.Stack.Poll.WithinAsync(TimeSpan.FromSeconds(10),
             () => Task.FromResult(_portal.Process.Log.Contains("from 203.0.113.66", StringComparison.Ordinal) && _portal.Process.Log.Contains("logged in from 198.51.100.7", StringComparison.Ordinal)));
         Assert.That(named, Is.Not.Null, "the log names the real clients\n" + _portal.Process.Log);
     }

@@ -1,4 +1,5 @@
 using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Attack.Tests;
 

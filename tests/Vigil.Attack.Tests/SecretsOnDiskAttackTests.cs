@@ -57,8 +57,8 @@ public sealed class SecretsOnDiskAttackTests
             {
                 File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
             }
-            var restarted = await Vigil.LoadTool.PortalProcess.StartAsync(AccountPortal.PortalDll, old.Database, extraArgs:
-                ["--data-dir", old.DataDir, "--embedded-relay", $"127.0.0.1:{Vigil.LoadTool.RelayProcess.FreePort()}", "--embedded-relay-api", $"127.0.0.1:{Vigil.LoadTool.RelayProcess.FreePort()}"],
+            var restarted = await Vigil.Stack.PortalProcess.StartAsync(AccountPortal.PortalDll, old.Database, extraArgs:
+                ["--data-dir", old.DataDir, "--embedded-relay", $"127.0.0.1:{Vigil.Stack.RelayProcess.FreePort()}", "--embedded-relay-api", $"127.0.0.1:{Vigil.Stack.RelayProcess.FreePort()}"],
                 sharing: old.Process);
             await using (restarted)
             {

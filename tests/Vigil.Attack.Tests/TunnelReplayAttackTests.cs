@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Protocol.Link;
 using Vigil.Protocol.Noise;
 using Vigil.Protocol.Tunnels;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.EndToEnd.Tests;
 
@@ -16,8 +16,8 @@ namespace Vigil.EndToEnd.Tests;
 /// </summary>
 public sealed class CameraPathTests
 {
-    private DemoStack _stack = null!;
-    private DemoOptions _options = null!;
+    private VigilStack _stack = null!;
+    private StackOptions _options = null!;
     private HttpClient Admin => _stack.Portal.Api;
 
     [OneTimeSetUp]
@@ -25,7 +25,7 @@ public sealed class CameraPathTests
     {
         EndToEnd.RequirePeers();
         _options = EndToEnd.Options("path");
-        _stack = await DemoStack.StartAsync(_options);
+        _stack = await VigilStack.StartAsync(_options);
     }
 
     [OneTimeTearDown]
@@ -54,7 +54,7 @@ public sealed class CameraPathTests
 
         const string name = "e2e-op";
         await _stack.CreateCameraAsync(name, camera.RtspUrl);
-        await DemoStack.PostAsync(Admin, "/api/v1/groups", new { name = "e2e-viewers" }, HttpStatusCode.Created);
+        await VigilStack.PostAsync(Admin, "/api/v1/groups", new { name = "e2e-viewers" }, HttpStatusCode.Created);
         Assert.That((await Admin.PatchAsJsonAsync($"/api/v1/cameras/{name}", new { group = "e2e-viewers" })).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         var (viewer, viewerId) = await _stack.UserAsync("e2e-viewer", "viewer-password-1");
         Assert.That((await Admin.PutAsJsonAsync($"/api/v1/groups/e2e-viewers/members/{viewerId}", new { can_dvr = false })).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
@@ -65,12 +65,12 @@ public sealed class CameraPathTests
             await _stack.ApproveAsync(id);
             await _stack.BindAsync(id, name);
             var placed = JsonNode.Parse(await Admin.GetStringAsync($"/api/v1/cameras/{name}"))!;
-            Assert.That(placed["streamer"]?.GetValue<string>(), Is.EqualTo(DemoStack.StreamerName), "the portal placed the camera on the one streamer");
+            Assert.That(placed["streamer"]?.GetValue<string>(), Is.EqualTo(VigilStack.StreamerName), "the portal placed the camera on the one streamer");
 
-            var (hls, mpegts) = await DemoStack.PlaybackAsync(viewer, name);
+            var (hls, mpegts) = await VigilStack.PlaybackAsync(viewer, name);
             Assert.That(hls, Does.StartWith($"http://127.0.0.1:{_stack.StreamerHttpPort}/{name}/index.m3u8?token=pt1."));
             Assert.That(mpegts, Does.StartWith($"http://127.0.0.1:{_stack.StreamerHttpPort}/{name}/mpegts?token=pt1."), "nginx-rtmp's continuous MPEG-TS (njs)");
-            var took = await DemoStack.WaitPlayingAsync(hls, TimeSpan.FromSeconds(45));
+            var took = await VigilStack.WaitPlayingAsync(hls, TimeSpan.FromSeconds(45));
             TestContext.Out.WriteLine($"binding to HLS playing: {took.TotalSeconds:F1} s");
 
             // The MPEG-TS: one response that goes on from fragment to fragment. It starts at the newest
@@ -80,7 +80,7 @@ public sealed class CameraPathTests
             var watcher = await MpegTsWatcher.StartAsync(http, mpegts!);
             TestContext.Out.WriteLine($"MPEG-TS request to first bytes: {watcher.FirstBytes.TotalMilliseconds:F0} ms");
             var probing = Stopwatch.StartNew();
-            var (frames, said) = await DemoStack.ProbeAsync(mpegts!, TimeSpan.FromSeconds(30), seconds: 6);
+            var (frames, said) = await VigilStack.ProbeAsync(mpegts!, TimeSpan.FromSeconds(30), seconds: 6);
             TestContext.Out.WriteLine($"MPEG-TS: {frames} frames of 6 s decoded in {probing.Elapsed.TotalSeconds:F1} s");
             Assert.That(frames, Is.GreaterThanOrEqualTo(125), $"six seconds of video from the continuous MPEG-TS; ffprobe said: {said}");
             Assert.That(probing.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(3)), "live: the fragments after the first two came as nginx-rtmp wrote them");
@@ -107,7 +107,7 @@ public sealed class CameraPathTests
             // The same token over RTMP, through nginx-rtmp's on_play.
             var token = hls[(hls.IndexOf("token=", StringComparison.Ordinal) + 6)..];
             var rtmp = $"rtmp://127.0.0.1:{_stack.StreamerRtmpPort}/live/{name}?token={token}";
-            Assert.That((await DemoStack.ProbeAsync(rtmp, TimeSpan.FromSeconds(30))).Frames, Is.GreaterThan(0), "RTMP play with the viewer's token");
+            Assert.That((await VigilStack.ProbeAsync(rtmp, TimeSpan.FromSeconds(30))).Frames, Is.GreaterThan(0), "RTMP play with the viewer's token");
 
             // Refusals: no URL for a user without rights; a forged token and another camera's token played nowhere.
             using (var denied = await outsider.GetAsync($"/api/v1/cameras/{name}/playback"))
@@ -119,8 +119,8 @@ public sealed class CameraPathTests
             {
                 Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "nginx's auth_request asked the portal, which refused the forged token");
             }
-            Assert.That((await DemoStack.ProbeAsync(forged, TimeSpan.FromSeconds(20))).Frames, Is.Zero);
-            Assert.That((await DemoStack.ProbeAsync(rtmp[..^4] + "AAAA", TimeSpan.FromSeconds(20))).Frames, Is.Zero, "on_play refuses a forged token");
+            Assert.That((await VigilStack.ProbeAsync(forged, TimeSpan.FromSeconds(20))).Frames, Is.Zero);
+            Assert.That((await VigilStack.ProbeAsync(rtmp[..^4] + "AAAA", TimeSpan.FromSeconds(20))).Frames, Is.Zero, "on_play refuses a forged token");
             Assert.That(await LoggedAsync($"nginx-rtmp hook: play of '{name}' from 127.0.0.1 denied: token not signed by this installation"), Is.True, _stack.Portal.Log);
             using (var noToken = await http.GetAsync(hls[..hls.IndexOf('?', StringComparison.Ordinal)]))
             {
@@ -149,7 +149,7 @@ public sealed class CameraPathTests
             var nginxLog = File.ReadAllText(Path.Combine(_stack.NginxDir, "error.log"));
             Assert.That(nginxLog, Does.Not.Contain("[error]").And.Not.Contain("[alert]").And.Not.Contain("[crit]"), "nginx's worker, njs included, logged no error");
             // nginx-rtmp keeps a player of a stream nobody publishes waiting: eight seconds without a frame, where a live stream gives its first within two or three, say enough.
-            Assert.That((await DemoStack.ProbeAsync(rtmp, TimeSpan.FromSeconds(8))).Frames, Is.Zero, "no stream to play");
+            Assert.That((await VigilStack.ProbeAsync(rtmp, TimeSpan.FromSeconds(8))).Frames, Is.Zero, "no stream to play");
         }
     }
 
@@ -158,7 +158,7 @@ public sealed class CameraPathTests
     {
         const string serial = "E2E-CLAIM-1";
         const string pin = "4821-7730";
-        await DemoStack.PostAsync(Admin, "/api/v1/stickers", new { serial, pin }, HttpStatusCode.NoContent);
+        await VigilStack.PostAsync(Admin, "/api/v1/stickers", new { serial, pin }, HttpStatusCode.NoContent);
         var (camera, id) = await _stack.AddCameraAsync(serial);
         Assert.That((await _stack.DeviceAsync(id))["state"]!.GetValue<string>(), Is.EqualTo("pending"));
         var (owner, _) = await _stack.UserAsync("e2e-owner", "owner-password-1");
@@ -170,7 +170,7 @@ public sealed class CameraPathTests
             {
                 Assert.That(wrong.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "a wrong PIN claims nothing");
             }
-            var claimed = await DemoStack.PostAsync(owner, "/api/v1/devices/claim", new { serial, pin }, HttpStatusCode.OK);
+            var claimed = await VigilStack.PostAsync(owner, "/api/v1/devices/claim", new { serial, pin }, HttpStatusCode.OK);
             var name = claimed["name"]!.GetValue<string>();
             Assert.That(name, Is.EqualTo("cam-e2e-claim-1"));
             Assert.That((await _stack.DeviceAsync(id))["state"]!.GetValue<string>(), Is.EqualTo("approved"));
@@ -181,8 +181,8 @@ public sealed class CameraPathTests
                 "where the agent connects is for staff");
 
             // The agent streams the camera of its own config (the camera_url the installer wrote).
-            var (hls, _) = await DemoStack.PlaybackAsync(owner, name);
-            var took = await DemoStack.WaitPlayingAsync(hls, TimeSpan.FromSeconds(45));
+            var (hls, _) = await VigilStack.PlaybackAsync(owner, name);
+            var took = await VigilStack.WaitPlayingAsync(hls, TimeSpan.FromSeconds(45));
             TestContext.Out.WriteLine($"claim to HLS playing: {took.TotalSeconds:F1} s");
             Assert.That(await LoggedAsync($"nginx-rtmp hook: publish of '{name}' from 127.0.0.1 allowed"), Is.True, _stack.Portal.Log);
             Assert.That(camera.Agent.Log, Does.Contain($"media: {camera.RtspUrl} -> rtmp://127.0.0.1:{_stack.StreamerRtmpPort}/live/{name}?***"));
@@ -202,7 +202,7 @@ public sealed class CameraPathTests
             Assert.That(await Poll.WithinAsync(TimeSpan.FromSeconds(10), () => Task.FromResult(camera.Agent.Log.Contains($"media: {masked} -> ", StringComparison.Ordinal))),
                 Is.Not.Null, camera.Agent.Log);
             Assert.That(camera.Agent.Log, Does.Not.Contain("s3cret"));
-            Assert.That((await DemoStack.ProbeAsync((await DemoStack.PlaybackAsync(owner, name)).Hls, TimeSpan.FromSeconds(30))).Frames, Is.GreaterThan(0));
+            Assert.That((await VigilStack.ProbeAsync((await VigilStack.PlaybackAsync(owner, name)).Hls, TimeSpan.FromSeconds(30))).Frames, Is.GreaterThan(0));
 
             using (var other = await neighbour.GetAsync($"/api/v1/cameras/{name}/playback"))
             {

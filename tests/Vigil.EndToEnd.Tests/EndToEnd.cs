@@ -1,34 +1,17 @@
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.EndToEnd.Tests;
 
 /// <summary>Where the end-to-end tests find the programs they run, and how they wait.</summary>
 internal static class EndToEnd
 {
-    public static readonly string Root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
-
-    public static string CameraScript => MediaPeers.CameraScript(Root);
-
-    /// <summary>The NativeAOT agent (VIGIL_AGENT_AOT, or artifacts/agent/linux-x64): what cameras run.</summary>
-    public static string Agent()
-    {
-        var agent = AgentProcess.Locate(Root, jitFallback: "");
-        if (agent.Length == 0)
-        {
-            Assert.Fail("the NativeAOT agent is needed: run ./build.sh publish-agent (./build.sh test does)");
-        }
-        return agent;
-    }
-
     /// <summary>Fails in CI, and skips elsewhere, when a peer program is missing.</summary>
     public static void RequirePeers()
     {
-        var missing = new[] { "/usr/sbin/nginx", MediaPeers.NginxRtmpModule, MediaPeers.NginxJsModule, "/usr/bin/ffprobe", MediaPeers.Python }.Where(p => !File.Exists(p)).ToList();
-        if (missing.Count == 0)
+        if (MediaPeers.Missing() is not { } message)
         {
             return;
         }
-        var message = $"missing {string.Join(", ", missing)}: ./build.sh test installs nginx, libnginx-mod-rtmp, libnginx-mod-http-js, ffmpeg and GStreamer";
         if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 })
         {
             Assert.Fail(message);
@@ -36,8 +19,8 @@ internal static class EndToEnd
         Assert.Ignore(message);
     }
 
-    public static DemoOptions Options(string name) => new(
-        Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll"), Agent(), CameraScript,
+    public static StackOptions Options(string name) => new(
+        Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll"), AgentBinary.Aot(), MediaPeers.CameraScript,
         Path.Combine(Path.GetTempPath(), $"vigil-e2e-{name}-{Guid.NewGuid().ToString("N")[..8]}"));
 
     /// <summary>The processes whose command line names the path: what a stack left running under its state directory.</summary>

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.EndToEnd.Tests;
 
@@ -21,7 +21,7 @@ public sealed class ExpiredPlaybackTests
         {
             PortalEnvironment = new Dictionary<string, string> { ["VIGIL_PORTAL_PlaybackTokenSeconds"] = TokenSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         };
-        await using (var stack = await DemoStack.StartAsync(options))
+        await using (var stack = await VigilStack.StartAsync(options))
         {
             var (camera, id) = await stack.AddCameraAsync("E2E-EXP-1");
             const string name = "e2e-expiry";
@@ -51,7 +51,7 @@ public sealed class ExpiredPlaybackTests
             // The portal's log comes through its standard output, a moment after its answer.
             Assert.That(await Poll.WithinAsync(TimeSpan.FromSeconds(5), () => Task.FromResult(
                 stack.Portal.Log.Contains($"nginx-rtmp hook: play of '{name}' from 127.0.0.1 denied: token expired", StringComparison.Ordinal))), Is.Not.Null, stack.Portal.Log);
-            var (fresh, _) = await DemoStack.PlaybackAsync(stack.Portal.Api, name);
+            var (fresh, _) = await VigilStack.PlaybackAsync(stack.Portal.Api, name);
             using (var again = await http.GetAsync(fresh))
             {
                 Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK), "a fresh token from the portal");

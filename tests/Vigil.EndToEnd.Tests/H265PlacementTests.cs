@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.EndToEnd.Tests;
 
@@ -13,8 +13,8 @@ namespace Vigil.EndToEnd.Tests;
 /// </summary>
 public sealed class H265PlacementTests
 {
-    private DemoStack _stack = null!;
-    private DemoOptions _options = null!;
+    private VigilStack _stack = null!;
+    private StackOptions _options = null!;
     private PeerProcess? _rtspIngest;
     private HttpClient Admin => _stack.Portal.Api;
 
@@ -23,7 +23,7 @@ public sealed class H265PlacementTests
     {
         EndToEnd.RequirePeers();
         _options = EndToEnd.Options("h265");
-        _stack = await DemoStack.StartAsync(_options);
+        _stack = await VigilStack.StartAsync(_options);
     }
 
     [OneTimeTearDown]
@@ -68,7 +68,7 @@ public sealed class H265PlacementTests
         var received = Path.Combine(_options.StateDir, "received-h265.mkv");
         _rtspIngest = MediaPeers.StartFfmpegRtspListen(port, $"/live/{name}", received, "matroska");
         await Task.Delay(500);
-        await DemoStack.PostAsync(Admin, "/api/v1/streamers", new
+        await VigilStack.PostAsync(Admin, "/api/v1/streamers", new
         {
             name = "rtsp-h265",
             kind = "mediamtx",

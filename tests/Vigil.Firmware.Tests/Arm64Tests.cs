@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Vigil.Build;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Relay.Tests;
 
 namespace Vigil.Firmware.Tests;
@@ -60,7 +60,7 @@ public sealed class Arm64Tests
     {
         const int Frames = 250; // 10 s at 25 fps
         var dir = TestEnv.TempDir();
-        var (camera, cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript(TestEnv.Root), "--port", "0", "--frames", $"{Frames}");
+        var (camera, cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript, "--port", "0", "--frames", $"{Frames}");
         await using var _ = camera;
         var nginxDir = Path.Combine(dir, "nginx");
         Directory.CreateDirectory(nginxDir);

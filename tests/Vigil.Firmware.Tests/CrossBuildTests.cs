@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Vigil.Build;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Relay.Tests;
 
 namespace Vigil.Firmware.Tests;

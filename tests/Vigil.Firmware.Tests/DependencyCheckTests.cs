@@ -4,7 +4,8 @@ namespace Vigil.Firmware.Tests;
 
 /// <summary>
 /// The dependency rules `./build.sh test` checks first: package versions only in
-/// Directory.Packages.props, and no product project that references tests/ or bench/.
+/// Directory.Packages.props, no product project that references tests/, bench/ or stack/, and no
+/// stack/ project that references tests/ or bench/.
 /// </summary>
 [TestFixture]
 public sealed class DependencyCheckTests
@@ -23,10 +24,13 @@ public sealed class DependencyCheckTests
               </ItemGroup>
             </Project>
             """);
-        // What is allowed: a test project on a product project and a listed package, the load tool on
-        // the portal, a product project on another product project.
-        Write("tests/Vigil.X.Tests/Vigil.X.Tests.csproj", Project("""<PackageReference Include="NUnit" /><ProjectReference Include="../../relay/Vigil.Relay/Vigil.Relay.csproj" />"""));
-        Write("bench/Vigil.LoadTool/Vigil.LoadTool.csproj", Project("""<ProjectReference Include="../../portal-api/Vigil.Portal/Vigil.Portal.csproj" />"""));
+        // What is allowed: a test project on a product project, the stack library and a listed package,
+        // the load tool on the portal and the stack library, the demo on the stack library and the
+        // portal, a product project on another product project.
+        Write("tests/Vigil.X.Tests/Vigil.X.Tests.csproj", Project("""<PackageReference Include="NUnit" /><ProjectReference Include="../../relay/Vigil.Relay/Vigil.Relay.csproj" /><ProjectReference Include="../../stack/Vigil.Stack/Vigil.Stack.csproj" />"""));
+        Write("bench/Vigil.LoadTool/Vigil.LoadTool.csproj", Project("""<ProjectReference Include="../../portal-api/Vigil.Portal/Vigil.Portal.csproj" /><ProjectReference Include="../../stack/Vigil.Stack/Vigil.Stack.csproj" />"""));
+        Write("stack/Vigil.Stack/Vigil.Stack.csproj", Project(""));
+        Write("stack/Vigil.Demo/Vigil.Demo.csproj", Project("""<ProjectReference Include="../Vigil.Stack/Vigil.Stack.csproj" /><ProjectReference Include="../../portal-api/Vigil.Portal/Vigil.Portal.csproj" />"""));
         Write("portal-api/Vigil.Portal/Vigil.Portal.csproj", Project("""<PackageReference Include="Dapper" /><ProjectReference Include="../../relay/Vigil.Relay/Vigil.Relay.csproj" />"""));
         Write("relay/Vigil.Relay/Vigil.Relay.csproj", Project("""<PackageReference Include="Dapper" PrivateAssets="all" />"""));
     }
@@ -86,6 +90,26 @@ public sealed class DependencyCheckTests
         Write(product, Project($"""<ProjectReference Include="{include}" />"""));
         var e = Assert.Throws<BuildException>(() => DependencyCheck.Ensure(_root))!;
         Assert.That(e.Message, Does.Contain($"{product}: the product project (in {product.Split('/')[0]}/) references {target}"));
+    }
+
+    [TestCase("relay/Vigil.Relay/Vigil.Relay.csproj", "../../stack/Vigil.Stack/Vigil.Stack.csproj", "stack/Vigil.Stack/Vigil.Stack.csproj")]
+    public void AProductProjectThatReferencesTheStackLibraryFailsTheBuild(string product, string include, string target)
+    {
+        Write(product, Project($"""<ProjectReference Include="{include}" />"""));
+        var e = Assert.Throws<BuildException>(() => DependencyCheck.Ensure(_root))!;
+        Assert.That(e.Message, Does.Contain($"{product}: the product project (in {product.Split('/')[0]}/) references {target}; product code may not depend on stack/"));
+    }
+
+    [TestCase("stack/Vigil.Stack/Vigil.Stack.csproj", "../../bench/Vigil.LoadTool/Vigil.LoadTool.csproj", "bench/Vigil.LoadTool/Vigil.LoadTool.csproj")]
+    [TestCase("stack/Vigil.Stack/Vigil.Stack.csproj", "../../tests/Vigil.X.Tests/Vigil.X.Tests.csproj", "tests/Vigil.X.Tests/Vigil.X.Tests.csproj")]
+    [TestCase("stack/Vigil.Demo/Vigil.Demo.csproj", "../../bench/Vigil.LoadTool/Vigil.LoadTool.csproj", "bench/Vigil.LoadTool/Vigil.LoadTool.csproj")]
+    public void AStackProjectThatReferencesTestsOrBenchFailsTheBuild(string project, string include, string target)
+    {
+        Write(project, Project($"""<ProjectReference Include="{include}" />"""));
+        Assert.That(DependencyCheck.Find(_root), Is.EqualTo(new[]
+        {
+            $"{project}: the stack project (in stack/) references {target}; stack code may not depend on {target.Split('/')[0]}/",
+        }));
     }
 
     [Test]

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Relay.Tests;
 
 namespace Vigil.Firmware.Tests;

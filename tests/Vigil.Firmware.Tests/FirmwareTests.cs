@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Protocol.Tunnels;
 using Vigil.Relay.Api;
 using Vigil.Relay.Tests;

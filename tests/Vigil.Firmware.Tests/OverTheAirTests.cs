@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Protocol.Releases;
 using Vigil.Relay.Tests;
 

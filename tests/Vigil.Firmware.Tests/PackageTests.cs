@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.RegularExpressions;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Relay.Tests;
 
 namespace Vigil.Firmware.Tests;

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Protocol.Releases;
 using Vigil.Relay.Tests;
 

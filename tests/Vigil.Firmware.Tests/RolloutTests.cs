@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Relay.Tests;
 
 namespace Vigil.Firmware.Tests;
@@ -62,7 +62,7 @@ public sealed class RolloutTests
             Assert.That(await TestEnv.WaitUntil(async () => File.Exists(idFile)
                 && (await Api.GetAsync($"/api/v1/devices/{File.ReadAllText(idFile).Trim()}")).StatusCode == HttpStatusCode.OK, Long), Is.True, PackageTests.Log(root));
             var device = File.ReadAllText(idFile).Trim();
-            await DemoStack.PostAsync(Api, $"/api/v1/devices/{device}/approve", new { }, HttpStatusCode.OK);
+            await VigilStack.PostAsync(Api, $"/api/v1/devices/{device}/approve", new { }, HttpStatusCode.OK);
             return (root, device);
         }
 
@@ -108,17 +108,17 @@ public sealed class RolloutTests
         var (_, second) = await fleet.AgentAsync("ROLL-G2");
         var (_, outside) = await fleet.AgentAsync("ROLL-X1");
         Assert.That((await fleet.DeviceAsync(first))["rid"]!.GetValue<string>(), Is.EqualTo("linux-x64"), "the agent says its RID in its hello");
-        await DemoStack.PostAsync(fleet.Api, "/api/v1/groups", new { name = "lobby" }, HttpStatusCode.Created);
+        await VigilStack.PostAsync(fleet.Api, "/api/v1/groups", new { name = "lobby" }, HttpStatusCode.Created);
         foreach (var (device, camera) in new[] { (first, "lobby-1"), (second, "lobby-2") })
         {
-            await DemoStack.PostAsync(fleet.Api, "/api/v1/cameras", new { name = camera, title = camera, stream_url = "rtsp://127.0.0.1:9/none", group = "lobby" }, HttpStatusCode.Created);
-            await DemoStack.PostAsync(fleet.Api, $"/api/v1/devices/{device}/bind", new { camera }, HttpStatusCode.OK);
+            await VigilStack.PostAsync(fleet.Api, "/api/v1/cameras", new { name = camera, title = camera, stream_url = "rtsp://127.0.0.1:9/none", group = "lobby" }, HttpStatusCode.Created);
+            await VigilStack.PostAsync(fleet.Api, $"/api/v1/devices/{device}/bind", new { camera }, HttpStatusCode.OK);
         }
 
         // The same agent binary, signed as 0.2.0: the agents restart into it and report 0.2.0.
         var agent = File.ReadAllBytes(TestEnv.Agent);
         var release = await fleet.UploadAsync("0.2.0", agent);
-        var created = await DemoStack.PostAsync(fleet.Api, "/api/v1/rollouts", new { release_id = release, target = "group", group = "lobby", waves = new[] { "1", "rest" }, come_back_seconds = 90 }, HttpStatusCode.Created);
+        var created = await VigilStack.PostAsync(fleet.Api, "/api/v1/rollouts", new { release_id = release, target = "group", group = "lobby", waves = new[] { "1", "rest" }, come_back_seconds = 90 }, HttpStatusCode.Created);
         var id = created["rollout"]!["id"]!.GetValue<long>();
         Assert.That(created["wave_progress"]!.AsArray().Select(w => w!["devices"]!.GetValue<int>()), Is.EqualTo(new[] { 1, 1 }), created.ToJsonString());
         var done = await fleet.SettledAsync(id);
@@ -139,7 +139,7 @@ public sealed class RolloutTests
             Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
             Assert.That(await refused.Content.ReadAsStringAsync(), Does.Contain("a downgrade must be forced"));
         }
-        var forced = await DemoStack.PostAsync(fleet.Api, "/api/v1/rollouts", new { release_id = old, target = "device", device = first, downgrade = true, come_back_seconds = 90 }, HttpStatusCode.Created);
+        var forced = await VigilStack.PostAsync(fleet.Api, "/api/v1/rollouts", new { release_id = old, target = "device", device = first, downgrade = true, come_back_seconds = 90 }, HttpStatusCode.Created);
         var back = await fleet.SettledAsync(forced["rollout"]!["id"]!.GetValue<long>());
         Assert.That(back["rollout"]!["state"]!.GetValue<string>(), Is.EqualTo("done"), back.ToJsonString() + "\n" + fleet.Logs());
         Assert.That((await fleet.DeviceAsync(first))["agent_version"]!.GetValue<string>(), Is.EqualTo("0.1.0"));
@@ -155,7 +155,7 @@ public sealed class RolloutTests
         var (_, b) = await fleet.AgentAsync("ROLL-C2");
         // Signed, so every agent takes it; it exits at once, so the init script rolls back to 0.1.0.
         var release = await fleet.UploadAsync("0.3.0", "#!/bin/sh\nexit 3\n"u8.ToArray());
-        var created = await DemoStack.PostAsync(fleet.Api, "/api/v1/rollouts", new { release_id = release, target = "all", waves = new[] { "1", "rest" }, failure_percent = 20, come_back_seconds = 90 }, HttpStatusCode.Created);
+        var created = await VigilStack.PostAsync(fleet.Api, "/api/v1/rollouts", new { release_id = release, target = "all", waves = new[] { "1", "rest" }, failure_percent = 20, come_back_seconds = 90 }, HttpStatusCode.Created);
         var halted = await fleet.SettledAsync(created["rollout"]!["id"]!.GetValue<long>());
         Assert.That(halted["rollout"]!["state"]!.GetValue<string>(), Is.EqualTo("halted"), halted.ToJsonString() + "\n" + fleet.Logs());
         Assert.That(halted["rollout"]!["reason"]!.GetValue<string>(), Does.StartWith("wave 1: 1 of 1 device(s) failed").And.Contain("rolled_back"));
@@ -178,7 +178,7 @@ public sealed class RolloutTests
         {
             Assert.That(resume.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
         }
-        var cancelled = await DemoStack.PostAsync(fleet.Api, $"/api/v1/rollouts/{created["rollout"]!["id"]}/cancel", new { }, HttpStatusCode.OK);
+        var cancelled = await VigilStack.PostAsync(fleet.Api, $"/api/v1/rollouts/{created["rollout"]!["id"]}/cancel", new { }, HttpStatusCode.OK);
         Assert.That(cancelled["rollout"]!["state"]!.GetValue<string>(), Is.EqualTo("cancelled"));
         Assert.That(Of(cancelled, untouched)["state"]!.GetValue<string>(), Is.EqualTo("skipped"));
     }

@@ -1,4 +1,4 @@
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Relay.Tests;
 
 namespace Vigil.Firmware.Tests;

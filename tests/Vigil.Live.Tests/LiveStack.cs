@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Portal.Tests;
 using static Vigil.Portal.Tests.Streaming;
 
@@ -54,7 +54,7 @@ internal sealed class LiveStack : IAsyncDisposable
     /// (the benchmarks pass none: the shipped defaults).</param>
     public static async Task<LiveStack> StartAsync(bool clockCamera = false, string publicHost = "127.0.0.1", string[]? liveArgs = null)
     {
-        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+        var root = Repository.Root;
         var web = Path.Combine(root, "portal-web", "dist");
         foreach (var needed in (string[])["/usr/bin/janus", "/usr/bin/turnserver", "/usr/sbin/nginx", "/usr/bin/ffmpeg", Path.Combine(web, "index.html")])
         {
@@ -87,16 +87,10 @@ internal sealed class LiveStack : IAsyncDisposable
     private async Task BuildAsync(bool clockCamera, string publicHost, string[] liveArgs)
     {
         Admin = await Portal.AdminAsync();
-        var rtmpPort = RelayProcess.FreePort();
-        HttpPort = RelayProcess.FreePort();
-        StreamerUrl = $"http://{publicHost}:{HttpPort}";
-        var made = await Admin.PostJsonAsync("/api/v1/streamers", new
-        {
-            name = "live-1", kind = "nginx-rtmp", api_url = $"http://127.0.0.1:{HttpPort}/healthz", public_url = StreamerUrl,
-            ingest_url = $"rtmp://127.0.0.1:{rtmpPort}/live", capacity = 100,
-        });
-        Assert.That(made.Status, Is.EqualTo(HttpStatusCode.Created), made.Text);
-        var hook = $"{Portal.BaseAddress.ToString().TrimEnd('/')}/hooks/nginx-rtmp/live-1?key={Uri.EscapeDataString(made.Json!["hook_key"]!.GetValue<string>())}";
+        var streamer = await StreamerNode.RegisterAsync(Admin.Http, Portal.BaseAddress, "live-1", new StreamerSettings { Dir = Path.Combine(Dir, "nginx"), PublicHost = publicHost });
+        StreamerUrl = streamer.PublicUrl;
+        HttpPort = streamer.HttpPort;
+        var (rtmpPort, hook) = (streamer.RtmpPort, streamer.Hook);
 
         Group = await GroupAsync(Admin);
         Camera = await CameraAsync(Admin, "live-1", group: Group);
@@ -110,15 +104,15 @@ internal sealed class LiveStack : IAsyncDisposable
 
         Node = await LiveNode.StartAsync(Path.Combine(Dir, "node"), hook, rtmpPort, TurnSecret, TurnPort, liveArgs);
         _owned.Add(Node);
-        var nginxDir = Path.Combine(Dir, "nginx");
-        (Nginx, _) = await MediaPeers.StartNginxStreamerAsync(nginxDir, rtmpPort, HttpPort, hook, liveUpstream: Node.LiveUpstream);
-        _owned.Add(Nginx);
+        await streamer.StartAsync(liveUpstream: Node.LiveUpstream);
+        Nginx = streamer.Nginx!;
+        _owned.Add(streamer);
         var ingest = $"rtmp://127.0.0.1:{rtmpPort}/live/{Camera}?token={Device.PublishToken}";
         Publisher = clockCamera
-            ? PeerProcess.Start("clock-camera", MediaPeers.Python, [Path.Combine(MediaPeers.RepositoryRoot(AppContext.BaseDirectory), "tests", "Vigil.Live.Tests", "peers", "clockcam.py"), ingest])
+            ? PeerProcess.Start("clock-camera", MediaPeers.Python, [Path.Combine(Repository.Root, "tests", "Vigil.Live.Tests", "peers", "clockcam.py"), ingest])
             : StartPublisher(ingest);
         _owned.Add(Publisher);
-        var playlist = Path.Combine(nginxDir, "hls", Camera, "index.m3u8");
+        var playlist = streamer.Playlist(Camera);
         Assert.That(await WithinAsync(TimeSpan.FromSeconds(30), () => Task.FromResult(File.Exists(playlist))), Is.Not.Null,
             $"the camera does not publish: {Publisher.Output}");
     }
@@ -137,7 +131,7 @@ internal sealed class LiveStack : IAsyncDisposable
         ["url"] = Portal.BaseAddress.ToString().TrimEnd('/'),
         ["viewer"] = new JsonObject { ["login"] = ViewerLogin, ["password"] = ViewerPassword },
         ["camera"] = Camera,
-        ["screenshots"] = Path.Combine(MediaPeers.RepositoryRoot(AppContext.BaseDirectory), "artifacts", "screenshots"),
+        ["screenshots"] = Path.Combine(Repository.Root, "artifacts", "screenshots"),
     };
 
     public string Logs() => $"vigil-live:\n{Node.Live.Output}\njanus (tail):\n{Tail(Node.Janus.Output)}\nnginx:\n{Tail(Nginx.Output)}";

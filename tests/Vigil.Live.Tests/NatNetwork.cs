@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Live.Tests;
 

@@ -30,10 +30,10 @@ public sealed class WebRtcPlaybackTests : LiveStackFixture
     public async Task TheFeedEndsAfterTheLastViewerLeaves()
     {
         // The scenario's browser closed at its end: its session was deleted or hung up, then the feed lingered 5 s.
-        var gone = await Vigil.LoadTool.Poll.WithinAsync(TimeSpan.FromSeconds(40), async () => (await Stack.Node.StatsAsync())["feeds"]!.GetValue<int>() == 0);
+        var gone = await Vigil.Stack.Poll.WithinAsync(TimeSpan.FromSeconds(40), async () => (await Stack.Node.StatsAsync())["feeds"]!.GetValue<int>() == 0);
         Assert.That(gone, Is.Not.Null, Stack.Logs());
         Assert.That(await Stack.Node.ViewersAsync(), Is.Zero);
-        Assert.That(await Vigil.LoadTool.Poll.WithinAsync(TimeSpan.FromSeconds(5), () => Task.FromResult(
+        Assert.That(await Vigil.Stack.Poll.WithinAsync(TimeSpan.FromSeconds(5), () => Task.FromResult(
             Stack.Node.Live.Output.Contains($"feed of '{Stack.Camera}' ended: no viewer left", StringComparison.Ordinal))), Is.Not.Null, Stack.Logs());
     }
 

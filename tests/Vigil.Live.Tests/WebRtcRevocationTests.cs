@@ -1,5 +1,5 @@
 using System.Net;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Web.Tests;
 
 namespace Vigil.Live.Tests;

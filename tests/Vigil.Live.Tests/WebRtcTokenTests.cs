@@ -87,8 +87,8 @@ public sealed class WebRtcTokenTests : LiveStackFixture
         }
         using var closed = await _http.DeleteAsync($"{Stack.StreamerUrl}{opened.Headers.Location}?token={token}");
         Assert.That(closed.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
-        Assert.That(await Vigil.LoadTool.Poll.WithinAsync(TimeSpan.FromSeconds(5), async () => await Stack.Node.ViewersAsync() == 0), Is.Not.Null, Stack.Logs());
-        Assert.That(await Vigil.LoadTool.Poll.WithinAsync(TimeSpan.FromSeconds(15), async () => (await Stack.Node.StatsAsync())["feeds"]!.GetValue<int>() == 0),
+        Assert.That(await Vigil.Stack.Poll.WithinAsync(TimeSpan.FromSeconds(5), async () => await Stack.Node.ViewersAsync() == 0), Is.Not.Null, Stack.Logs());
+        Assert.That(await Vigil.Stack.Poll.WithinAsync(TimeSpan.FromSeconds(15), async () => (await Stack.Node.StatsAsync())["feeds"]!.GetValue<int>() == 0),
             Is.Not.Null, "the feed lingers a few seconds after its last viewer, then ends");
     }
 }

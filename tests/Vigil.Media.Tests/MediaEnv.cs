@@ -1,20 +1,16 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Media.Tests;
 
 /// <summary>Where the programs under test are, and the helpers every real-peer fixture uses.</summary>
 internal static partial class MediaEnv
 {
-    public static readonly string Root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
-
-    public static string CameraScript => MediaPeers.CameraScript(Root);
-
     public static string RelayDll => Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll");
 
-    /// <summary>The agent under test, found as <see cref="AgentProcess.Locate"/> says: the AOT binary in CI.</summary>
-    public static string Agent => AgentProcess.Locate(Root, Path.Combine(AppContext.BaseDirectory, "vigil-agent.dll"));
+    /// <summary>The agent under test, found as <see cref="AgentBinary.Locate"/> says: the AOT binary in CI.</summary>
+    public static string Agent => AgentBinary.Locate(Path.Combine(AppContext.BaseDirectory, "vigil-agent.dll"));
 
     public static string TempDir() => Directory.CreateTempSubdirectory("vigil-media-").FullName;
 
@@ -39,7 +35,7 @@ internal static partial class MediaEnv
     }
 
     public static Task<(PeerProcess Camera, int Port)> StartCameraAsync(params string[] options) =>
-        MediaPeers.StartCameraAsync(CameraScript, ["--port", "0", .. options]);
+        MediaPeers.StartCameraAsync(MediaPeers.CameraScript, ["--port", "0", .. options]);
 
     /// <summary>Starts `vigil-agent run` on a config written to dir/agent.conf (state in dir/state).</summary>
     public static PeerProcess StartAgent(string dir, string config)

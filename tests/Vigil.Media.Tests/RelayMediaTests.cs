@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Media.Tests;
 

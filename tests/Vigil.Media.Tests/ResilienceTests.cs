@@ -38,9 +38,9 @@ public sealed class ResilienceTests
         // buffers and the agent's queue hold, and less than the 10 s after which a stuck send gives up.
         await using var run = await StreamRun.StartAsync(["--pattern", "snow", "--kbps", "24000", "--keyint", "25"], Streamer.NginxRtmp);
         Assert.That(await run.WaitForFramesOut(50, TimeSpan.FromSeconds(20)), Is.True, run.Logs);
-        _ = LoadTool.Posix.Kill(run.Target.Pid, LoadTool.Posix.SigStop);
+        _ = Stack.Posix.Kill(run.Target.Pid, Stack.Posix.SigStop);
         await Task.Delay(8000);
-        _ = LoadTool.Posix.Kill(run.Target.Pid, LoadTool.Posix.SigCont);
+        _ = Stack.Posix.Kill(run.Target.Pid, Stack.Posix.SigCont);
         var after = run.StatusNumber("media_frames_out");
         Assert.That(await run.WaitForFramesOut(after + 100, TimeSpan.FromSeconds(20)), Is.True, run.Logs);
         var peak = MediaEnv.PeakResident(run.Agent.Pid);
@@ -63,7 +63,7 @@ public sealed class ResilienceTests
         {
             Assert.That(await run.WaitForFramesOut(300, TimeSpan.FromSeconds(20)), Is.True, run.Logs);
             // A crash, not a goodbye.
-            await camera.StopAsync(LoadTool.Posix.SigKill);
+            await camera.StopAsync(Stack.Posix.SigKill);
             await camera.DisposeAsync();
             var before = run.StatusNumber("media_frames_in");
             await Task.Delay(2000);

@@ -1,4 +1,4 @@
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Media.Tests;
 

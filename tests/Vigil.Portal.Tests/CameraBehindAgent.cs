@@ -1,5 +1,5 @@
 using System.Net;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Scan.CameraSim;
 
 namespace Vigil.Portal.Tests;
@@ -56,7 +56,7 @@ public sealed class CameraBehindAgent : IAsyncDisposable
         var relay = await RelayProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll"),
             ["--node-id", nodeId, "--portal-url", portal.BaseAddress.ToString(), "--portal-token-file", Path.Combine(dir, "portal.token"), "--tunnel-key", tunnelKey],
             dir, apiPort);
-        var agent = await AgentProcess.StartAsync(RelayCommandTests.AgentBinary(), relay, [onvifPort]);
+        var agent = await AgentProcess.StartAsync(AgentBinary.Aot(), relay, [onvifPort]);
         var rig = new CameraBehindAgent(camera, relay, agent, onvifPort, Fixtures.Unique("ptz-cam"));
         Assert.That(await rig.ConnectedAsync(admin), Is.True, "the agent's hello reached the portal through the relay");
         var approved = await admin.PostJsonAsync($"/api/v1/devices/{agent.DeviceId}/approve", new { });
@@ -79,7 +79,7 @@ public sealed class CameraBehindAgent : IAsyncDisposable
     {
         var config = Agent.ConfigPath;
         await Agent.DisposeAsync();
-        Agent = AgentProcess.Start(RelayCommandTests.AgentBinary(), Path.GetDirectoryName(config)!, await File.ReadAllTextAsync(config));
+        Agent = AgentProcess.Start(AgentBinary.Aot(), Path.GetDirectoryName(config)!, await File.ReadAllTextAsync(config));
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,5 @@
 using System.Net;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Portal.Tests;
 
@@ -27,7 +27,7 @@ public sealed class ClusterTests
             {
                 var relay = await Faults.ClusterRig.StartRelayAsync(admin, portal.BaseAddress, name);
                 relays.Add(relay);
-                agents.Add(await AgentProcess.StartAsync(RelayCommandTests.AgentBinary(), relay, []));
+                agents.Add(await AgentProcess.StartAsync(AgentBinary.Aot(), relay, []));
             }
             foreach (var agent in agents)
             {

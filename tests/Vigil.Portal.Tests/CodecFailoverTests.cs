@@ -18,7 +18,7 @@ public sealed class CodecFailoverTests
         await using var portal = await PortalServer.StartAsync(TestDatabases.Sqlite);
         using var admin = await portal.AdminAsync();
         var node = await Fixtures.RelayNodeAsync(portal, admin, "node-codec");
-        await using var dying = await StreamerNode.StartAsync(admin, portal.BaseAddress, Streaming.Unique("mtx-dying"), kind: "mediamtx", ingestScheme: "rtsp");
+        await using var dying = await ClusterRig.StreamerAsync(admin, portal.BaseAddress, Streaming.Unique("mtx-dying"), kind: "mediamtx", ingestScheme: "rtsp");
         var h265 = await Streaming.CameraAsync(admin, dying.Name);
         var h264 = await Streaming.CameraAsync(admin, dying.Name);
 

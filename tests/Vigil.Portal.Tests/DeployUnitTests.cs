@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Relay;
 
 namespace Vigil.Portal.Tests;
@@ -15,7 +15,7 @@ namespace Vigil.Portal.Tests;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class DeployUnitTests
 {
-    private static readonly string Root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+    private static readonly string Root = Repository.Root;
 
     private static string Deploy(string service, string file) => Path.Combine(Root, "deploy", service, file);
 

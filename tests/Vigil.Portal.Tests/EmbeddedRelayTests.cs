@@ -1,5 +1,5 @@
 using System.Net;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Portal.Tests;
 
@@ -26,7 +26,7 @@ public sealed class EmbeddedRelayTests
         }), Is.True, "the embedded node registers itself");
 
         var dir = Directory.CreateTempSubdirectory("vigil-agent-").FullName;
-        await using var agent = AgentProcess.Start(RelayCommandTests.AgentBinary(), dir,
+        await using var agent = AgentProcess.Start(AgentBinary.Aot(), dir,
             $"relay = 127.0.0.1:{agentPort}\nrelay_key = {relayKey}\nstate_dir = {Path.Combine(dir, "state")}\nserial = EMB-1\n");
         string? id = null;
         Assert.That(await Eventually.True(async () =>

@@ -1,5 +1,5 @@
 using System.Net;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Scan.CameraSim;
 
 namespace Vigil.Portal.Tests;
@@ -53,7 +53,7 @@ public sealed class OnvifThroughAgentTests(string database) : PortalSuite(databa
         _relay = await RelayProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll"),
             ["--node-id", _nodeId, "--portal-url", Portal.BaseAddress.ToString(), "--portal-token-file", Path.Combine(dir, "portal.token"), "--tunnel-key", tunnelKey],
             dir, apiPort);
-        _agent = await AgentProcess.StartAsync(RelayCommandTests.AgentBinary(), _relay, [_onvifPort, _closedPort]);
+        _agent = await AgentProcess.StartAsync(AgentBinary.Aot(), _relay, [_onvifPort, _closedPort]);
         _publicKey = File.ReadAllLines(Path.Combine(_agent.StateDir, "agent.key")).First(l => l.StartsWith("public ", StringComparison.Ordinal))[7..];
         _node = Portal.Anonymous();
         _node.Bearer(portalToken);

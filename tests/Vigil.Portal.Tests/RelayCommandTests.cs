@@ -1,5 +1,5 @@
 using System.Net;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Portal.Tests;
 
@@ -16,7 +16,7 @@ public sealed class RelayCommandTests(string database)
         await using var portal = await PortalServer.StartAsync(database);
         using var admin = await portal.AdminAsync();
         await using var relay = await RelayProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll"), []);
-        await using var agent = await AgentProcess.StartAsync(AgentBinary(), relay, []);
+        await using var agent = await AgentProcess.StartAsync(AgentBinary.Aot(), relay, []);
         var deviceId = agent.DeviceId;
         Assert.That(deviceId, Is.Not.Empty);
 
@@ -39,21 +39,5 @@ public sealed class RelayCommandTests(string database)
         Assert.That(offline.Status, Is.EqualTo(HttpStatusCode.Conflict));
         Assert.That(offline.Error, Does.Contain("not connected"));
         Assert.That(portal.Log.Text, Does.Not.Contain(apiToken), "the node's API token is never logged");
-    }
-
-    /// <summary>The NativeAOT agent that `./build.sh test` publishes (these suites have no JIT build to fall back on).</summary>
-    internal static string AgentBinary()
-    {
-        var root = AppContext.BaseDirectory;
-        while (root is not null && !File.Exists(Path.Combine(root, "Agent.sln")))
-        {
-            root = Path.GetDirectoryName(root);
-        }
-        var agent = AgentProcess.Locate(root ?? "", jitFallback: "");
-        if (agent.Length == 0)
-        {
-            Assert.Fail("the NativeAOT agent is needed: run ./build.sh publish-agent (./build.sh test does)");
-        }
-        return agent;
     }
 }

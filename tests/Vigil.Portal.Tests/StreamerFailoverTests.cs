@@ -1,5 +1,5 @@
 using Npgsql;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Portal.Tests.Faults;
 
 namespace Vigil.Portal.Tests;
@@ -20,10 +20,10 @@ public sealed class StreamerFailoverTests
         await using var first = await PortalServer.StartAsync(TestDatabases.Postgres);
         await using var second = await PortalServer.StartAsync(TestDatabases.Postgres, sharing: first);
         using var admin = await first.AdminAsync();
-        var dead = await StreamerNode.StartAsync(admin, first.BaseAddress, Streaming.Unique("dying"), capacity: 10);
+        var dead = await ClusterRig.StreamerAsync(admin, first.BaseAddress, Streaming.Unique("dying"), capacity: 10);
         await using var _ = dead;
-        await using var roomy = await StreamerNode.StartAsync(admin, first.BaseAddress, Streaming.Unique("roomy"), capacity: 2);
-        await using var small = await StreamerNode.StartAsync(admin, first.BaseAddress, Streaming.Unique("small"), capacity: 1);
+        await using var roomy = await ClusterRig.StreamerAsync(admin, first.BaseAddress, Streaming.Unique("roomy"), capacity: 2);
+        await using var small = await ClusterRig.StreamerAsync(admin, first.BaseAddress, Streaming.Unique("small"), capacity: 1);
         var cameras = new List<string>();
         for (var i = 0; i < 4; i++)
         {
@@ -65,9 +65,9 @@ public sealed class StreamerFailoverTests
         using var admin = await portal.AdminAsync();
         await using var gate = TcpGate.Start();
         await using var relay = await ClusterRig.StartRelayAsync(admin, portal.BaseAddress, "node-gated", gate);
-        await using var dying = await StreamerNode.StartAsync(admin, portal.BaseAddress, Streaming.Unique("dying"));
-        await using var other = await StreamerNode.StartAsync(admin, portal.BaseAddress, Streaming.Unique("other"));
-        var (camera, cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript(AppContext.BaseDirectory), "--port", "0", "--keyint", "25", "--width", "320", "--height", "240");
+        await using var dying = await ClusterRig.StreamerAsync(admin, portal.BaseAddress, Streaming.Unique("dying"));
+        await using var other = await ClusterRig.StreamerAsync(admin, portal.BaseAddress, Streaming.Unique("other"));
+        var (camera, cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript, "--port", "0", "--keyint", "25", "--width", "320", "--height", "240");
         await using var _ = camera;
         var name = Streaming.Unique("cam");
         Assert.That((await admin.PostJsonAsync("/api/v1/cameras", new { name, streamer = dying.Name, stream_url = $"rtsp://127.0.0.1:{cameraPort}/stream" })).Status,

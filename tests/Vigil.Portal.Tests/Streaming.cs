@@ -103,5 +103,5 @@ internal static class Streaming
     }
 
     /// <summary>Polls until the condition holds, for at most the limit; returns how long it took, or null if it never held.</summary>
-    public static Task<TimeSpan?> WithinAsync(TimeSpan limit, Func<Task<bool>> condition) => Vigil.LoadTool.Poll.WithinAsync(limit, condition);
+    public static Task<TimeSpan?> WithinAsync(TimeSpan limit, Func<Task<bool>> condition) => Vigil.Stack.Poll.WithinAsync(limit, condition);
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Protocol.Link;
 using Vigil.Protocol.Mux;
 

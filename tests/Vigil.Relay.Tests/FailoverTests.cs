@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Relay.Tests;
 

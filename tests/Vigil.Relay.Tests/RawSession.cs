@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Protocol.Control;
 using Vigil.Protocol.Link;
 using Vigil.Protocol.Mux;

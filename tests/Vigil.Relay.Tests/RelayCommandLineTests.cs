@@ -1,4 +1,4 @@
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Protocol.Tunnels;
 
 namespace Vigil.Relay.Tests;

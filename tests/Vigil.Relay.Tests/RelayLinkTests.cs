@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Protocol.Link;
 using Vigil.Protocol.Noise;
 using Vigil.Protocol.Tunnels;

@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Relay.Tests;
 
 /// <summary>Where the binaries under test are, and small helpers every fixture uses.</summary>
 internal static class TestEnv
 {
-    public static readonly string Root = FindRoot();
+    public static string Root => Repository.Root;
 
     /// <summary>The relay as ops run it: its own process.</summary>
     public static string RelayDll => Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll");
@@ -16,7 +16,7 @@ internal static class TestEnv
     /// The agent under test: the NativeAOT binary that `./build.sh test` publishes (VIGIL_AGENT_AOT),
     /// or artifacts/agent/linux-x64/vigil-agent. Only outside CI, with neither present, the JIT build.
     /// </summary>
-    public static string Agent => AgentProcess.Locate(Root, Path.Combine(AppContext.BaseDirectory, "vigil-agent.dll"));
+    public static string Agent => AgentBinary.Locate(Path.Combine(AppContext.BaseDirectory, "vigil-agent.dll"));
 
     public static bool AgentIsAot => !Agent.EndsWith(".dll", StringComparison.Ordinal);
 
@@ -84,15 +84,5 @@ internal static class TestEnv
             }
         }
         return (listener, Serve());
-    }
-
-    private static string FindRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Agent.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-        return dir ?? throw new InvalidOperationException("cannot find the repository root");
     }
 }

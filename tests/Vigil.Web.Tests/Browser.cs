@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Web.Tests;
 
@@ -28,7 +28,7 @@ public static class Browser
     /// <param name="wrapper">a command that runs Node, e.g. ["ip", "netns", "exec", "NS"] for a browser in a network namespace.</param>
     public static async Task<JsonObject> RunAsync(string scenario, JsonObject config, TimeSpan? timeout = null, IReadOnlyList<string>? wrapper = null)
     {
-        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+        var root = Repository.Root;
         if (!File.Exists(Chromium))
         {
             Assert.Fail($"{Chromium} is missing: ./build.sh test installs Debian's chromium");

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Portal.Tests;
 
 namespace Vigil.Web.Tests;
@@ -18,7 +18,7 @@ public sealed class PtzPageTests
     [OneTimeSetUp]
     public async Task Start()
     {
-        _root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+        _root = Repository.Root;
         var web = Path.Combine(_root, "portal-web", "dist");
         if (!File.Exists(Path.Combine(web, "index.html")))
         {

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Portal.Tests;
 using Vigil.Protocol.Releases;
 
@@ -25,7 +25,7 @@ public sealed class RolloutPageTests
     [OneTimeSetUp]
     public async Task Start()
     {
-        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+        var root = Repository.Root;
         var web = Path.Combine(root, "portal-web", "dist");
         if (!File.Exists(Path.Combine(web, "index.html")))
         {
@@ -68,7 +68,7 @@ public sealed class RolloutPageTests
     [Test]
     public async Task AnOperatorUploadsAReleaseStartsARolloutWatchesItAndStopsIt()
     {
-        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+        var root = Repository.Root;
         var config = new JsonObject
         {
             ["url"] = _portal.BaseAddress.ToString().TrimEnd('/'),

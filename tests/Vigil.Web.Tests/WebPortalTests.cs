@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Portal.Tests;
 using Vigil.Protocol.Link;
 using Vigil.Protocol.Noise;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using Vigil.Portal.Tests;
 
 namespace Vigil.Web.Tests;
@@ -29,13 +29,13 @@ public sealed class WebStack : IAsyncDisposable
     public PortalServer Portal { get; }
     public string VisitorLogin { get; } = "visitor";
     public string VisitorPassword { get; } = "visitor-" + Guid.NewGuid().ToString("N")[..12];
-    public string Root { get; } = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+    public string Root => Repository.Root;
     public string Screenshots => Path.Combine(Root, "artifacts", "screenshots");
     public AgentProcess Agent { get; private set; } = null!;
 
     public static async Task<WebStack> StartAsync()
     {
-        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+        var root = Repository.Root;
         var web = Path.Combine(root, "portal-web", "dist");
         if (!File.Exists(Path.Combine(web, "index.html")))
         {
@@ -67,19 +67,8 @@ public sealed class WebStack : IAsyncDisposable
         using var admin = await Portal.AdminAsync();
         Expect(await admin.PutJsonAsync("/api/v1/branding", new { title = "CityCam", primary_color = PrimaryColor, accent_color = "#e69138" }), HttpStatusCode.OK, HttpStatusCode.NoContent);
 
-        var rtmpPort = RelayProcess.FreePort();
-        var httpPort = RelayProcess.FreePort();
-        var streamer = Expect(await admin.PostJsonAsync("/api/v1/streamers", new
-        {
-            name = "rtmp-1",
-            kind = "nginx-rtmp",
-            api_url = $"http://127.0.0.1:{httpPort}/healthz",
-            public_url = $"http://127.0.0.1:{httpPort}",
-            ingest_url = $"rtmp://127.0.0.1:{rtmpPort}/live",
-            capacity = 100,
-        }), HttpStatusCode.Created);
-        var hook = $"{Portal.BaseAddress.ToString().TrimEnd('/')}/hooks/nginx-rtmp/rtmp-1?key={Uri.EscapeDataString(streamer!["hook_key"]!.GetValue<string>())}";
         var dir = Directory.CreateTempSubdirectory("vigil-web-nginx-").FullName;
+        var streamer = await StreamerNode.RegisterAsync(admin.Http, Portal.BaseAddress, "rtmp-1", new StreamerSettings { Dir = dir, PlaylistSeconds = 60 });
         // The node's archive service, in this process: nginx-rtmp records into its folder (a file every
         // 20 s, so that the timeline shows filed recordings within the test) and proxies the archive forms to it.
         var recordDir = Path.Combine(dir, "recording");
@@ -87,12 +76,11 @@ public sealed class WebStack : IAsyncDisposable
         var archive = Vigil.Archive.ArchiveProgram.Build([$"--Listen={archiveListen}", $"--RecordDir={recordDir}", $"--ArchiveDir={Path.Combine(dir, "archive")}"]);
         await archive.StartAsync();
         _owned.Add(new Stopped(archive));
-        var (nginx, _) = await MediaPeers.StartNginxStreamerAsync(dir, rtmpPort, httpPort, hook, playlistSeconds: 60,
-            archive: new ArchiveRecording(recordDir, $"http://{archiveListen}", "20s"));
-        _owned.Add(nginx);
+        await streamer.StartAsync(new ArchiveRecording(recordDir, $"http://{archiveListen}", "20s"));
+        _owned.Add(streamer);
 
         // One-second GOPs: the first HLS fragments are there within seconds of the publish.
-        var (camera, cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript(AppContext.BaseDirectory), "--keyint", "25", "--shared");
+        var (camera, cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript, "--keyint", "25", "--shared");
         _owned.Add(camera);
 
         foreach (var group in new[] { "staff", "visitors" })
@@ -109,15 +97,10 @@ public sealed class WebStack : IAsyncDisposable
         var visitor = Expect(await admin.PostJsonAsync("/api/v1/users", new { login = VisitorLogin, password = VisitorPassword, role = "user" }), HttpStatusCode.Created);
         Expect(await admin.PutJsonAsync($"/api/v1/groups/visitors/members/{visitor!["id"]!.GetValue<long>()}", new { can_dvr = true }), HttpStatusCode.NoContent);
 
-        string? relayKey = null;
-        Assert.That(await Eventually.True(async () =>
-        {
-            var node = (await admin.GetAsync("/api/v1/relays")).Json!.AsArray().FirstOrDefault(n => n!["node_id"]!.GetValue<string>() == "embedded");
-            relayKey = node?["public_key"]?.GetValue<string>();
-            return relayKey is { Length: > 0 };
-        }, 30), Is.True, "the embedded relay node registers itself");
+        var relayKey = await EmbeddedRelayPortal.RegisteredKeyAsync(admin.Http, TimeSpan.FromSeconds(30));
+        Assert.That(relayKey, Is.Not.Null, "the embedded relay node registers itself");
         var agentDir = Directory.CreateTempSubdirectory("vigil-web-agent-").FullName;
-        Agent = AgentProcess.Start(AgentBinary(Root), agentDir,
+        Agent = AgentProcess.Start(Vigil.Stack.AgentBinary.Aot(), agentDir,
             $"relay = 127.0.0.1:{agentPort}\nrelay_key = {relayKey}\nstate_dir = {Path.Combine(agentDir, "state")}\nserial = {AgentSerial}\nmodel = IPC-Web-2MP\nfirmware = 5.7.3\n");
         _owned.Add(Agent);
         Assert.That(await Eventually.True(async () =>
@@ -146,16 +129,6 @@ public sealed class WebStack : IAsyncDisposable
     {
         Assert.That(statuses, Does.Contain(answer.Status), answer.Text);
         return answer.Json;
-    }
-
-    private static string AgentBinary(string root)
-    {
-        var agent = AgentProcess.Locate(root, jitFallback: "");
-        if (agent.Length == 0)
-        {
-            Assert.Fail("the NativeAOT agent is needed: run ./build.sh publish-agent (./build.sh test does)");
-        }
-        return agent;
     }
 
     /// <summary>A web host of this process, stopped (its background work ended) before it is disposed.</summary>

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using static Vigil.Portal.Tests.Faults.ClusterRig;
 
 namespace Vigil.Portal.Tests.Faults;
@@ -40,9 +40,9 @@ public sealed class ClusterFaultTests
         _admin2 = Admin(_portal2);
         _relay1 = await StartRelayAsync(_admin1, _portal1.BaseAddress, "node-a");
         _relay2 = await StartRelayAsync(_admin2, _portal2.BaseAddress, "node-b");
-        _streamerA = await StreamerNode.StartAsync(_admin1, _portal1.BaseAddress, Streaming.Unique("st-a"));
-        _streamerB = await StreamerNode.StartAsync(_admin2, _portal2.BaseAddress, Streaming.Unique("st-b"));
-        (_camera, var cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript(AppContext.BaseDirectory),
+        _streamerA = await ClusterRig.StreamerAsync(_admin1, _portal1.BaseAddress, Streaming.Unique("st-a"));
+        _streamerB = await ClusterRig.StreamerAsync(_admin2, _portal2.BaseAddress, Streaming.Unique("st-b"));
+        (_camera, var cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript,
             "--port", "0", "--shared", "--keyint", "25", "--width", "320", "--height", "240", "--kbps", "300");
         foreach (var (name, streamer) in new[] { (_cameraA, _streamerA), (_cameraB, _streamerB) })
         {

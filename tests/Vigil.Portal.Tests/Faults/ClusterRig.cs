@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Portal.Tests.Faults;
 
@@ -17,17 +17,15 @@ internal static class ClusterRig
 
     public static string PortalDll => Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll");
     public static string RelayDll => Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll");
-    public static string Agent => RelayCommandTests.AgentBinary();
+    public static string Agent => AgentBinary.Aot();
 
     /// <summary>Fails in CI, and skips elsewhere, when a real peer these tests run is not installed.</summary>
     public static void RequirePeers()
     {
-        var missing = new[] { "/usr/sbin/nginx", MediaPeers.NginxRtmpModule, MediaPeers.NginxJsModule, Ffprobe, MediaPeers.Python }.Where(p => !File.Exists(p)).ToList();
-        if (missing.Count == 0)
+        if (MediaPeers.Missing(Ffprobe) is not { } why)
         {
             return;
         }
-        var why = $"missing {string.Join(", ", missing)} (./build.sh test installs nginx, libnginx-mod-rtmp, libnginx-mod-http-js, ffmpeg and GStreamer)";
         if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 })
         {
             Assert.Fail(why);
@@ -96,87 +94,23 @@ internal static class ClusterRig
     public static async Task<bool> ConnectedAsync(PortalClient admin, string deviceId) =>
         (await admin.GetAsync($"/api/v1/devices/{deviceId}")).Json?["connected"]?.GetValue<bool>() == true;
 
+    /// <summary>
+    /// An nginx-rtmp streamer node registered at a portal (its HTTP root as the API address the portal
+    /// probes), logging each publish and keeping an hour of HLS; with another <paramref name="kind"/>
+    /// (and <paramref name="ingestScheme"/>) the portal is told of a streamer of that kind whose health
+    /// is this nginx's, for placement tests.
+    /// </summary>
+    public static Task<StreamerNode> StreamerAsync(PortalClient admin, Uri portal, string name, int capacity = 100, string kind = "nginx-rtmp", string ingestScheme = "rtmp") =>
+        StreamerNode.StartAsync(admin.Http, portal, name, new StreamerSettings
+        {
+            Capacity = capacity,
+            Kind = kind,
+            IngestScheme = ingestScheme,
+            PlaylistSeconds = 3600,
+            LogPublishes = true,
+        });
+
     /// <summary>How many video frames ffprobe decodes from a second of a playlist (a live playlist never ends); 0 when it plays nothing.</summary>
     public static async Task<int> DecodedFramesAsync(string playlist) =>
-        (await DemoStack.ProbeAsync(playlist, TimeSpan.FromSeconds(20), seconds: 1)).Frames;
-}
-
-/// <summary>
-/// An nginx-rtmp streamer registered at a portal (kind nginx-rtmp, its HTTP root as the API address
-/// the portal probes) with its on_publish/on_play hooks asking that portal.
-/// </summary>
-internal sealed class StreamerNode : IAsyncDisposable
-{
-    private StreamerNode(string name, string dir, int rtmpPort, int httpPort, string hook)
-    {
-        Name = name;
-        Dir = dir;
-        RtmpPort = rtmpPort;
-        HttpPort = httpPort;
-        Hook = hook;
-    }
-
-    public string Name { get; }
-    public string Dir { get; }
-    public int RtmpPort { get; }
-    public int HttpPort { get; }
-    private string Hook { get; }
-    public PeerProcess? Nginx { get; private set; }
-
-    public string Playlist(string camera) => Path.Combine(Dir, "hls", camera, "index.m3u8");
-
-    /// <summary>How many times a publisher of this stream name got on (nginx logs each publish).</summary>
-    public int Publishes(string camera)
-    {
-        var log = Path.Combine(Dir, "error.log");
-        return File.Exists(log) ? File.ReadLines(log).Count(l => l.Contains($"publish: name='{camera}'", StringComparison.Ordinal)) : 0;
-    }
-
-    /// <summary>
-    /// An nginx-rtmp streamer node; with another <paramref name="kind"/> (and <paramref name="ingestScheme"/>)
-    /// the portal is told of a streamer of that kind whose health is this nginx's, for placement tests.
-    /// </summary>
-    public static async Task<StreamerNode> StartAsync(PortalClient admin, Uri portal, string name, int capacity = 100, string kind = "nginx-rtmp", string ingestScheme = "rtmp")
-    {
-        var rtmpPort = RelayProcess.FreePort();
-        var httpPort = RelayProcess.FreePort();
-        var made = await admin.PostJsonAsync("/api/v1/streamers", new
-        {
-            name,
-            kind,
-            api_url = $"http://127.0.0.1:{httpPort}/healthz",
-            public_url = $"http://127.0.0.1:{httpPort}",
-            ingest_url = $"{ingestScheme}://127.0.0.1:{rtmpPort}/live",
-            capacity,
-        });
-        Assert.That(made.Status, Is.EqualTo(HttpStatusCode.Created), made.Text);
-        var hook = $"{portal.ToString().TrimEnd('/')}/hooks/nginx-rtmp/{name}?key={Uri.EscapeDataString(made.Json!["hook_key"]!.GetValue<string>())}";
-        var node = new StreamerNode(name, Directory.CreateTempSubdirectory("vigil-streamer-").FullName, rtmpPort, httpPort, hook);
-        await node.StartAgainAsync();
-        return node;
-    }
-
-    /// <summary>Starts nginx (again) on the same ports and directory.</summary>
-    public async Task StartAgainAsync()
-    {
-        (Nginx, _) = await MediaPeers.StartNginxStreamerAsync(Dir, RtmpPort, HttpPort, Hook, playlistSeconds: 3600, logPublishes: true);
-    }
-
-    /// <summary>SIGKILL: the streamer dies with its connections, as a crashed host's would.</summary>
-    public Task KillAsync() => Nginx?.StopAsync(Posix.SigKill) ?? Task.CompletedTask;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Nginx is not null)
-        {
-            await Nginx.DisposeAsync();
-        }
-        try
-        {
-            Directory.Delete(Dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+        (await VigilStack.ProbeAsync(playlist, TimeSpan.FromSeconds(20), seconds: 1)).Frames;
 }

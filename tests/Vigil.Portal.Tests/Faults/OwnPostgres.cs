@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Portal.Tests.Faults;
 

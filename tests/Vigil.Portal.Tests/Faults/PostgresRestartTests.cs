@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using Vigil.LoadTool;
+using Vigil.Stack;
 using static Vigil.Portal.Tests.Faults.ClusterRig;
 
 namespace Vigil.Portal.Tests.Faults;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Vigil.LoadTool;
+using Vigil.Stack;
 
 namespace Vigil.Portal.Tests.Faults;
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
 /// <summary>A vigil-relay started as its own process on loopback ports, for a benchmark or a test.</summary>
 public sealed class RelayProcess : IAsyncDisposable

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
 /// <summary>
 /// A real vigil-agent process (the NativeAOT binary, or "dotnet vigil-agent.dll"), with its own
@@ -36,30 +36,6 @@ public sealed class AgentProcess : IAsyncDisposable
                 return _log.ToString();
             }
         }
-    }
-
-    /// <summary>
-    /// The agent to test: the NativeAOT binary that `./build.sh test` publishes (VIGIL_AGENT_AOT), or
-    /// artifacts/agent/linux-x64/vigil-agent under the repository root; only outside CI, with neither
-    /// there, the JIT build next to the tests (<paramref name="jitFallback"/>).
-    /// </summary>
-    public static string Locate(string repositoryRoot, string jitFallback)
-    {
-        var aot = Environment.GetEnvironmentVariable("VIGIL_AGENT_AOT");
-        if (!string.IsNullOrEmpty(aot) && File.Exists(aot))
-        {
-            return aot;
-        }
-        var published = Path.Combine(repositoryRoot, "artifacts", "agent", "linux-x64", "vigil-agent");
-        if (File.Exists(published))
-        {
-            return published;
-        }
-        if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 })
-        {
-            throw new InvalidOperationException("CI runs the NativeAOT agent: run ./build.sh test, which publishes it");
-        }
-        return jitFallback;
     }
 
     /// <summary>Runs a program to its end; its exit code, and its standard output and error together.</summary>

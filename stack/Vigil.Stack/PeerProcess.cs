@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
 /// <summary>
 /// A real program the media tests and benchmarks talk to (a GStreamer camera, nginx, ffmpeg), run as
@@ -132,22 +132,22 @@ public static class MediaPeers
     public const string NginxRtmpModule = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
     public const string NginxJsModule = "/usr/lib/nginx/modules/ngx_http_js_module.so";
 
-    /// <summary>The repository's root (the directory of Agent.sln) at or above a directory.</summary>
-    public static string RepositoryRoot(string from)
+    /// <summary>
+    /// What of the camera path's peers (nginx with nginx-rtmp and njs, ffprobe, the camera's Python)
+    /// and of the <paramref name="others"/> is not installed, said with what installs it; null when all are there.
+    /// </summary>
+    public static string? Missing(params string[] others)
     {
-        var dir = from;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Agent.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-        return dir ?? throw new InvalidOperationException("cannot find the repository root");
+        var missing = ((string[])["/usr/sbin/nginx", NginxRtmpModule, NginxJsModule, "/usr/bin/ffprobe", Python, .. others]).Where(p => !File.Exists(p)).ToList();
+        return missing.Count == 0 ? null
+            : $"missing {string.Join(", ", missing)}: ./build.sh test installs nginx, libnginx-mod-rtmp, libnginx-mod-http-js, ffmpeg and GStreamer";
     }
 
-    /// <summary>The GStreamer camera script, found from the repository root above a directory.</summary>
-    public static string CameraScript(string from) => Path.Combine(RepositoryRoot(from), "tests", "Vigil.Media.Tests", "peers", "camera.py");
+    /// <summary>The GStreamer test camera (an RTSP server of a test pattern, options in the script).</summary>
+    public static string CameraScript => Path.Combine(Repository.Root, "stack", "peers", "camera.py");
 
     /// <summary>The streamer node's files (deploy/nginx-rtmp): its nginx configuration templates and the njs MPEG-TS script.</summary>
-    public static string NginxRtmpScripts(string from) => Path.Combine(RepositoryRoot(from), "deploy", "nginx-rtmp");
+    public static string NginxRtmpScripts => Path.Combine(Repository.Root, "deploy", "nginx-rtmp");
 
     /// <summary>Starts the GStreamer camera (camera.py options) on a free port; returns it once it listens.</summary>
     public static async Task<(PeerProcess Camera, int Port)> StartCameraAsync(string script, params string[] options)
@@ -206,7 +206,7 @@ public static class MediaPeers
     {
         Directory.CreateDirectory(Path.Combine(dir, "tmp"));
         Directory.CreateDirectory(Path.Combine(dir, "hls"));
-        var scripts = NginxRtmpScripts(AppContext.BaseDirectory);
+        var scripts = NginxRtmpScripts;
         var confPath = await StreamerConfig.WriteAsync(scripts, Path.Combine(dir, "conf"), new Dictionary<string, string>
         {
             ["STATE_DIR"] = dir,

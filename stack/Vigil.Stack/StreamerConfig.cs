@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
 /// <summary>
 /// The streamer node's nginx configuration as shipped in deploy/nginx-rtmp (nginx.conf.template,

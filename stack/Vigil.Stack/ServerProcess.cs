@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
 /// <summary>
 /// A .NET HTTP server started as its own process (dotnet SERVER.dll ARGS), its output kept in memory

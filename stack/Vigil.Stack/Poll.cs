@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
 /// <summary>Waiting on something another process does: poll until it holds, for at most a limit.</summary>
 public static class Poll

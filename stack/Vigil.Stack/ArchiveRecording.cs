@@ -1,4 +1,4 @@
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
 /// <summary>
 /// A streamer node's archive as nginx-rtmp's templates take it: the folder nginx-rtmp records into,

@@ -1,4 +1,4 @@
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
 /// <summary>vigil-archive run as its own process (dotnet vigil-archive.dll) on a free loopback port, for the tests and benchmarks of a streamer node's archive.</summary>
 public static class ArchiveService

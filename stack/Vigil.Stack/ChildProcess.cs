@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
 /// <summary>The end of a process this tool started: it and its children are killed, waited for and released.</summary>
 public static class ChildProcess

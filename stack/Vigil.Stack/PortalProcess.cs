@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
 /// <summary>
 /// A vigil-portal started as its own process on a loopback port, as it runs in production (its own

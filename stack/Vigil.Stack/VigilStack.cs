@@ -6,10 +6,10 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
-/// <summary>Where a <see cref="DemoStack"/> finds its programs, keeps its state, and listens (0: a free port).</summary>
-public sealed record DemoOptions(string PortalDll, string AgentBinary, string CameraScript, string StateDir)
+/// <summary>Where a <see cref="VigilStack"/> finds its programs, keeps its state, and listens (0: a free port).</summary>
+public sealed record StackOptions(string PortalDll, string AgentBinary, string CameraScript, string StateDir)
 {
     public int PortalPort { get; init; }
     public int RelayPort { get; init; }
@@ -17,31 +17,37 @@ public sealed record DemoOptions(string PortalDll, string AgentBinary, string Ca
     public int StreamerRtmpPort { get; init; }
     /// <summary>The portal's environment beyond the inherited one (VIGIL_PORTAL_* settings).</summary>
     public IReadOnlyDictionary<string, string>? PortalEnvironment { get; init; }
-    /// <summary>The streamer node's archive: nginx-rtmp records every stream for vigil-archive (null: no recording).</summary>
+    /// <summary>The streamer node's archive: nginx-rtmp records every stream for a vigil-archive already running (null: see <see cref="ArchiveDll"/>).</summary>
     public ArchiveRecording? Archive { get; init; }
+    /// <summary>vigil-archive for the stack to run on its streamer node, recording into StateDir (null, and no <see cref="Archive"/>: the node records nothing).</summary>
+    public string? ArchiveDll { get; init; }
+    /// <summary>The length of one recorded file when the stack runs vigil-archive (nginx's time syntax).</summary>
+    public string RecordInterval { get; init; } = "1m";
 }
 
 /// <summary>A simulated camera of the stack: the GStreamer RTSP server and the agent flashed beside it.</summary>
-public sealed record DemoCamera(string Serial, string RtspUrl, PeerProcess Camera, AgentProcess Agent);
+public sealed record StackCamera(string Serial, string RtspUrl, PeerProcess Camera, AgentProcess Agent);
 
 /// <summary>
 /// The whole camera path on one machine, every part a real process: vigil-portal on SQLite with its
 /// embedded relay, nginx-rtmp as the portal's streamer (its publish, play and update hooks and its
-/// HLS requests asked of the portal), GStreamer cameras, and NativeAOT agents that dial the embedded
-/// relay. What an operator or a viewer then does goes through the portal's public API only.
+/// HLS requests asked of the portal) with vigil-archive recording beside it when asked, GStreamer
+/// cameras, and NativeAOT agents that dial the embedded relay. What an operator or a viewer then
+/// does goes through the portal's public API only. The demo runs it; so do the end-to-end tests.
 /// </summary>
-public sealed class DemoStack : IAsyncDisposable
+public sealed class VigilStack : IAsyncDisposable
 {
     public const string StreamerName = "demo-nginx";
-    private readonly DemoOptions _options;
-    private readonly List<DemoCamera> _cameras = [];
+    private readonly StackOptions _options;
+    private readonly List<StackCamera> _cameras = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, int> _written = [];
     private Task _logs = Task.CompletedTask;
-    private PeerProcess? _nginx;
-    private string _hook = "";
+    private StreamerNode? _streamer;
+    private PeerProcess? _archive;
+    private ArchiveRecording? _recording;
 
-    private DemoStack(DemoOptions options, PortalProcess portal)
+    private VigilStack(StackOptions options, PortalProcess portal)
     {
         _options = options;
         Portal = portal;
@@ -51,17 +57,23 @@ public sealed class DemoStack : IAsyncDisposable
     public Uri PortalUrl => Portal.Api.BaseAddress!;
     public string RelayKey { get; private set; } = "";
     public int RelayPort { get; private set; }
-    public int StreamerHttpPort { get; private set; }
-    public int StreamerRtmpPort { get; private set; }
+    /// <summary>The nginx-rtmp streamer node the portal places cameras on.</summary>
+    public StreamerNode Streamer => _streamer ?? throw new InvalidOperationException("the streamer is not started");
+    public int StreamerHttpPort => Streamer.HttpPort;
+    public int StreamerRtmpPort => Streamer.RtmpPort;
     public string LogDir => Path.Combine(_options.StateDir, "logs");
     public string NginxDir => Path.Combine(_options.StateDir, "nginx");
-    public IReadOnlyList<DemoCamera> Cameras => _cameras;
+    /// <summary>Whether the streamer node records for vigil-archive (the archive forms of its HTTP answer).</summary>
+    public bool Records => _recording is not null;
+    /// <summary>Where vigil-archive files the recordings, when the stack runs it.</summary>
+    public string ArchiveDir => Path.Combine(_options.StateDir, "archive");
+    public IReadOnlyList<StackCamera> Cameras => _cameras;
 
     /// <summary>
-    /// Starts the portal (fresh state in <see cref="DemoOptions.StateDir"/>), waits for its embedded
+    /// Starts the portal (fresh state in <see cref="StackOptions.StateDir"/>), waits for its embedded
     /// relay, makes the nginx-rtmp streamer through the API and starts nginx with its hook key.
     /// </summary>
-    public static async Task<DemoStack> StartAsync(DemoOptions options)
+    public static async Task<VigilStack> StartAsync(StackOptions options)
     {
         if (Directory.Exists(options.StateDir))
         {
@@ -72,16 +84,14 @@ public sealed class DemoStack : IAsyncDisposable
         var portal = await PortalProcess.StartAsync(options.PortalDll, Path.Combine(options.StateDir, "portal.db"), options.PortalEnvironment,
             ["--embedded-relay", $"127.0.0.1:{relayPort}", "--embedded-relay-api", $"127.0.0.1:{RelayProcess.FreePort()}",
              "--data-dir", Path.Combine(options.StateDir, "portal-data")], options.PortalPort).ConfigureAwait(false);
-        var stack = new DemoStack(options, portal) { RelayPort = relayPort };
+        var stack = new VigilStack(options, portal) { RelayPort = relayPort };
         try
         {
             Directory.CreateDirectory(stack.LogDir);
             stack._logs = stack.KeepLogsAsync();
-            stack.RelayKey = await stack.EventuallyAsync("the embedded relay to register its key", TimeSpan.FromSeconds(30), async () =>
-            {
-                var nodes = JsonNode.Parse(await portal.Api.GetStringAsync("/api/v1/relays").ConfigureAwait(false))!.AsArray();
-                return nodes.FirstOrDefault(n => n!["node_id"]!.GetValue<string>() == "embedded")?["public_key"]?.GetValue<string>() is { Length: > 0 } key ? key : null;
-            }).ConfigureAwait(false);
+            stack.RelayKey = await stack.EventuallyAsync("the embedded relay to register its key", TimeSpan.FromSeconds(30),
+                () => EmbeddedRelayPortal.RegisteredKeyAsync(portal.Api, TimeSpan.Zero)).ConfigureAwait(false);
+            await stack.StartArchiveAsync().ConfigureAwait(false);
             await stack.StartStreamerAsync().ConfigureAwait(false);
             return stack;
         }
@@ -92,40 +102,42 @@ public sealed class DemoStack : IAsyncDisposable
         }
     }
 
+    /// <summary>vigil-archive beside nginx-rtmp, when the options ask the stack to run it; or the one they name.</summary>
+    private async Task StartArchiveAsync()
+    {
+        _recording = _options.Archive;
+        if (_options.ArchiveDll is { } dll)
+        {
+            (_archive, _recording) = await ArchiveService.StartAsync(dll, Path.Combine(_options.StateDir, "recording"), Path.Combine(_options.StateDir, "archive"),
+                _options.RecordInterval).ConfigureAwait(false);
+        }
+    }
+
     private async Task StartStreamerAsync()
     {
-        StreamerHttpPort = _options.StreamerHttpPort == 0 ? RelayProcess.FreePort() : _options.StreamerHttpPort;
-        StreamerRtmpPort = _options.StreamerRtmpPort == 0 ? RelayProcess.FreePort() : _options.StreamerRtmpPort;
-        var made = await PostAsync(Portal.Api, "/api/v1/streamers", new
+        // Not probed: the portal takes the demo's one streamer as up.
+        _streamer = await StreamerNode.StartAsync(Portal.Api, PortalUrl, StreamerName, new StreamerSettings
         {
-            name = StreamerName,
-            kind = "nginx-rtmp",
-            public_url = $"http://127.0.0.1:{StreamerHttpPort}",
-            ingest_url = $"rtmp://127.0.0.1:{StreamerRtmpPort}/live",
-            capacity = 100,
-        }, HttpStatusCode.Created).ConfigureAwait(false);
-        // The hook URL as the portal gives it, made absolute against the address nginx reaches it on.
-        var hook = new Uri(PortalUrl, made["hooks"]!["nginx_rtmp"]!.GetValue<string>());
-        _hook = hook.ToString();
-        (_nginx, _) = await MediaPeers.StartNginxStreamerAsync(NginxDir, StreamerRtmpPort, StreamerHttpPort, _hook, archive: _options.Archive).ConfigureAwait(false);
+            Dir = NginxDir,
+            RtmpPort = _options.StreamerRtmpPort,
+            HttpPort = _options.StreamerHttpPort,
+            HealthProbe = false,
+        }, _recording).ConfigureAwait(false);
     }
 
     /// <summary>Stops nginx with <paramref name="signal"/> (SIGKILL: a crash), waits <paramref name="down"/>, and starts it again with the same configuration.</summary>
     public async Task RestartStreamerAsync(int signal, TimeSpan down)
     {
-        if (_nginx is not null)
-        {
-            await _nginx.StopAsync(signal).ConfigureAwait(false);
-        }
+        await Streamer.StopAsync(signal).ConfigureAwait(false);
         await Task.Delay(down).ConfigureAwait(false);
-        (_nginx, _) = await MediaPeers.StartNginxStreamerAsync(NginxDir, StreamerRtmpPort, StreamerHttpPort, _hook, archive: _options.Archive).ConfigureAwait(false);
+        await Streamer.StartAgainAsync().ConfigureAwait(false);
     }
 
     /// <summary>
     /// A GStreamer camera and its agent (serial <paramref name="serial"/>, the embedded relay and its
     /// key in the config); returns once the agent's hello made the device known to the portal.
     /// </summary>
-    public async Task<(DemoCamera Camera, string DeviceId)> AddCameraAsync(string serial, params string[] cameraOptions)
+    public async Task<(StackCamera Camera, string DeviceId)> AddCameraAsync(string serial, params string[] cameraOptions)
     {
         var (camera, port) = await MediaPeers.StartCameraAsync(_options.CameraScript, ["--keyint", "25", "--kbps", "600", .. cameraOptions]).ConfigureAwait(false);
         var dir = Path.Combine(_options.StateDir, "agent-" + serial);
@@ -140,7 +152,7 @@ public sealed class DemoStack : IAsyncDisposable
             model = vigil-demo-camera
             camera_url = {rtsp}
             """);
-        var made = new DemoCamera(serial, rtsp, camera, agent);
+        var made = new StackCamera(serial, rtsp, camera, agent);
         lock (_cameras)
         {
             _cameras.Add(made);
@@ -156,9 +168,11 @@ public sealed class DemoStack : IAsyncDisposable
     /// <summary>The device as the portal shows it to an operator.</summary>
     public async Task<JsonNode> DeviceAsync(string id) => JsonNode.Parse(await Portal.Api.GetStringAsync($"/api/v1/devices/{id}").ConfigureAwait(false))!;
 
-    /// <summary>A camera record for an RTSP address, placed by the portal (no streamer named).</summary>
-    public Task<JsonNode> CreateCameraAsync(string name, string rtspUrl) =>
-        PostAsync(Portal.Api, "/api/v1/cameras", new { name, title = $"Demo camera {name}", stream_url = rtspUrl, access = "private" }, HttpStatusCode.Created);
+    /// <summary>A camera record for an RTSP address, placed by the portal (no streamer named); with <paramref name="dvrDepthDays"/>, an archive that deep.</summary>
+    public Task<JsonNode> CreateCameraAsync(string name, string rtspUrl, int? dvrDepthDays = null) =>
+        dvrDepthDays is { } depth
+            ? PostAsync(Portal.Api, "/api/v1/cameras", new { name, title = $"Demo camera {name}", stream_url = rtspUrl, access = "private", dvr_depth = depth }, HttpStatusCode.Created)
+            : PostAsync(Portal.Api, "/api/v1/cameras", new { name, title = $"Demo camera {name}", stream_url = rtspUrl, access = "private" }, HttpStatusCode.Created);
 
     public Task<JsonNode> ApproveAsync(string deviceId) => PostAsync(Portal.Api, $"/api/v1/devices/{deviceId}/approve", new { }, HttpStatusCode.OK);
 
@@ -316,11 +330,15 @@ public sealed class DemoStack : IAsyncDisposable
             }
         }
         Write("portal", Portal.Log);
-        if (_nginx is not null)
+        if (_streamer?.Nginx is { } nginx)
         {
-            Write("nginx", _nginx.Output);
+            Write("nginx", nginx.Output);
         }
-        DemoCamera[] cameras;
+        if (_archive is not null)
+        {
+            Write("archive", _archive.Output);
+        }
+        StackCamera[] cameras;
         lock (_cameras)
         {
             cameras = [.. _cameras];
@@ -334,7 +352,7 @@ public sealed class DemoStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        DemoCamera[] cameras;
+        StackCamera[] cameras;
         lock (_cameras)
         {
             cameras = [.. _cameras];
@@ -344,9 +362,13 @@ public sealed class DemoStack : IAsyncDisposable
             await c.Agent.DisposeAsync().ConfigureAwait(false);
             await c.Camera.DisposeAsync().ConfigureAwait(false);
         }
-        if (_nginx is not null)
+        if (_streamer is not null)
         {
-            await _nginx.DisposeAsync().ConfigureAwait(false);
+            await _streamer.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_archive is not null)
+        {
+            await _archive.DisposeAsync().ConfigureAwait(false);
         }
         await Portal.DisposeAsync().ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
 /// <summary>
 /// The WebRTC side of a streamer node as shipped (deploy/coturn, deploy/janus, vigil-live), filled in
@@ -38,7 +38,7 @@ public sealed class LiveNode : IAsyncDisposable
     /// <param name="liveArgs">more of vigil-live's options (e.g. --linger-seconds 5).</param>
     public static async Task<LiveNode> StartAsync(string dir, string hookUrl, int rtmpPort, string turnSecret, int turnPort, IReadOnlyList<string>? liveArgs = null)
     {
-        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
+        var root = Repository.Root;
         var node = new LiveNode(dir);
         try
         {

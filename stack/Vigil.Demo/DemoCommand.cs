@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
+using Vigil.Stack;
 
-namespace Vigil.LoadTool;
+namespace Vigil.Demo;
 
 /// <summary>
-/// vigil-load demo: brings up a <see cref="DemoStack"/>, does what an operator does for one camera
-/// (a camera record, the agent's device approved and bound to it), waits until the viewer's HLS
-/// really plays, and says where to look. Ctrl-C (or SIGTERM) stops everything it started;
-/// --until-playing stops it and exits 0 once the stream plays, for a test or CI.
+/// vigil-demo: brings up a <see cref="VigilStack"/> whose streamer node records for vigil-archive,
+/// does what an operator does for one camera (a camera record with a day of archive, the agent's
+/// device approved and bound to it), waits until the viewer's HLS really plays, and says where to
+/// look. Ctrl-C (or SIGTERM) stops everything it started; --until-playing stops it and exits 0 once
+/// the stream plays, for a test or CI.
 /// </summary>
 public static class DemoCommand
 {
@@ -22,10 +24,10 @@ public static class DemoCommand
         var state = Opt("--state");
         if (agent is null || script is null || state is null)
         {
-            Console.Error.WriteLine("usage: vigil-load demo --agent PATH --camera-script PATH --state DIR [--portal-dll PATH] [--until-playing] [--free-ports]");
+            Console.Error.WriteLine("usage: vigil-demo --agent PATH --camera-script PATH --state DIR [--portal-dll PATH] [--archive-dll PATH] [--until-playing] [--free-ports]");
             return 2;
         }
-        foreach (var (what, path) in new[] { ("agent", agent), ("camera script", script), ("ffprobe", "/usr/bin/ffprobe"), ("nginx", "/usr/sbin/nginx"), ("nginx-rtmp", MediaPeers.NginxRtmpModule), ("njs", MediaPeers.NginxJsModule) })
+        foreach (var (what, path) in new[] { ("agent", agent), ("camera script", script), ("ffprobe", "/usr/bin/ffprobe"), ("nginx", "/usr/sbin/nginx"), ("nginx-rtmp", MediaPeers.NginxRtmpModule), ("njs", MediaPeers.NginxJsModule), ("vigil-archive", Opt("--archive-dll") ?? Path.Combine(AppContext.BaseDirectory, "vigil-archive.dll")) })
         {
             if (!File.Exists(path))
             {
@@ -36,8 +38,10 @@ public static class DemoCommand
         var untilPlaying = args.Contains("--until-playing");
         // Fixed ports by default, so that the addresses printed stay the same from one run to the next.
         var free = args.Contains("--free-ports");
-        var options = new DemoOptions(Opt("--portal-dll") ?? Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll"), agent, script, Path.GetFullPath(state))
+        var options = new StackOptions(Opt("--portal-dll") ?? Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll"), agent, script, Path.GetFullPath(state))
         {
+            // The streamer node records: the camera page's timeline shows the recording and plays it back.
+            ArchiveDll = Opt("--archive-dll") ?? Path.Combine(AppContext.BaseDirectory, "vigil-archive.dll"),
             PortalPort = free ? 0 : 8480,
             RelayPort = free ? 0 : 7443,
             StreamerHttpPort = free ? 0 : 8481,
@@ -87,22 +91,22 @@ public static class DemoCommand
         }
     }
 
-    private static async Task<int> RunAsync(DemoOptions options, bool untilPlaying, CancellationToken stop)
+    private static async Task<int> RunAsync(StackOptions options, bool untilPlaying, CancellationToken stop)
     {
         var clock = Stopwatch.StartNew();
         void Step(string what) => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,5:F1} s] {what}");
-        Step("starting vigil-portal (SQLite, embedded relay) and nginx-rtmp as its streamer");
-        await using var stack = await DemoStack.StartAsync(options).ConfigureAwait(false);
-        Step($"portal at {stack.PortalUrl}, relay on 127.0.0.1:{stack.RelayPort}, streamer '{DemoStack.StreamerName}' made; starting the camera and its agent");
+        Step("starting vigil-portal (SQLite, embedded relay), and nginx-rtmp as its streamer with vigil-archive recording beside it");
+        await using var stack = await VigilStack.StartAsync(options).ConfigureAwait(false);
+        Step($"portal at {stack.PortalUrl}, relay on 127.0.0.1:{stack.RelayPort}, streamer '{VigilStack.StreamerName}' made; starting the camera and its agent");
         var (camera, device) = await stack.AddCameraAsync(Serial).ConfigureAwait(false);
         var seen = await stack.DeviceAsync(device).ConfigureAwait(false);
         Step($"device {device} (serial {Serial}) is {seen["state"]} in the portal; making camera '{CameraName}' for {camera.RtspUrl}");
-        await stack.CreateCameraAsync(CameraName, camera.RtspUrl).ConfigureAwait(false);
+        await stack.CreateCameraAsync(CameraName, camera.RtspUrl, dvrDepthDays: 1).ConfigureAwait(false);
         await stack.ApproveAsync(device).ConfigureAwait(false);
         await stack.BindAsync(device, CameraName).ConfigureAwait(false);
         Step("approved and bound: the portal sent the agent its assignment; waiting for the stream to play");
-        var (hls, mpegts) = await DemoStack.PlaybackAsync(stack.Portal.Api, CameraName).ConfigureAwait(false);
-        var took = await DemoStack.WaitPlayingAsync(hls, TimeSpan.FromSeconds(90)).ConfigureAwait(false);
+        var (hls, mpegts) = await VigilStack.PlaybackAsync(stack.Portal.Api, CameraName).ConfigureAwait(false);
+        var took = await VigilStack.WaitPlayingAsync(hls, TimeSpan.FromSeconds(90)).ConfigureAwait(false);
         Step($"playing (ffprobe decoded frames of the HLS {took.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s after binding)");
         var ts = mpegts is null ? "none: the streamer serves HLS only" : $"""
             vlc "{mpegts}"
@@ -114,12 +118,14 @@ public static class DemoCommand
               portal      {stack.PortalUrl}  (API: {stack.PortalUrl}api/v1/, docs/api.md)
               login       admin / {stack.Portal.AdminPassword}
               camera      {CameraName}: GStreamer test camera {camera.RtspUrl}, agent device {device}
+              camera page {stack.PortalUrl}#/camera/{CameraName}  (live, and the archive's timeline: the recording shows there within a minute and plays back)
               watch (HLS) ffplay "{hls}"
                           vlc "{hls}"
               MPEG-TS     {ts}
               new URL     curl -s -H "Authorization: Bearer $SESSION" {stack.PortalUrl}api/v1/cameras/{CameraName}/playback
                           ($SESSION from POST {stack.PortalUrl}api/v1/auth/login with the login above)
-              logs        {stack.LogDir}/ (portal, nginx, agent-{Serial}, camera-{Serial}), nginx: {stack.NginxDir}/error.log
+              archive     vigil-archive records every camera to {stack.ArchiveDir}/ (files of {options.RecordInterval}, kept by each camera's depth)
+              logs        {stack.LogDir}/ (portal, nginx, archive, agent-{Serial}, camera-{Serial}), nginx: {stack.NginxDir}/error.log
             """);
         if (!untilPlaying)
         {

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
 /// <summary>A vigil-portal on a fresh SQLite file with its embedded relay (the single-server setup), on free loopback ports.</summary>
 public sealed class EmbeddedRelayPortal : IAsyncDisposable
@@ -31,19 +31,29 @@ public sealed class EmbeddedRelayPortal : IAsyncDisposable
         var portal = await PortalProcess.StartAsync(portalDll, Path.Combine(dir, "portal.db"), environment,
             ["--embedded-relay", relay.ToString(), "--embedded-relay-api", $"127.0.0.1:{RelayProcess.FreePort()}", "--data-dir", Path.Combine(dir, "data")])
             .ConfigureAwait(false);
-        string? key = null;
-        await Poll.WithinAsync(TimeSpan.FromSeconds(30), async () =>
-        {
-            var nodes = JsonNode.Parse(await portal.Api.GetStringAsync("/api/v1/relays").ConfigureAwait(false))!.AsArray();
-            key = nodes.FirstOrDefault(n => n!["node_id"]!.GetValue<string>() == "embedded")?["public_key"]?.GetValue<string>();
-            return key is { Length: > 0 };
-        }).ConfigureAwait(false);
-        if (key is not { Length: > 0 })
+        var key = await RegisteredKeyAsync(portal.Api, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        if (key is null)
         {
             await portal.DisposeAsync().ConfigureAwait(false);
             throw new InvalidOperationException("the embedded relay did not register its key within 30 s");
         }
         return new EmbeddedRelayPortal(portal, relay, Convert.FromBase64String(key), dir);
+    }
+
+    /// <summary>
+    /// The embedded relay node's static public key (base64) once it has registered at the portal, as
+    /// the portal lists it to an admin (<paramref name="api"/>); null if it did not within the limit.
+    /// </summary>
+    public static async Task<string?> RegisteredKeyAsync(HttpClient api, TimeSpan limit)
+    {
+        string? key = null;
+        await Poll.WithinAsync(limit, async () =>
+        {
+            var nodes = JsonNode.Parse(await api.GetStringAsync("/api/v1/relays").ConfigureAwait(false))!.AsArray();
+            key = nodes.FirstOrDefault(n => n!["node_id"]!.GetValue<string>() == "embedded")?["public_key"]?.GetValue<string>();
+            return key is { Length: > 0 };
+        }).ConfigureAwait(false);
+        return key is { Length: > 0 } ? key : null;
     }
 
     public async ValueTask DisposeAsync()

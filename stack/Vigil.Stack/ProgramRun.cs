@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Vigil.LoadTool;
+namespace Vigil.Stack;
 
 /// <summary>A .NET program (dotnet PROGRAM.dll ARGS) run to its end: its exit code and what it printed on each stream.</summary>
 public static class ProgramRun
