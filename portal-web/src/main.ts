@@ -58,6 +58,7 @@ async function applyBranding(): Promise<void> {
   }
   const root = document.documentElement.style;
   root.setProperty("--primary", branding.primary_color);
+  document.querySelector('meta[name="theme-color"]')?.setAttribute("content", branding.primary_color);
   root.setProperty("--accent", branding.accent_color);
   // Text on the primary colour: white or black, whichever the operator's colour contrasts with more.
   root.setProperty("--on-primary", onColor(branding.primary_color));
@@ -143,3 +144,8 @@ window.addEventListener("hashchange", () => {
   void render();
 });
 void applyBranding().then(render);
+// The app shell's worker (built into /sw.js): the app opens from a phone's home screen and offline.
+// It keeps no video and no API answer (sw/sw.js says how).
+if ("serviceWorker" in navigator) {
+  void navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => undefined);
+}
