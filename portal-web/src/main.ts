@@ -100,7 +100,13 @@ async function render(): Promise<void> {
     try {
       user = await api.get<User>("/auth/whoami");
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status !== 401) throw e;
+      if (!(e instanceof ApiError)) {
+        // No answer at all: offline (the app itself came from the service worker's shell).
+        drawHeader();
+        replace(main, h("h1", {}, "Offline"), h("p", { role: "alert" }, "The portal cannot be reached. Reload when the network is back."));
+        return;
+      }
+      if (e.status !== 401) throw e;
     }
   }
   if (!user || path === "login") {

@@ -27,10 +27,22 @@ internal static class WebManifest
         var branding = await SettingsEndpoints.BrandingAsync(settings).ConfigureAwait(false);
         var title = branding.Title.Trim().Length > 0 ? branding.Title.Trim() : "Vigil";
         manifest["name"] = title;
-        manifest["short_name"] = title.Length <= ShortNameLength ? title : title[..ShortNameLength].TrimEnd();
+        manifest["short_name"] = ShortName(title);
         manifest["theme_color"] = branding.PrimaryColor;
         ctx.Response.ContentType = "application/manifest+json; charset=utf-8";
         ctx.Response.Headers.CacheControl = "no-cache";
         await ctx.Response.WriteAsync(manifest.ToJsonString()).ConfigureAwait(false);
+    }
+
+    /// <summary>The title, or its first words that fit, or its start.</summary>
+    private static string ShortName(string title)
+    {
+        if (title.Length <= ShortNameLength)
+        {
+            return title;
+        }
+        var cut = title[..(ShortNameLength + 1)];
+        var space = cut.LastIndexOf(' ');
+        return space > 0 ? cut[..space].TrimEnd() : title[..ShortNameLength];
     }
 }
