@@ -8,7 +8,7 @@ import type { Context } from "../main";
  * pause, resume and cancel.
  */
 export async function rolloutsPage(ctx: Context): Promise<Node> {
-  const [releases, rollouts] = await Promise.all([api.get<AgentRelease[]>("/releases"), api.get<Rollout[]>("/rollouts?limit=20")]);
+  const [releases, rollouts] = await Promise.all([api.all<AgentRelease>("/releases"), api.get<Rollout[]>("/rollouts?limit=20")]);
   const note = flashed();
   const reload = () => ctx.go("rollouts");
   const list = h("section", { "aria-labelledby": "rollouts-h" }, h("h2", { id: "rollouts-h" }, "Rollouts"),
