@@ -20,9 +20,7 @@ public sealed class AppInstallTests
     [Test]
     public async Task ThePortalInstallsAsAnAppThatKeepsOnlyItsShell()
     {
-        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
-        var dist = Path.Combine(root, "portal-web", "dist");
-        Assert.That(File.Exists(Path.Combine(dist, "index.html")), Is.True, "the web portal is built (cd portal-web && npx vite build)");
+        var dist = PortalOnly.BuiltWeb();
         // A copy of the build: the scenario rewrites its sw.js as a new build would.
         var web = Directory.CreateTempSubdirectory("vigil-web-app-").FullName;
         foreach (var file in Directory.EnumerateFiles(dist, "*", SearchOption.AllDirectories))
@@ -40,15 +38,10 @@ public sealed class AppInstallTests
             public_url = $"http://127.0.0.1:{playlistPort}", ingest_url = "rtmp://127.0.0.1:1/live", capacity = 10,
         });
         Assert.That(made.Status, Is.EqualTo(HttpStatusCode.Created), made.Text);
-        var config = new JsonObject
-        {
-            ["url"] = portal.BaseAddress.ToString().TrimEnd('/'),
-            ["admin"] = new JsonObject { ["login"] = portal.Admin.Login, ["password"] = portal.Admin.Password },
-            ["screenshots"] = Path.Combine(root, "artifacts", "screenshots"),
-            ["playlist_port"] = playlistPort,
-            ["web_root"] = web,
-            ["new_title"] = Title,
-        };
+        var config = PortalOnly.Config(portal);
+        config["playlist_port"] = playlistPort;
+        config["web_root"] = web;
+        config["new_title"] = Title;
 
         var r = await Browser.RunAsync("install", config);
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Vigil.LoadTool;
 using Vigil.Portal.Tests;
 
 namespace Vigil.Web.Tests;
@@ -19,21 +18,14 @@ public sealed class PagedListPageTests
     [Test]
     public async Task ACameraPastTheFirstThousandShowsAfterLoadingMore()
     {
-        var root = MediaPeers.RepositoryRoot(AppContext.BaseDirectory);
-        var web = Path.Combine(root, "portal-web", "dist");
-        Assert.That(File.Exists(Path.Combine(web, "index.html")), Is.True, "the web portal is built (cd portal-web && npx vite build)");
+        var web = PortalOnly.BuiltWeb();
         await using var portal = await PortalServer.StartAsync(TestDatabases.Sqlite, o => o.WebRoot = web);
         using var admin = await portal.AdminAsync();
         var content = new RowContent(ImportTests.CameraHeader, Cameras, i => $"pg{i:D5},Paged {i},rtsp://10.9.{i / 256}.{i % 256}/main,,0,true,private,,PG{i},,,,");
         var imported = await ImportTests.SendAsync(admin, "cameras", content, "all");
         Assert.That(imported.Status, Is.EqualTo(HttpStatusCode.OK), imported.Text);
-        var config = new JsonObject
-        {
-            ["url"] = portal.BaseAddress.ToString().TrimEnd('/'),
-            ["admin"] = new JsonObject { ["login"] = portal.Admin.Login, ["password"] = portal.Admin.Password },
-            ["screenshots"] = Path.Combine(root, "artifacts", "screenshots"),
-            ["far_camera"] = FarCamera,
-        };
+        var config = PortalOnly.Config(portal);
+        config["far_camera"] = FarCamera;
 
         var r = await Browser.RunAsync("paging", config, TimeSpan.FromMinutes(5));
 
