@@ -78,6 +78,38 @@ public sealed partial class PagingTests(string database) : PortalSuite(database)
     }
 
     [Test]
+    public async Task DevicesNewestFirstNeitherRepeatNorSkipWhenNewOnesComeMidway()
+    {
+        using var node = await Fixtures.RelayNodeAsync(Portal, Admin, Fixtures.Unique("pg-node"));
+        var serials = Enumerable.Range(0, 30).Select(i => $"PGDEV-{DatabaseKind}-{i:D2}").ToList();
+        foreach (var serial in serials)
+        {
+            var (id, key) = Fixtures.NewDeviceKey();
+            await Fixtures.HelloAsync(node, id, key, serial);
+        }
+        var first = await Admin.GetAsync("/api/v1/devices?state=pending&limit=7");
+        var seen = Serials(first);
+        var next = Next(first);
+        Assert.That(next, Does.Contain("state=pending").And.Contain("after="));
+        // New devices come at the front of a newest-first list: offset paging would read some twice.
+        for (var i = 0; i < 3; i++)
+        {
+            var (id, key) = Fixtures.NewDeviceKey();
+            await Fixtures.HelloAsync(node, id, key, $"PGNEW-{DatabaseKind}-{i}");
+        }
+        for (var pages = 0; next is not null && pages < 20; pages++)
+        {
+            var page = await Admin.GetAsync(next);
+            Assert.That(page.Status, Is.EqualTo(HttpStatusCode.OK), page.Text);
+            seen.AddRange(Serials(page));
+            next = Next(page);
+        }
+        var ours = seen.Where(s => s.StartsWith("PGDEV-", StringComparison.Ordinal)).ToList();
+        Assert.That(ours, Is.Unique, "no device twice");
+        Assert.That(ours, Is.EquivalentTo(serials), "every device");
+    }
+
+    [Test]
     public async Task ASearchKeepsToItsWordsOnEveryPage()
     {
         // "Paged 11" is in the titles of 11, 110-119 and 1100-1199: 111 cameras.
@@ -137,6 +169,9 @@ public sealed partial class PagingTests(string database) : PortalSuite(database)
         Assert.That(ours, Is.Unique, "no camera twice");
         Assert.That(ours, Is.EquivalentTo(Enumerable.Range(0, Cameras).Select(i => $"pg{i:D5}")), "every camera");
     }
+
+    private static List<string> Serials(PortalClient.Answer page) =>
+        page.Json!.AsArray().Select(d => d!["serial"]!.GetValue<string>()).ToList();
 
     private static List<string> Names(PortalClient.Answer page) =>
         page.Json!.AsArray().Select(c => c!["name"]!.GetValue<string>()).ToList();
