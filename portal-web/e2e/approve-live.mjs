@@ -14,7 +14,7 @@ await scenario(async (page, result) => {
   await page.goto(`${config.url}/#/devices/approved`);
   const approved = page.locator(`[data-serial="${config.serial}"]`);
   await approved.waitFor();
-  await approved.getByLabel("Camera").selectOption(config.live_camera);
+  await approved.getByLabel("Camera").fill(config.live_camera);
   await approved.getByRole("button", { name: "Bind to camera" }).click();
   await page.getByText(`${config.serial} bound to ${config.live_camera}.`).waitFor();
   result.bound = true;

@@ -44,7 +44,22 @@ export interface Playback {
 export interface Branding { title: string; logo: string | null; primary_color: string; accent_color: string }
 export interface ImportAnswer { created: number; updated: number; errors: { line: number; error: string }[]; errors_not_listed: number }
 
+/** One page of a list and the address of the next (relative to /api/v1), null on the last page. */
+export interface Page<T> { items: T[]; next: string | null }
+
+/** The next page's address from the portal's `Link: <...>; rel="next"` header, made relative to /api/v1. */
+export function nextLink(header: string | null): string | null {
+  const m = header?.match(/<([^>]*)>\s*;\s*rel="?next"?/);
+  if (!m) return null;
+  const url = new URL(m[1], location.origin);
+  return url.origin === location.origin && url.pathname.startsWith("/api/v1/") ? url.pathname.slice("/api/v1".length) + url.search : null;
+}
+
 async function call<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
+  return (await send<T>(method, path, body, contentType)).json;
+}
+
+async function send<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<{ json: T; response: Response }> {
   const init: RequestInit = { method, credentials: "same-origin", headers: {} };
   if (body !== undefined) {
     init.body = typeof body === "string" || body instanceof Blob ? body : JSON.stringify(body);
@@ -56,11 +71,26 @@ async function call<T>(method: string, path: string, body?: unknown, contentType
   if (!response.ok && !(response.status === 422 && json && "errors" in json)) {
     throw new ApiError(response.status, (json && json.error) || `${response.status} ${response.statusText}`);
   }
-  return json as T;
+  return { json: json as T, response };
 }
 
 export const api = {
   get: <T>(path: string) => call<T>("GET", path),
+  /** One page of a list: its rows and the next page's address. */
+  page: async <T>(path: string): Promise<Page<T>> => {
+    const { json, response } = await send<T[]>("GET", path);
+    return { items: json ?? [], next: nextLink(response.headers.get("Link")) };
+  },
+  /** Every row of a short list (groups, streamers), page after page. */
+  all: async <T>(path: string): Promise<T[]> => {
+    const rows: T[] = [];
+    for (let next: string | null = path; next !== null;) {
+      const page: Page<T> = await api.page<T>(next);
+      rows.push(...page.items);
+      next = page.next;
+    }
+    return rows;
+  },
   post: <T>(path: string, body: unknown = {}) => call<T>("POST", path, body),
   put: <T>(path: string, body: unknown) => call<T>("PUT", path, body),
   patch: <T>(path: string, body: unknown) => call<T>("PATCH", path, body),

@@ -58,6 +58,7 @@ async function applyBranding(): Promise<void> {
   }
   const root = document.documentElement.style;
   root.setProperty("--primary", branding.primary_color);
+  document.querySelector('meta[name="theme-color"]')?.setAttribute("content", branding.primary_color);
   root.setProperty("--accent", branding.accent_color);
   // Text on the primary colour: white or black, whichever the operator's colour contrasts with more.
   root.setProperty("--on-primary", onColor(branding.primary_color));
@@ -99,7 +100,13 @@ async function render(): Promise<void> {
     try {
       user = await api.get<User>("/auth/whoami");
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status !== 401) throw e;
+      if (!(e instanceof ApiError)) {
+        // No answer at all: offline (the app itself came from the service worker's shell).
+        drawHeader();
+        replace(main, h("h1", {}, "Offline"), h("p", { role: "alert" }, "The portal cannot be reached. Reload when the network is back."));
+        return;
+      }
+      if (e.status !== 401) throw e;
     }
   }
   if (!user || path === "login") {
@@ -143,3 +150,8 @@ window.addEventListener("hashchange", () => {
   void render();
 });
 void applyBranding().then(render);
+// The app shell's worker (built into /sw.js): the app opens from a phone's home screen and offline.
+// It keeps no video and no API answer (sw/sw.js says how).
+if ("serviceWorker" in navigator) {
+  void navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => undefined);
+}

@@ -16,7 +16,7 @@ internal static class UserEndpoints
         {
             Caller.Of(ctx).RequireAdmin();
             var page = Paging.From(ctx);
-            return Results.Json(await users.ListAsync(page.Limit, page.Offset), PortalJsonContext.Default.IReadOnlyListUser);
+            return page.Answer(ctx, await users.ListAsync(page.Fetch, page.Offset), PortalJsonContext.Default.IReadOnlyListUser);
         });
         api.MapGet("/users/{id:long}", async (HttpContext ctx, long id, UserStore users) =>
         {
@@ -40,7 +40,8 @@ internal static class UserEndpoints
         api.MapGet("/groups", async (HttpContext ctx, UserStore users) =>
         {
             Caller.Of(ctx).RequireStaff();
-            return Results.Json(await users.ListGroupsAsync(), PortalJsonContext.Default.IReadOnlyListGroup);
+            var page = Paging.From(ctx, Paging.MaxLimit);
+            return page.Answer(ctx, page.Slice(await users.ListGroupsAsync()), PortalJsonContext.Default.IReadOnlyListGroup);
         });
         api.MapPost("/groups", async (HttpContext ctx, UserStore users) =>
         {
@@ -62,7 +63,8 @@ internal static class UserEndpoints
         {
             Caller.Of(ctx).RequireAdmin();
             var group = await users.FindGroupAsync(name) ?? throw ApiException.NotFound("group");
-            return Results.Json(await users.MembersAsync(group.Id), PortalJsonContext.Default.IReadOnlyListGroupMember);
+            var page = Paging.From(ctx, Paging.MaxLimit);
+            return page.Answer(ctx, page.Slice(await users.MembersAsync(group.Id)), PortalJsonContext.Default.IReadOnlyListGroupMember);
         });
         api.MapPut("/groups/{name}/members/{userId:long}", async (HttpContext ctx, string name, long userId, UserStore users, CameraAccess access) =>
         {

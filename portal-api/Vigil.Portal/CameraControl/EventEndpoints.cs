@@ -27,7 +27,14 @@ internal static class EventEndpoints
             {
                 throw ApiException.BadRequest("to must be after from");
             }
-            return Results.Json(await events.ListAsync(camera.Id, camera.Name, from, to, kind, page.Limit, page.Offset), PortalJsonContext.Default.IReadOnlyListCameraEvent);
+            (long, long)? after = null;
+            if (page.After is not null)
+            {
+                var (at, id) = page.ReadCursor();
+                after = long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? (at, n) : throw ApiException.BadRequest("after is not a cursor this list gave");
+            }
+            var list = await events.ListAsync(camera.Id, camera.Name, from, to, kind, page.Fetch, page.Offset, after);
+            return page.Answer(ctx, list, PortalJsonContext.Default.IReadOnlyListCameraEvent, e => Paging.Cursor(e.At, e.Id.ToString(CultureInfo.InvariantCulture)));
         });
         api.MapGet("/settings/events-webhook", async (HttpContext ctx, SettingsStore settings) =>
         {

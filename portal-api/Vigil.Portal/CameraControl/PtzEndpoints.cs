@@ -84,7 +84,7 @@ internal static class PtzEndpoints
             Caller.Of(ctx).RequireStaff();
             var camera = await cameras.GetAsync(name) ?? throw ApiException.NotFound("camera");
             var page = Paging.From(ctx);
-            return Results.Json(await audit.ListAsync(camera.Id, page.Limit, page.Offset), PortalJsonContext.Default.IReadOnlyListPtzAuditEntry);
+            return page.Answer(ctx, await audit.ListAsync(camera.Id, page.Fetch, page.Offset), PortalJsonContext.Default.IReadOnlyListPtzAuditEntry);
         });
     }
 

@@ -20,12 +20,14 @@ internal static class CameraEndpoints
         {
             var caller = Caller.Of(ctx);
             var page = Paging.From(ctx);
-            var list = await cameras.ListVisibleAsync(caller.UserId, caller.IsStaff, caller.IsAuthenticated, page.Limit, page.Offset);
+            var search = ctx.Request.Query["q"].ToString().Trim();
+            Check.Throw(Check.LengthError("q", search, 100));
+            var list = await cameras.ListVisibleAsync(caller.UserId, caller.IsStaff, caller.IsAuthenticated, page.Fetch, page.Offset, page.After, search.Length > 0 ? search : null);
             foreach (var camera in list)
             {
                 camera.ShowSource(caller.IsStaff);
             }
-            return Results.Json(list, PortalJsonContext.Default.IReadOnlyListCamera);
+            return page.Answer(ctx, list, PortalJsonContext.Default.IReadOnlyListCamera, c => c.Name);
         });
         api.MapGet("/cameras/{name}", async (HttpContext ctx, string name, CameraStore cameras, CameraAccess access) =>
             Results.Json((await VisibleAsync(ctx, name, cameras, access)).Camera.ShowSource(Caller.Of(ctx).IsStaff), PortalJsonContext.Default.Camera));

@@ -30,17 +30,28 @@ public sealed class CameraStore(Database db)
     /// The cameras a user may see: every one for staff; otherwise public and authorized ones, the
     /// user's own, and those of the user's groups; a disabled one only for those who manage it. Anonymous callers (userId 0, staff false) see public ones.
     /// </summary>
-    public async Task<IReadOnlyList<Camera>> ListVisibleAsync(long userId, bool staff, bool authenticated, int limit, int offset)
+    /// <param name="after">A keyset: only cameras whose name sorts after it (the list is by name).</param>
+    /// <param name="search">Only cameras whose name or title holds it, any case.</param>
+    public async Task<IReadOnlyList<Camera>> ListVisibleAsync(long userId, bool staff, bool authenticated, int limit, int offset, string? after = null, string? search = null)
     {
         // The same rule as CameraAccess, in SQL: a disabled camera only for those who may manage it.
-        var where = staff ? "" : authenticated
+        var rule = staff ? "" : authenticated
             ? """
-              WHERE c.owner_id = @userId
+              (c.owner_id = @userId
                  OR c.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId AND can_manage = @yes)
-                 OR (c.enabled = @yes AND (c.access IN ('public', 'authorized') OR c.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId)))
+                 OR (c.enabled = @yes AND (c.access IN ('public', 'authorized') OR c.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId))))
               """
-            : "WHERE c.access = 'public' AND c.enabled = @yes";
-        return await db.QueryAsync<Camera>($"{Select} {where} ORDER BY c.name LIMIT @limit OFFSET @offset", new { userId, limit, offset, yes = true }).ConfigureAwait(false);
+            : "c.access = 'public' AND c.enabled = @yes";
+        string[] terms =
+        [
+            rule,
+            after is null ? "" : "c.name > @after",
+            search is null ? "" : @"(LOWER(c.name) LIKE @like ESCAPE '\' OR LOWER(c.title) LIKE @like ESCAPE '\')",
+        ];
+        var where = string.Join(" AND ", terms.Where(t => t.Length > 0));
+        var like = search is null ? null : "%" + search.ToLowerInvariant().Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal) + "%";
+        return await db.QueryAsync<Camera>($"{Select} {(where.Length > 0 ? "WHERE " + where : "")} ORDER BY c.name LIMIT @limit OFFSET @offset",
+            new { userId, limit, offset, after, like, yes = true }).ConfigureAwait(false);
     }
 
     /// <summary>Which of these stream addresses cameras already have; asked in pieces that every database takes as parameters.</summary>

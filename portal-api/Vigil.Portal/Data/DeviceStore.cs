@@ -35,9 +35,14 @@ public sealed class DeviceStore(Database db)
     public Task<Device?> BoundToAsync(long cameraId) =>
         db.QuerySingleOrDefaultAsync<Device>($"{Select} WHERE d.camera_id = @cameraId ORDER BY d.last_seen DESC LIMIT 1", new { cameraId });
 
-    public Task<IReadOnlyList<Device>> ListAsync(string? state, int limit, int offset) =>
-        db.QueryAsync<Device>($"{Select} {(state is null ? "" : "WHERE d.state = @state")} ORDER BY d.first_seen DESC, d.id LIMIT @limit OFFSET @offset",
-            new { state, limit, offset });
+    /// <summary>Newest first; after (a keyset of first_seen and id): only devices past that one in this order.</summary>
+    public Task<IReadOnlyList<Device>> ListAsync(string? state, int limit, int offset, (long FirstSeen, string Id)? after = null)
+    {
+        string[] terms = [state is null ? "" : "d.state = @state", after is null ? "" : "(d.first_seen < @afterSeen OR (d.first_seen = @afterSeen AND d.id > @afterId))"];
+        var where = string.Join(" AND ", terms.Where(t => t.Length > 0));
+        return db.QueryAsync<Device>($"{Select} {(where.Length > 0 ? "WHERE " + where : "")} ORDER BY d.first_seen DESC, d.id LIMIT @limit OFFSET @offset",
+            new { state, limit, offset, afterSeen = after?.FirstSeen ?? 0, afterId = after?.Id ?? "" });
+    }
 
     /// <summary>Records a hello: a new device is pending; a known one gets its facts and presence refreshed.</summary>
     public async Task<Device> HelloAsync(DeviceHello hello)

@@ -24,16 +24,17 @@ public sealed class EventStore(Database db)
             row).ConfigureAwait(false);
     }
 
-    /// <summary>Oldest first within [from, to), optionally of one kind.</summary>
-    public async Task<IReadOnlyList<CameraEvent>> ListAsync(long cameraId, string camera, long from, long to, string? kind, int limit, int offset)
+    /// <summary>Oldest first within [from, to), optionally of one kind; after (a keyset): only events past that (at, id).</summary>
+    public async Task<IReadOnlyList<CameraEvent>> ListAsync(long cameraId, string camera, long from, long to, string? kind, int limit, int offset, (long At, long Id)? after = null)
     {
         var rows = await db.QueryAsync<Row>(
             $"""
             SELECT id, at, kind, topic, source, data FROM camera_events
             WHERE camera_id = @cameraId AND at >= @from AND at < @to {(kind is null ? "" : "AND kind = @kind")}
+            {(after is null ? "" : "AND (at > @afterAt OR (at = @afterAt AND id > @afterId))")}
             ORDER BY at, id LIMIT @limit OFFSET @offset
             """,
-            new { cameraId, from, to, kind, limit, offset }).ConfigureAwait(false);
+            new { cameraId, from, to, kind, limit, offset, afterAt = after?.At ?? 0, afterId = after?.Id ?? 0 }).ConfigureAwait(false);
         return rows.Select(r => new CameraEvent(r.Id, camera, r.At, r.Kind, r.Topic, Map(r.Source), Map(r.Data))).ToList();
     }
 

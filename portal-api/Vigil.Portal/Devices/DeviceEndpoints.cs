@@ -31,7 +31,8 @@ internal static class DeviceEndpoints
                 throw ApiException.BadRequest("state must be pending, approved, rejected or revoked");
             }
             var page = Paging.From(ctx);
-            return Results.Json(await devices.ListAsync(state.Length == 0 ? null : state, page.Limit, page.Offset), PortalJsonContext.Default.IReadOnlyListDevice);
+            var list = await devices.ListAsync(state.Length == 0 ? null : state, page.Fetch, page.Offset, page.After is null ? null : page.ReadCursor());
+            return page.Answer(ctx, list, PortalJsonContext.Default.IReadOnlyListDevice, d => Paging.Cursor(d.FirstSeen, d.Id));
         });
         api.MapGet("/devices/{id}", async (HttpContext ctx, string id, DeviceStore devices) =>
         {

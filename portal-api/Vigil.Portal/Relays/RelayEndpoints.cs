@@ -24,7 +24,8 @@ internal static class RelayEndpoints
         api.MapGet("/relays", async (HttpContext ctx, RelayStore relays) =>
         {
             Caller.Of(ctx).RequireStaff();
-            return Results.Json(await relays.ListAsync(), PortalJsonContext.Default.IReadOnlyListRelayRecord);
+            var page = Paging.From(ctx, Paging.MaxLimit);
+            return page.Answer(ctx, page.Slice(await relays.ListAsync()), PortalJsonContext.Default.IReadOnlyListRelayRecord);
         });
         api.MapPut("/relays/{nodeId}", async (HttpContext ctx, string nodeId, RelayStore relays, NodeAuth nodes) =>
         {

@@ -16,7 +16,8 @@ internal static class ReleaseEndpoints
         api.MapGet("/releases", async (HttpContext ctx, AgentReleaseStore releases) =>
         {
             Caller.Of(ctx).RequireStaff();
-            return Results.Json(await releases.ListAsync(), PortalJsonContext.Default.IReadOnlyListAgentRelease);
+            var page = Paging.From(ctx, Paging.MaxLimit);
+            return page.Answer(ctx, page.Slice(await releases.ListAsync()), PortalJsonContext.Default.IReadOnlyListAgentRelease);
         });
         api.MapGet("/releases/{id:long}", async (HttpContext ctx, long id, AgentReleaseStore releases) =>
         {

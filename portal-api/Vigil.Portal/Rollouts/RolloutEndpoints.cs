@@ -17,7 +17,7 @@ internal static class RolloutEndpoints
         {
             Caller.Of(ctx).RequireStaff();
             var page = Paging.From(ctx);
-            return Results.Json(await rollouts.ListAsync(page.Limit, page.Offset), PortalJsonContext.Default.IReadOnlyListRollout);
+            return page.Answer(ctx, await rollouts.ListAsync(page.Fetch, page.Offset), PortalJsonContext.Default.IReadOnlyListRollout);
         });
         api.MapGet("/rollouts/{id:long}", async (HttpContext ctx, long id, RolloutStore rollouts) =>
         {

@@ -15,15 +15,7 @@ internal static class SettingsEndpoints
 
     public static void Map(IEndpointRouteBuilder api)
     {
-        api.MapGet("/branding", async (SettingsStore settings) =>
-        {
-            var all = await settings.AllAsync();
-            return Results.Json(new Branding(
-                all.GetValueOrDefault(SettingsStore.BrandingTitle, "Vigil"),
-                all.GetValueOrDefault(SettingsStore.BrandingLogo),
-                all.GetValueOrDefault(SettingsStore.BrandingPrimaryColor, "#1f6feb"),
-                all.GetValueOrDefault(SettingsStore.BrandingAccentColor, "#f0883e")), PortalJsonContext.Default.Branding);
-        });
+        api.MapGet("/branding", async (SettingsStore settings) => Results.Json(await BrandingAsync(settings), PortalJsonContext.Default.Branding));
         api.MapPut("/branding", async (HttpContext ctx, SettingsStore settings) =>
         {
             Caller.Of(ctx).RequireAdmin();
@@ -55,6 +47,17 @@ internal static class SettingsEndpoints
             await settings.SetAsync(new Dictionary<string, string?> { [SettingsStore.AuthBackendUrl] = string.IsNullOrEmpty(body.BackendUrl) ? null : body.BackendUrl });
             return Results.NoContent();
         });
+    }
+
+    /// <summary>The operator's branding, the defaults where none is set (the API and the web app's manifest).</summary>
+    public static async Task<Branding> BrandingAsync(SettingsStore settings)
+    {
+        var all = await settings.AllAsync().ConfigureAwait(false);
+        return new Branding(
+            all.GetValueOrDefault(SettingsStore.BrandingTitle, "Vigil"),
+            all.GetValueOrDefault(SettingsStore.BrandingLogo),
+            all.GetValueOrDefault(SettingsStore.BrandingPrimaryColor, "#1f6feb"),
+            all.GetValueOrDefault(SettingsStore.BrandingAccentColor, "#f0883e"));
     }
 
     private static string? ColorError(string field, string? value) =>

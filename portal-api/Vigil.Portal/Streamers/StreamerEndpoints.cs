@@ -17,7 +17,8 @@ internal static class StreamerEndpoints
         api.MapGet("/streamers", async (HttpContext ctx, StreamerStore streamers) =>
         {
             Caller.Of(ctx).RequireStaff();
-            return Results.Json(await streamers.ListAsync(), PortalJsonContext.Default.IReadOnlyListStreamer);
+            var page = Paging.From(ctx, Paging.MaxLimit);
+            return page.Answer(ctx, page.Slice(await streamers.ListAsync()), PortalJsonContext.Default.IReadOnlyListStreamer);
         });
         api.MapPost("/streamers", async (HttpContext ctx, StreamerStore streamers, PortalOptions options) =>
         {

@@ -9,7 +9,8 @@ namespace Vigil.Portal.Web;
 /// The web portal (portal-web, built by Vite at build time into the portal's wwwroot): index.html
 /// and its hashed assets, served by the portal itself. /api, /hooks, /internal and /healthz are never
 /// its. A client route (anything without a file) gets index.html. Without a build the portal runs
-/// API only and says so once.
+/// API only and says so once. /sw.js (the app shell's service worker) is served like index.html,
+/// never kept by HTTP caches, so a new build's worker is seen at the next visit.
 /// </summary>
 internal static class WebFrontend
 {
@@ -29,11 +30,22 @@ internal static class WebFrontend
         PortalLog.WebServed(log, root);
         var files = new PhysicalFileProvider(Path.GetFullPath(root));
         var policy = app.Services.GetRequiredService<ContentPolicy>();
+        var settings = app.Services.GetRequiredService<SettingsStore>();
+        var manifest = files.GetFileInfo(WebManifest.Path);
         app.UseWhen(IsWeb, web =>
         {
             web.Use(async (ctx, next) =>
             {
                 await policy.ApplyAsync(ctx.Response.Headers).ConfigureAwait(false);
+                await next(ctx).ConfigureAwait(false);
+            });
+            web.Use(async (ctx, next) =>
+            {
+                if (manifest.Exists && ctx.Request.Path.Equals(WebManifest.Path, StringComparison.Ordinal))
+                {
+                    await WebManifest.WriteAsync(ctx, manifest, settings).ConfigureAwait(false);
+                    return;
+                }
                 await next(ctx).ConfigureAwait(false);
             });
             web.UseStaticFiles(new StaticFileOptions
@@ -98,7 +110,7 @@ internal sealed class ContentPolicy(StreamerStore streamers, TimeProvider clock)
             .Order(StringComparer.Ordinal);
         var media = string.Join(' ', origins);
         _policy = $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https: {media}; " +
-                  $"media-src 'self' blob: {media}; connect-src 'self' {media}; worker-src 'self' blob:; " +
+                  $"media-src 'self' blob: {media}; connect-src 'self' {media}; worker-src 'self' blob:; manifest-src 'self'; " +
                   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
         _madeAt = now;
         return _policy;

@@ -1,5 +1,6 @@
 import { api, ApiError, type Camera } from "../api";
 import { h, status } from "../dom";
+import { PAGE, pager, searchBox } from "../paging";
 import { playHls, track, type Player } from "../player";
 import type { Context } from "../main";
 import { playbackOf, warmLive } from "../prefetch";
@@ -11,22 +12,39 @@ import { playbackOf, warmLive } from "../prefetch";
  */
 export async function camerasPage(_ctx: Context, arg = ""): Promise<Node> {
   const allLive = arg === "live";
-  const [cameras, favorites] = await Promise.all([
-    api.get<Camera[]>("/cameras?limit=1000"),
-    api.get<string[]>("/me/favorites"),
-  ]);
+  const favorites = await api.get<string[]>("/me/favorites");
   const favored = new Set(favorites);
+  // Favorites come first whichever page they are on: asked one by one (a user has few).
+  const favoriteCameras = (await Promise.all(favorites.map(name =>
+    api.get<Camera>(`/cameras/${encodeURIComponent(name)}`).catch(() => null)))).filter((c): c is Camera => c !== null);
   const note = status();
   const list = h("ul", { class: "grid", "aria-label": "Cameras" });
+  const empty = h("p", { hidden: true }, "No camera to show yet. Claim one with the serial and PIN from its sticker.");
+  const region = h("div", {});
+  let words = "";
+  // The cameras shown: favorites, then the pages loaded so far (by name), each once.
+  let shown: Camera[] = [];
   const draw = () => {
-    const sorted = [...cameras].sort((a, b) => Number(favored.has(b.name)) - Number(favored.has(a.name)) || a.name.localeCompare(b.name));
+    const sorted = [...shown].sort((a, b) => Number(favored.has(b.name)) - Number(favored.has(a.name)) || a.name.localeCompare(b.name));
     list.replaceChildren(...sorted.map(c => tile(c, favored, note, draw, allLive)));
   };
-  draw();
+  const load = async () => {
+    const matches = (c: Camera) => words === "" || `${c.name} ${c.title}`.toLowerCase().includes(words.toLowerCase());
+    shown = favoriteCameras.filter(matches);
+    const pages = await pager<Camera>(`/cameras?limit=${PAGE}${words ? `&q=${encodeURIComponent(words)}` : ""}`, "cameras", added => {
+      const known = new Set(shown.map(c => c.name));
+      shown.push(...added.filter(c => !known.has(c.name)));
+      draw();
+    });
+    empty.hidden = shown.length > 0 || words !== "";
+    empty.textContent = "No camera to show yet. Claim one with the serial and PIN from its sticker.";
+    region.replaceChildren(list, pages.controls);
+  };
+  await load();
   return h("section", {},
     h("h1", {}, "Cameras"),
-    cameras.length === 0 ? h("p", {}, "No camera to show yet. Claim one with the serial and PIN from its sticker.") : list,
-    note);
+    searchBox("Search cameras", words, w => { words = w; void load(); }),
+    empty, region, note);
 }
 
 /** A still is refreshed this often while its tile is on screen; the portal keeps one for 3 s. */

@@ -1,5 +1,6 @@
 import { api, type Camera, type Device } from "../api";
 import { field, flash, flashed, formatTime, h } from "../dom";
+import { PAGE, pager } from "../paging";
 import type { Context } from "../main";
 
 const states = ["pending", "approved", "rejected", "revoked"] as const;
@@ -7,22 +8,44 @@ const states = ["pending", "approved", "rejected", "revoked"] as const;
 /** Devices (agents) by state, with what identifies each, and what an operator does with them. */
 export async function devicesPage(ctx: Context, state: string): Promise<Node> {
   const current = (states as readonly string[]).includes(state) ? state : "pending";
-  const [devices, cameras] = await Promise.all([
-    api.get<Device[]>(`/devices?state=${current}&limit=1000`),
-    api.get<Camera[]>("/cameras?limit=1000"),
-  ]);
   const note = flashed();
   const tabs = h("ul", { class: "tabs" }, states.map(s =>
     h("li", {}, h("a", { href: `#/devices/${s}`, "aria-current": s === current ? "page" : null }, s[0].toUpperCase() + s.slice(1)))));
-  const cards = devices.map(d => deviceCard(d, cameras, note, () => ctx.go(`devices/${current}`)));
+  const names = cameraNames();
+  const list = h("ul", { class: "cards", "aria-label": `${current} devices` });
+  const pages = await pager<Device>(`/devices?state=${current}&limit=${PAGE}`, "devices",
+    added => list.append(...added.map(d => deviceCard(d, names, note, () => ctx.go(`devices/${current}`)))));
   return h("section", {},
     h("h1", {}, "Devices"),
     h("nav", { "aria-label": "Device states" }, tabs),
     note,
-    devices.length === 0 ? h("p", {}, `No ${current} device.`) : h("ul", { class: "cards" }, cards));
+    pages.items.length === 0 ? h("p", {}, `No ${current} device.`) : [list, pages.controls],
+    names.list);
 }
 
-function deviceCard(d: Device, cameras: Camera[], note: HTMLElement, reload: () => void): HTMLElement {
+/**
+ * The cameras a device may be bound to, offered as the operator types (a search of the portal's
+ * list), not all at once: there may be many thousands.
+ */
+interface CameraNames { list: HTMLDataListElement; watch: (input: HTMLInputElement) => void }
+
+function cameraNames(): CameraNames {
+  const list = h("datalist", { id: "camera-names" });
+  let asked = "";
+  const watch = (input: HTMLInputElement) => {
+    input.setAttribute("list", list.id);
+    input.addEventListener("input", () => {
+      if (input.value === asked) return;
+      asked = input.value;
+      void api.get<Camera[]>(`/cameras?limit=20&q=${encodeURIComponent(asked)}`).then(cameras => {
+        if (asked === input.value) list.replaceChildren(...cameras.map(c => h("option", { value: c.name }, c.title && c.title !== c.name ? c.title : "")));
+      }, () => undefined);
+    });
+  };
+  return { list, watch };
+}
+
+function deviceCard(d: Device, names: CameraNames, note: HTMLElement, reload: () => void): HTMLElement {
   const act = (label: string, action: () => Promise<unknown>) => h("button", {
     type: "button",
     onclick: async () => {
@@ -41,15 +64,16 @@ function deviceCard(d: Device, cameras: Camera[], note: HTMLElement, reload: () 
   if (d.state === "pending") buttons.push(act("Reject", () => api.post(`${path}/reject`)));
   if (d.state === "approved") buttons.push(act("Revoke", () => api.post(`${path}/revoke`)));
 
-  const cameraChoice = h("select", {}, h("option", { value: "" }, "— choose a camera —"),
-    cameras.map(c => h("option", { value: c.name, selected: c.name === d.camera }, c.title && c.title !== c.name ? `${c.title} (${c.name})` : c.name)));
+  const cameraChoice = h("input", { autocomplete: "off", value: d.camera ?? "", placeholder: "camera name" });
+  names.watch(cameraChoice);
   const bindCamera = h("form", { class: "inline" }, field("Camera", cameraChoice), h("button", { type: "submit" }, "Bind to camera"));
   bindCamera.addEventListener("submit", async e => {
     e.preventDefault();
-    if (!cameraChoice.value) { note.textContent = "Choose a camera to bind to."; return; }
+    const camera = cameraChoice.value.trim();
+    if (!camera) { note.textContent = "Choose a camera to bind to."; return; }
     try {
-      await api.post(`${path}/bind`, { camera: cameraChoice.value });
-      flash(`${d.serial || d.id} bound to ${cameraChoice.value}.`);
+      await api.post(`${path}/bind`, { camera });
+      flash(`${d.serial || d.id} bound to ${camera}.`);
       reload();
     } catch (err) {
       note.textContent = `Binding failed: ${(err as Error).message}`;

@@ -19,10 +19,32 @@ export function eventsPanel(path: string, depthDays: number, timeline: () => Tim
   const empty = h("p", { class: "muted" }, "No motion, tamper or alarm input event yet.");
   const panel = h("section", { "aria-labelledby": "events-heading", class: "events-panel" }, h("h2", { id: "events-heading" }, "Events"), empty, list);
   let last = -1;
+  // Every event of the depth, read page after page once, then only what is new: each ask starts
+  // after the last event seen (the list's keyset cursor, "AT.ID"), so none is missed or read twice.
+  let events: CameraEvent[] = [];
+  let cursor: string | null = null;
+  let busy = false;
+  const fetchNew = async (from: number): Promise<boolean> => {
+    let fresh = false;
+    for (;;) {
+      const page = await api.page<CameraEvent>(`${path}/events?from=${from}&limit=1000${cursor ? `&after=${encodeURIComponent(cursor)}` : ""}`).catch(() => null);
+      if (!page) return fresh;
+      const end = page.items.at(-1);
+      if (end) {
+        events.push(...page.items);
+        cursor = `${end.at}.${end.id}`;
+        fresh = true;
+      }
+      if (!page.next) return fresh;
+    }
+  };
   const load = async () => {
+    if (busy) return;
+    busy = true;
     const from = Date.now() - Math.max(1, depthDays) * 86_400_000;
-    const events = await api.get<CameraEvent[]>(`${path}/events?from=${from}&limit=1000`).catch(() => null);
-    if (!events || (events.at(-1)?.id ?? 0) === last) return;
+    const fresh = await fetchNew(from).finally(() => { busy = false; });
+    if (!fresh && last !== -1) return;
+    events = events.filter(e => e.at >= from);
     last = events.at(-1)?.id ?? 0;
     empty.hidden = events.length > 0;
     const t = timeline();

@@ -7,7 +7,7 @@ interface Relay { node_id: string; endpoints: string; api_url: string; last_hear
 
 /** Streamers and relay nodes with their health and load. */
 export async function infraPage(_ctx: Context): Promise<Node> {
-  const [streamers, relays] = await Promise.all([api.get<Streamer[]>("/streamers?limit=1000"), api.get<Relay[]>("/relays?limit=1000")]);
+  const [streamers, relays] = await Promise.all([api.all<Streamer>("/streamers"), api.all<Relay>("/relays")]);
   const load = (s: Streamer) => s.capacity > 0 ? `${s.cameras} / ${s.capacity} (${Math.round((100 * s.cameras) / s.capacity)}%)` : `${s.cameras}`;
   return h("section", {}, h("h1", {}, "Streamers and relays"),
     h("div", { class: "scroll" }, h("table", {}, h("caption", {}, "Streamers"),

@@ -1,5 +1,6 @@
 import { api, type Camera } from "../api";
 import { field, flash, flashed, h } from "../dom";
+import { PAGE, pager, searchBox } from "../paging";
 import type { Context } from "../main";
 
 interface Named { name: string; title?: string }
@@ -12,11 +13,7 @@ const accessLevels = [
 
 /** Cameras for operators: make one, and change who sees it, its archive depth, its streamer and its address. */
 export async function managePage(ctx: Context): Promise<Node> {
-  const [cameras, groups, streamers] = await Promise.all([
-    api.get<Camera[]>("/cameras?limit=1000"),
-    api.get<Named[]>("/groups?limit=1000"),
-    api.get<Named[]>("/streamers?limit=1000"),
-  ]);
+  const [groups, streamers] = await Promise.all([api.all<Named>("/groups"), api.all<Named>("/streamers")]);
   const note = flashed();
   const save = async (what: string, action: () => Promise<unknown>) => {
     try {
@@ -28,13 +25,31 @@ export async function managePage(ctx: Context): Promise<Node> {
     }
   };
   const create = cameraForm(undefined, groups, streamers, body => save(`Camera ${body.name}`, () => api.post("/cameras", body)));
-  return h("section", {}, h("h1", {}, "Manage cameras"), note,
-    h("details", { class: "card" }, h("summary", {}, "New camera"), create),
-    h("ul", { class: "cards" }, cameras.map(c => h("li", { class: "card", "data-manage": c.name },
+  const card = (c: Camera) => {
+    const change = h("details", {}, h("summary", {}, `Change ${c.name}`));
+    // The form is made when opened: a page of hundreds of cameras stays light.
+    change.addEventListener("toggle", () => {
+      if (change.open && change.children.length === 1) {
+        change.append(cameraForm(c, groups, streamers, body => save(`Camera ${c.name}`, () => api.patch(`/cameras/${encodeURIComponent(c.name)}`, body))));
+      }
+    });
+    return h("li", { class: "card", "data-manage": c.name },
       h("h2", {}, c.title || c.name, " ", h("small", {}, c.name)),
       h("p", {}, `${c.access}${c.group ? ` · group ${c.group}` : ""}${c.owner ? ` · owner ${c.owner}` : ""} · archive ${c.dvr_depth} d · ${c.streamer ?? "no streamer"}${c.enabled ? "" : " · disabled"}`),
-      h("details", {}, h("summary", {}, `Change ${c.name}`),
-        cameraForm(c, groups, streamers, body => save(`Camera ${c.name}`, () => api.patch(`/cameras/${encodeURIComponent(c.name)}`, body))))))));
+      change);
+  };
+  const list = h("ul", { class: "cards", "aria-label": "Cameras" });
+  const region = h("div", {});
+  const load = async (words: string) => {
+    list.replaceChildren();
+    const pages = await pager<Camera>(`/cameras?limit=${PAGE}${words ? `&q=${encodeURIComponent(words)}` : ""}`, "cameras", added => list.append(...added.map(card)));
+    region.replaceChildren(list, pages.controls);
+  };
+  await load("");
+  return h("section", {}, h("h1", {}, "Manage cameras"), note,
+    h("details", { class: "card" }, h("summary", {}, "New camera"), create),
+    searchBox("Search cameras", "", words => void load(words)),
+    region);
 }
 
 function cameraForm(c: Camera | undefined, groups: Named[], streamers: Named[], submit: (body: Record<string, unknown>) => void): HTMLFormElement {

@@ -1,5 +1,6 @@
 import { api, type User } from "../api";
 import { field, flash, flashed, h } from "../dom";
+import { PAGE, pager } from "../paging";
 import type { Context } from "../main";
 
 interface Group { id: number; name: string; title: string }
@@ -7,7 +8,6 @@ interface Member { user_id: number; login: string; can_dvr: boolean; can_ptz: bo
 
 /** Users and groups with their camera rights (admins). */
 export async function peoplePage(ctx: Context): Promise<Node> {
-  const [users, groups] = await Promise.all([api.get<User[]>("/users?limit=1000"), api.get<Group[]>("/groups?limit=1000")]);
   const note = flashed();
   const reload = () => ctx.go("people");
   const run = async (what: string, action: () => Promise<unknown>) => {
@@ -21,12 +21,15 @@ export async function peoplePage(ctx: Context): Promise<Node> {
     h("button", { type: "submit" }, "Create user"));
   newUser.addEventListener("submit", e => { e.preventDefault(); void run(`User ${login.value}`, () => api.post("/users", { login: login.value, password: password.value || null, role: role.value })); });
 
-  const userRows = users.map(u => h("tr", {},
+  const userRow = (u: User) => h("tr", {},
     h("td", {}, u.login),
     h("td", {}, roleChoice(u, role => void run(`Role of ${u.login}`, () => api.patch(`/users/${u.id}`, { role })))),
     h("td", {}, u.is_active ? "active" : "inactive"),
     h("td", {}, h("button", { type: "button", onclick: () => void run(`${u.login}`, () => api.patch(`/users/${u.id}`, { is_active: !u.is_active })) },
-      u.is_active ? `Deactivate ${u.login}` : `Activate ${u.login}`))));
+      u.is_active ? `Deactivate ${u.login}` : `Activate ${u.login}`)));
+  const userRows = h("tbody", {});
+  // The users loaded so far are the ones a group's member list offers.
+  const users = await pager<User>(`/users?limit=${PAGE}`, "users", added => userRows.append(...added.map(userRow)));
 
   const groupName = h("input", { name: "group", required: true, pattern: "[A-Za-z0-9._-]+" });
   const groupTitle = h("input", { name: "title" });
@@ -34,9 +37,9 @@ export async function peoplePage(ctx: Context): Promise<Node> {
     h("button", { type: "submit" }, "Create group"));
   newGroup.addEventListener("submit", e => { e.preventDefault(); void run(`Group ${groupName.value}`, () => api.post("/groups", { name: groupName.value, title: groupTitle.value })); });
 
-  const groupCards = await Promise.all(groups.map(async g => {
+  const groupCard = async (g: Group) => {
     const members = await api.get<Member[]>(`/groups/${encodeURIComponent(g.name)}/members`);
-    const who = h("select", {}, users.map(u => h("option", { value: u.id }, u.login)));
+    const who = h("select", {}, users.items.map(u => h("option", { value: u.id }, u.login)));
     const dvr = h("input", { type: "checkbox" });
     const ptz = h("input", { type: "checkbox" });
     const manage = h("input", { type: "checkbox" });
@@ -51,14 +54,17 @@ export async function peoplePage(ctx: Context): Promise<Node> {
       h("ul", {}, members.map(m => h("li", {}, m.login, m.can_dvr ? " · archive" : "", m.can_ptz ? " · PTZ" : "", m.can_manage ? " · manage" : "", " ",
         h("button", { type: "button", class: "link", onclick: () => void run(`Removing ${m.login}`, () => api.del(`/groups/${encodeURIComponent(g.name)}/members/${m.user_id}`)) }, `Remove ${m.login}`)))),
       add);
-  }));
+  };
+  const groupCards = h("ul", { class: "cards", "aria-label": "Groups" });
+  const groups = await pager<Group>(`/groups?limit=${PAGE}`, "groups", async added => groupCards.append(...await Promise.all(added.map(groupCard))));
 
   return h("section", {}, h("h1", {}, "Users and groups"), note,
     h("div", { class: "scroll" }, h("table", {}, h("caption", {}, "Users"),
       h("thead", {}, h("tr", {}, ["Login", "Role", "State", "Action"].map(t => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, userRows))),
+      userRows)),
+    users.controls,
     newUser,
-    h("h2", {}, "Groups"), h("ul", { class: "cards" }, groupCards), newGroup);
+    h("h2", {}, "Groups"), groupCards, groups.controls, newGroup);
 }
 
 function roleChoice(user: User, change: (role: string) => void): HTMLSelectElement {

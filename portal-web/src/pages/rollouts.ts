@@ -1,6 +1,7 @@
 import { api, type AgentRelease, type Rollout, type RolloutView } from "../api";
 import { field, flash, flashed, formatTime, h, status } from "../dom";
 import type { Context } from "../main";
+import { pager } from "../paging";
 
 /**
  * Agent updates: the signed releases the portal holds (upload, delete), a form that starts a
@@ -8,13 +9,18 @@ import type { Context } from "../main";
  * pause, resume and cancel.
  */
 export async function rolloutsPage(ctx: Context): Promise<Node> {
-  const [releases, rollouts] = await Promise.all([api.get<AgentRelease[]>("/releases"), api.get<Rollout[]>("/rollouts?limit=20")]);
+  const releases = await api.all<AgentRelease>("/releases");
   const note = flashed();
   const reload = () => ctx.go("rollouts");
-  const list = h("section", { "aria-labelledby": "rollouts-h" }, h("h2", { id: "rollouts-h" }, "Rollouts"),
-    rollouts.length === 0 ? h("p", {}, "No rollout yet.") : null);
-  const views = await Promise.all(rollouts.map(r => api.get<RolloutView>(`/rollouts/${r.id}`)));
-  for (const view of views) list.append(rolloutCard(view, note, reload));
+  const list = h("section", { "aria-labelledby": "rollouts-h" }, h("h2", { id: "rollouts-h" }, "Rollouts"));
+  // Newest first, 20 at a time; older ones on request.
+  const views: RolloutView[] = [];
+  const rollouts = await pager<Rollout>("/rollouts?limit=20", "rollouts", async added => {
+    const more = await Promise.all(added.map(r => api.get<RolloutView>(`/rollouts/${r.id}`)));
+    views.push(...more);
+    for (const view of more) list.append(rolloutCard(view, note, reload));
+  });
+  if (rollouts.items.length === 0) list.append(h("p", {}, "No rollout yet."));
   // Progress comes from the portal's driver: look again while the page is shown.
   const live = views.filter(v => v.rollout.state === "running" || v.rollout.state === "paused");
   if (live.length > 0) {
@@ -32,7 +38,8 @@ export async function rolloutsPage(ctx: Context): Promise<Node> {
     note,
     releasesSection(releases, note, reload),
     newRollout(releases, reload),
-    list);
+    list,
+    rollouts.controls);
 }
 
 function releasesSection(releases: AgentRelease[], note: HTMLElement, reload: () => void): Node {
