@@ -41,6 +41,9 @@ internal static class TestPeers
         ("coturn", "/usr/bin/turnserver"),
         // The NAT-ed WebRTC viewer: a router namespace that masquerades and filters with nftables.
         ("nftables", "/usr/sbin/nft"),
+        // The archive's MP4 played, seeked and decoded by VLC, as viewers download it.
+        ("vlc-bin", "/usr/bin/cvlc"),
+        ("vlc-plugin-base", "/usr/share/doc/vlc-plugin-base/copyright"),
     ];
 
     public static void Ensure() => Apt.Ensure(Packages.Concat(Media).Concat(Toolchains.HostPackages()), "the tests");

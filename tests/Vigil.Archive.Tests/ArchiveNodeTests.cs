@@ -247,6 +247,56 @@ public sealed class ArchiveNodeTests
 
     [Test]
     [Order(3)]
+    public async Task VlcOpensTheMp4SeeksIntoItAndDecodesBothStreams()
+    {
+        // VLC, as a viewer runs it, on the exported MP4 through nginx and the hook. It refuses to run as
+        // root, so as root it runs as nobody; its output goes to a folder nobody may write.
+        Assert.That(File.Exists("/usr/bin/cvlc"), Is.True, "VLC (vlc-bin, vlc-plugin-base) is needed: ./build.sh test installs it");
+        var from = (await RangesAsync())[0]!["from"]!.GetValue<long>() + 5;
+        var url = $"{Base}/archive-{from}-30.mp4?token={_token}";
+        var dir = Directory.CreateTempSubdirectory("vigil-vlc-").FullName;
+        if (OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
+        }
+        try
+        {
+            string[] common = ["-I", "dummy", "--no-video-title-show", "--vout", "dummy", "--aout", "dummy", "--no-interact",
+                "--start-time", "20", "--stop-time", "23", "--play-and-exit", "-vv"];
+            // Played: the MP4 demuxer takes it as a seekable file (it refuses one it cannot seek in) and both decoders start.
+            var (code, _, log) = await Vlc([.. common, url]);
+            Assert.That(code, Is.Zero, log);
+            Assert.That(log, Does.Not.Contain("not seekable"), "VLC seeks in the MP4 with ranges");
+            Assert.That(log, Does.Contain("using demux module \"mp4\""), "VLC's own MP4 demuxer reads it");
+            Assert.That(log, Does.Contain("using video decoder module").And.Contain("using audio decoder module"));
+            Assert.That(log, Does.Not.Contain("mp4 demux error"));
+            // Seeked: 20 s in, 3 s out, written as VLC demuxed it.
+            var piece = Path.Combine(dir, "piece.ts");
+            (code, _, log) = await Vlc([.. common, "--sout", $"#std{{access=file,mux=ts,dst={piece}}}", url]);
+            Assert.That(code, Is.Zero, log);
+            var video = await NodePeers.PacketsAsync(piece, "v");
+            Assert.That(video, Is.Not.Empty, log);
+            var seconds = (video.Max(p => p.Pts) - video.Min(p => p.Pts)) / 1000.0;
+            TestContext.Out.WriteLine($"VLC wrote {video.Count} video frames over {seconds:F1} s");
+            Assert.That(seconds, Is.InRange(1.5, 5), "the 3 s asked for, not the whole 30 s export");
+            // Its video decodes cleanly (VLC's remux may cut the first AAC frame at the seek, so audio is only counted).
+            var (_, _, errors) = await Tools.CaptureAsync("/usr/bin/ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", piece, "-map", "0:v", "-f", "null", "-");
+            Assert.That(errors.Trim(), Is.Empty);
+            Assert.That(await NodePeers.PacketsAsync(piece, "a"), Has.Count.GreaterThan(2 * 40), "and its audio is there");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static Task<(int Code, string Out, string Err)> Vlc(string[] args) =>
+        Environment.UserName == "root"
+            ? Tools.CaptureAsync("/usr/sbin/runuser", ["-u", "nobody", "--", "/usr/bin/cvlc", .. args])
+            : Tools.CaptureAsync("/usr/bin/cvlc", args);
+
+    [Test]
+    [Order(3)]
     public async Task FilesAreLaidOutByCameraAndTimeWithAnIndex()
     {
         var root = Path.Combine(Path.GetDirectoryName(_options.StateDir)!, "archive", Camera);
