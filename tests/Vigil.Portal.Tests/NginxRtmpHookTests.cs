@@ -1,13 +1,13 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using Vigil.Stack;
 using static Vigil.Portal.Tests.Streaming;
 
 namespace Vigil.Portal.Tests;
 
 /// <summary>
-/// A real nginx with libnginx-mod-rtmp asks the portal's hook (on_publish, on_play) while a real
-/// ffmpeg publishes to it and a real ffprobe plays from it: what a camera's agent and a viewer do.
+/// A real nginx with libnginx-mod-rtmp, configured from the streamer node's shipped files
+/// (deploy/nginx-rtmp), asks the portal's hook (on_publish, on_play) while a real ffmpeg publishes to
+/// it and a real ffprobe plays from it: what a camera's agent and a viewer do.
 /// </summary>
 public sealed class NginxRtmpHookTests
 {
@@ -17,9 +17,7 @@ public sealed class NginxRtmpHookTests
     private const string Ffprobe = "/usr/bin/ffprobe";
     private PortalServer _portal = null!;
     private PortalClient _admin = null!;
-    private Process? _nginx;
-    private string _dir = null!;
-    private int _rtmpPort;
+    private StreamerNode? _node;
     private string _camera = null!;
     private DeviceMade _device = null!;
     private PortalClient _viewer = null!;
@@ -38,8 +36,8 @@ public sealed class NginxRtmpHookTests
         }
         _portal = await PortalServer.StartAsync(TestDatabases.Sqlite);
         _admin = await _portal.AdminAsync();
-        _rtmpPort = FreePort();
-        var streamer = await StreamerAsync(_admin, "nginx-rtmp", $"rtmp://127.0.0.1:{_rtmpPort}/live");
+        _node = await StreamerNode.RegisterAsync(_admin.Http, _portal.BaseAddress, Unique("nginx"), new StreamerSettings { LogPublishes = true });
+        var streamer = _node;
         var group = await GroupAsync(_admin);
         _camera = await CameraAsync(_admin, streamer.Name, group: group);
         _device = await DeviceAsync(_portal, _admin, _camera);
@@ -47,45 +45,16 @@ public sealed class NginxRtmpHookTests
         (_viewer, viewerId) = await _portal.UserAsync(_admin, Unique("viewer"));
         await MemberAsync(_admin, group, viewerId);
 
-        _dir = Directory.CreateTempSubdirectory("vigil-nginx-rtmp-").FullName;
-        var hook = $"http://127.0.0.1:{_portal.BaseAddress.Port}{streamer.Hook("nginx-rtmp")}";
-        File.WriteAllText(Path.Combine(_dir, "nginx.conf"), $$"""
-            load_module {{RtmpModule}};
-            daemon off;
-            master_process off;
-            worker_processes 1;
-            error_log {{_dir}}/error.log info;
-            pid {{_dir}}/nginx.pid;
-            events { worker_connections 64; }
-            rtmp {
-                server {
-                    listen 127.0.0.1:{{_rtmpPort}};
-                    application live {
-                        live on;
-                        on_publish {{hook}};
-                        on_play {{hook}};
-                    }
-                }
-            }
-            """);
-        _nginx = Process.Start(new ProcessStartInfo(Nginx, ["-p", _dir, "-c", Path.Combine(_dir, "nginx.conf"), "-e", Path.Combine(_dir, "error.log")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var listening = await WithinAsync(TimeSpan.FromSeconds(10), () => Task.FromResult(Accepts(_rtmpPort)));
-        Assert.That(listening, Is.Not.Null, $"nginx did not listen: {ErrorLog()}");
+        await _node.StartAsync();
     }
 
     [OneTimeTearDown]
     public async Task Stop()
     {
-        if (_nginx is { HasExited: false })
+        if (_node is not null)
         {
-            _nginx.Kill();
-            await _nginx.WaitForExitAsync();
+            await _node.DisposeAsync();
         }
-        _nginx?.Dispose();
         _viewer?.Dispose();
         _admin?.Dispose();
         if (_portal is not null)
@@ -94,9 +63,9 @@ public sealed class NginxRtmpHookTests
         }
     }
 
-    private string Ingest(string token) => $"rtmp://127.0.0.1:{_rtmpPort}/live/{_camera}?token={token}";
+    private string Ingest(string token) => $"rtmp://127.0.0.1:{_node!.RtmpPort}/live/{_camera}?token={token}";
 
-    private string ErrorLog() => File.Exists(Path.Combine(_dir, "error.log")) ? File.ReadAllText(Path.Combine(_dir, "error.log")) : "";
+    private string ErrorLog() => _node is not null && File.Exists(Path.Combine(_node.Dir, "error.log")) ? File.ReadAllText(Path.Combine(_node.Dir, "error.log")) : "";
 
     private static string[] Publish(string url, int seconds) =>
         ["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-t", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -163,26 +132,5 @@ public sealed class NginxRtmpHookTests
             Assert.Fail($"{Path.GetFileName(file)} ran past {limit.TotalSeconds} s");
         }
         return (process.ExitCode, await output, await error);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static bool Accepts(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }
