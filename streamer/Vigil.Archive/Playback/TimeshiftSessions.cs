@@ -26,7 +26,7 @@ public sealed class TimeshiftSessions
     /// <summary>The viewer's position in the recording (wall-clock ms) at <paramref name="nowMs"/>: FROM at its first request, then on in real time.</summary>
     public long PositionMs(string camera, long fromSeconds, string query, long nowMs)
     {
-        var key = $"{camera}/{fromSeconds}{query}";
+        var key = Key(camera, fromSeconds, query);
         lock (_lock)
         {
             if (!_sessions.TryGetValue(key, out var session))
@@ -48,7 +48,7 @@ public sealed class TimeshiftSessions
     {
         lock (_lock)
         {
-            if (byMs > 0 && _sessions.TryGetValue($"{camera}/{fromSeconds}{query}", out var session))
+            if (byMs > 0 && _sessions.TryGetValue(Key(camera, fromSeconds, query), out var session))
             {
                 session.BeganMs -= byMs;
             }
@@ -65,6 +65,14 @@ public sealed class TimeshiftSessions
             }
         }
     }
+
+    /// <summary>
+    /// The viewer's key. The query is whatever the player sent (a token, and anything a player may add
+    /// beside it, up to nginx's header buffer), so it is kept as its hash: a session costs the same few
+    /// hundred bytes whatever the query's length.
+    /// </summary>
+    private static string Key(string camera, long fromSeconds, string query) =>
+        $"{camera}/{fromSeconds}/{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(query)))}";
 
     private void Evict(long nowMs)
     {
