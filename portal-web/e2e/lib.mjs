@@ -98,3 +98,37 @@ export async function lowContrast(page) {
     return low;
   });
 }
+
+/**
+ * For addInitScript: reads back, from every frame the camera page's player shows, the wall clock
+ * that tests/Vigil.Live.Tests/peers/clockcam.py draws into it (42 blocks, least significant bit first),
+ * into window.__clock as [shown, stamp] pairs (both Unix ms), at most the last 20,000.
+ */
+export function clockReader() {
+  window.__clock = [];
+  const canvas = document.createElement("canvas");
+  canvas.width = 640; canvas.height = 360;
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  let hooked = null;
+  setInterval(() => {
+    const v = document.querySelector("#player");
+    if (!v || v === hooked) return;
+    hooked = v;
+    const tick = () => {
+      const shown = Date.now();
+      if (v.videoWidth === 640) {
+        ctx.drawImage(v, 0, 0, 640, 360);
+        const px = ctx.getImageData(0, 0, 640, 60).data;
+        let stamp = 0;
+        for (let i = 0; i < 42; i++) {
+          const x = (i % 21) * 30 + 15, y = Math.floor(i / 21) * 30 + 15;
+          if (px[(y * 640 + x) * 4] > 128) stamp += 2 ** i;
+        }
+        window.__clock.push([shown, stamp]);
+        if (window.__clock.length > 20000) window.__clock.splice(0, 10000);
+      }
+      v.requestVideoFrameCallback(tick);
+    };
+    v.requestVideoFrameCallback(tick);
+  }, 10);
+}

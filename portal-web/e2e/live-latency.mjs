@@ -3,49 +3,23 @@
 // back to HLS). The camera draws its wall clock into every frame (tests/Vigil.Live.Tests/peers/clockcam.py);
 // each page reads it back from each frame it shows (requestVideoFrameCallback, a canvas) and
 // subtracts it from its own clock. Runs config.seconds, then prints p50, p95 and the counts.
-import { config, launch, login } from "./lib.mjs";
+import { clockReader, config, launch, login } from "./lib.mjs";
 
-const reader = () => {
-  window.__latency = [];
-  const canvas = document.createElement("canvas");
-  canvas.width = 640; canvas.height = 360;
-  const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  let hooked = null;
-  setInterval(() => {
-    const v = document.querySelector("#player");
-    if (!v || v === hooked) return;
-    hooked = v;
-    const tick = () => {
-      const shown = Date.now();
-      if (v.videoWidth === 640) {
-        ctx.drawImage(v, 0, 0, 640, 360);
-        const px = ctx.getImageData(0, 0, 640, 60).data;
-        let stamp = 0;
-        for (let i = 0; i < 42; i++) {
-          const x = (i % 21) * 30 + 15, y = Math.floor(i / 21) * 30 + 15;
-          if (px[(y * 640 + x) * 4] > 128) stamp += 2 ** i;
-        }
-        const latency = shown - stamp;
-        if (latency >= 0 && latency < 60000) window.__latency.push(latency);
-      }
-      v.requestVideoFrameCallback(tick);
-    };
-    v.requestVideoFrameCallback(tick);
-  }, 10);
-};
+/** Glass-to-glass times of the frames read since the last reset: the page's clock less the camera's. */
+const latencies = () => window.__clock.map(([shown, stamp]) => shown - stamp).filter(l => l >= 0 && l < 60000);
 
 /** A viewer in a browser of its own (a tab behind another is not rendered, and shows few frames). */
 async function viewer(browsers, blockWebRtc) {
   const context = await launch();
   browsers.push(context);
   const page = context.pages()[0] ?? await context.newPage();
-  await page.addInitScript(reader);
+  await page.addInitScript(clockReader);
   await login(page, config.viewer);
   if (blockWebRtc) await page.route("**/webrtc**", route => route.abort("blockedbyclient"));
   await page.goto(`${config.url}/#/camera/${config.camera}`);
   const expected = blockWebRtc ? "Live · HLS" : "Live · WebRTC";
   await page.waitForFunction(m => document.querySelector("#mode")?.textContent.startsWith(m), expected, { timeout: 60000 });
-  await page.waitForFunction(() => window.__latency.length > 0, null, { timeout: 60000 });
+  await page.waitForFunction(() => window.__clock.length > 0, null, { timeout: 60000 });
   return page;
 }
 
@@ -61,11 +35,11 @@ try {
   const webrtc = await viewer(browsers, false);
   const hls = await viewer(browsers, true);
   // Both from now on, for the same seconds.
-  await webrtc.evaluate(() => { window.__latency = []; });
-  await hls.evaluate(() => { window.__latency = []; });
+  await webrtc.evaluate(() => { window.__clock = []; });
+  await hls.evaluate(() => { window.__clock = []; });
   await webrtc.waitForTimeout(config.seconds * 1000);
-  result.webrtc = summary(await webrtc.evaluate(() => window.__latency));
-  result.hls = summary(await hls.evaluate(() => window.__latency));
+  result.webrtc = summary(await webrtc.evaluate(latencies));
+  result.hls = summary(await hls.evaluate(latencies));
   result.webrtc_mode = await webrtc.locator("#mode").innerText();
   result.hls_mode = await hls.locator("#mode").innerText();
 } catch (e) {

@@ -3,9 +3,11 @@
 // config.block_webrtc the network refuses the streamer's WebRTC signaling and the page must fall back
 // to HLS by itself. With config.ready_file the scenario then tells the test it is playing (the test
 // revokes something) and records when the last frame came, for up to config.watch_seconds. With
-// config.hover_ms the pointer rests on the camera's link that long before the click.
+// config.hover_ms the pointer rests on the camera's link that long before the click. With config.read_clock
+// (a camera that draws its wall clock, clockcam.py) it reports the camera time of the first frame shown
+// and of the last one after 3 s of playing.
 import { writeFileSync } from "node:fs";
-import { config, login, scenario, shot } from "./lib.mjs";
+import { clockReader, config, login, scenario, shot } from "./lib.mjs";
 
 await scenario(async (page, result) => {
   // Every PeerConnection of the page, kept for its stats, with when it connected (for the breakdown of
@@ -46,6 +48,7 @@ await scenario(async (page, result) => {
       if (window.__clickedAt === undefined && e.target.closest?.('a[href^="#/camera/"]')) window.__clickedAt = Date.now();
     }, true);
   });
+  if (config.read_clock) await page.addInitScript(clockReader);
   await login(page, config.viewer);
   // The click on the camera in the grid: click-to-first-frame is measured from here.
   const link = page.locator(`[data-camera="${config.camera}"] a[href="#/camera/${config.camera}"]`);
@@ -74,10 +77,23 @@ await scenario(async (page, result) => {
   result.mode = await page.locator("#mode").innerText();
   result.webrtc = await page.$eval("#player", v => v.srcObject instanceof MediaStream);
   result.hls = await page.$eval("#player", v => !v.srcObject && !!v.currentSrc);
+  // The rate from the second frame on: a new feed's first picture is the keyframe kept from before
+  // the click, and the live frames follow from the camera's next keyframe.
+  await page.waitForFunction(() => window.__frames.length > 1, null, { timeout: 15000 }).catch(() => undefined);
   const before = await page.evaluate(() => ({ t: document.querySelector("#player").currentTime, n: window.__frames.length }));
   await page.waitForTimeout(3000);
   const after = await page.evaluate(() => ({ t: document.querySelector("#player").currentTime, n: window.__frames.length }));
   result.advanced_seconds = after.t - before.t;
+  if (config.read_clock) {
+    // [shown, camera time] (both Unix ms) of the first frame read, of the first one the camera made
+    // after the click (live: up to a GOP after a picture kept from before), and of the last one 2 s later.
+    result.clicked_at = clicked;
+    result.first_clock = await page.evaluate(() => window.__clock[0] ?? null);
+    await page.waitForFunction(t => window.__clock.some(([, made]) => made >= t), clicked, { timeout: 15000 }).catch(() => undefined);
+    result.first_live_clock = await page.evaluate(t => window.__clock.find(([, made]) => made >= t) ?? null, clicked);
+    await page.waitForTimeout(2000);
+    result.last_clock = await page.evaluate(() => window.__clock[window.__clock.length - 1] ?? null);
+  }
   result.frames_in_3s = after.n - before.n;
   result.size = await page.$eval("#player", v => `${v.videoWidth}x${v.videoHeight}`);
   if (config.force_relay || config.report_pair) {

@@ -36,14 +36,16 @@ public sealed class LiveNode : IAsyncDisposable
     /// the portal knows them (PortalOptions.TurnSecret, TurnPort).
     /// </summary>
     /// <param name="liveArgs">more of vigil-live's options (e.g. --linger-seconds 5).</param>
-    public static async Task<LiveNode> StartAsync(string dir, string hookUrl, int rtmpPort, string turnSecret, int turnPort, IReadOnlyList<string>? liveArgs = null)
+    /// <param name="hlsDir">the node's HLS directory (@HLS_DIR@), from which vigil-live primes a new feed with the camera's latest keyframe; null: not primed.</param>
+    public static async Task<LiveNode> StartAsync(string dir, string hookUrl, int rtmpPort, string turnSecret, int turnPort, IReadOnlyList<string>? liveArgs = null,
+        string? hlsDir = null)
     {
         var root = Repository.Root;
         var node = new LiveNode(dir);
         try
         {
             node.TurnPort = turnPort;
-            await node.StartAllAsync(root, hookUrl, rtmpPort, turnSecret, liveArgs ?? []).ConfigureAwait(false);
+            await node.StartAllAsync(root, hookUrl, rtmpPort, turnSecret, [.. liveArgs ?? [], .. hlsDir is null ? (string[])[] : ["--hls-dir", hlsDir]]).ConfigureAwait(false);
             return node;
         }
         catch

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Security.Cryptography;
+using Vigil.Live.Priming;
 
 namespace Vigil.Live;
 
@@ -19,7 +21,7 @@ namespace Vigil.Live;
 public sealed class CameraFeed : IAsyncDisposable
 {
     /// <summary>How long ffmpeg waits for data from nginx-rtmp before it gives up on the stream.</summary>
-    private const int ReadTimeoutMicroseconds = 2_500_000;
+    private const int ReadTimeoutMicroseconds = 10_000_000;
     private readonly JanusClient _janus;
     private readonly Process _ffmpeg;
     private readonly ILogger _log;
@@ -80,11 +82,16 @@ public sealed class CameraFeed : IAsyncDisposable
             w.WriteString("fmtp", "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f");
             // Janus keeps the latest keyframe and sends it to a viewer as soon as its PeerConnection is
             // up: a viewer of a running feed sees a picture at once instead of waiting up to a GOP for
-            // the camera's next keyframe (nginx-rtmp keeps no GOP cache to start it from).
-            w.WriteBoolean("videobufferkf", true);
+            // the camera's next keyframe (nginx-rtmp keeps no GOP cache to start it from). In a media
+            // entry the setting is "bufferkf"; "videobufferkf" is the old single-stream form, which
+            // Janus ignores here without a word.
+            w.WriteBoolean("bufferkf", true);
             w.WriteEndObject();
             w.WriteEndArray();
         }, ct, created => created.GetProperty("stream").GetProperty("ports")[0].GetProperty("port").GetInt32()).ConfigureAwait(false);
+
+        // Before ffmpeg: its packets must not meet the primer's at Janus.
+        await PrimeAsync(camera, options, port, log, ct).ConfigureAwait(false);
 
         var psi = new ProcessStartInfo(options.Ffmpeg)
         {
@@ -122,6 +129,31 @@ public sealed class CameraFeed : IAsyncDisposable
         ffmpeg.BeginOutputReadLine();
         LiveLog.FeedStarted(log, camera, mountpoint, port);
         return feed;
+    }
+
+    /// <summary>The camera's latest keyframe from the node's HLS into the new mountpoint (<see cref="FeedPrimer"/>), where the node has its HLS.</summary>
+    private static async Task PrimeAsync(string camera, LiveOptions options, int port, ILogger log, CancellationToken ct)
+    {
+        if (options.HlsDir.Length == 0)
+        {
+            return;
+        }
+        try
+        {
+            var (keyframe, from) = FeedPrimer.Find(options.HlsDir, camera, DateTime.UtcNow);
+            if (keyframe is null)
+            {
+                LiveLog.FeedNotPrimed(log, camera, from);
+                return;
+            }
+            var packets = await FeedPrimer.SendAsync(keyframe, port, ct).ConfigureAwait(false);
+            LiveLog.FeedPrimed(log, camera, from, keyframe.AccessUnit.Length, packets);
+        }
+        catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException)
+        {
+            // The feed starts anyway, at the camera's next keyframe.
+            LiveLog.FeedNotPrimed(log, camera, e.Message);
+        }
     }
 
     private void Heard(string? line)

@@ -31,4 +31,10 @@ internal static partial class LiveLog
 
     [LoggerMessage(10, LogLevel.Information, "warm request for '{Camera}' from {Address} declined: {Idle} feeds already run without a viewer")]
     public static partial void WarmDeclined(ILogger log, string camera, string address, int idle);
+
+    [LoggerMessage(11, LogLevel.Information, "feed of '{Camera}' primed with the latest keyframe of its HLS fragment {Fragment} ({Bytes} bytes, {Packets} RTP packets)")]
+    public static partial void FeedPrimed(ILogger log, string camera, string fragment, int bytes, int packets);
+
+    [LoggerMessage(12, LogLevel.Information, "feed of '{Camera}' not primed ({Reason}): it starts at the camera's next keyframe")]
+    public static partial void FeedNotPrimed(ILogger log, string camera, string reason);
 }

@@ -17,6 +17,12 @@ public sealed class LiveOptions
     /// <summary>Janus's api_secret, which is also its streaming plugin's admin_key.</summary>
     public string JanusSecret { get; set; } = "";
     public string Ffmpeg { get; set; } = "/usr/bin/ffmpeg";
+    /// <summary>
+    /// The node's HLS directory (nginx-rtmp's hls_path, @HLS_DIR@ of deploy/nginx-rtmp), read to give a
+    /// new feed the camera's latest keyframe at once (Priming/FeedPrimer.cs); empty: feeds start at
+    /// the camera's next keyframe.
+    /// </summary>
+    public string HlsDir { get; set; } = "";
     /// <summary>How often a running viewer's right is asked of the portal again.</summary>
     public int RecheckMilliseconds { get; set; } = 2000;
     /// <summary>Viewers of the whole node, and of one camera; more are refused with 503.</summary>
@@ -73,6 +79,10 @@ public sealed class LiveOptions
         if (!Uri.TryCreate(JanusUrl, UriKind.Absolute, out _) || JanusSecret.Length == 0)
         {
             return "JanusUrl and JanusSecret must name Janus's loopback HTTP API and its api_secret";
+        }
+        if (HlsDir.Length > 0 && !Path.IsPathFullyQualified(HlsDir))
+        {
+            return "HlsDir must be the absolute path of the node's HLS directory (nginx-rtmp's hls_path), or empty";
         }
         if (RecheckMilliseconds is < 200 or > 2000 || MaxViewers < 1 || MaxViewersPerCamera < 1 || LingerSeconds is < 0 or > 600 || MaxIdleFeeds < 0 || AnswerSeconds < 1 || ViewerSilenceSeconds < 5)
         {

@@ -9,7 +9,7 @@ namespace Vigil.Live
         private const string Usage = """
             usage: vigil-live [--config FILE] [--listen URL] [--hook-url URL] [--rtmp-url URL]
                               [--janus-url URL] [--janus-secret SECRET] [--ffmpeg FILE]
-                              [--linger-seconds N] [--max-idle-feeds N]
+                              [--linger-seconds N] [--max-idle-feeds N] [--hls-dir DIR]
               WebRTC live on a streamer node: Janus plays the node's nginx-rtmp streams to viewers whom
               the portal's hook allows. Every option may also come from a JSON --config file or
               VIGIL_LIVE_<Option> variables (deploy/vigil-live/vigil-live.json is a sample).
@@ -25,6 +25,7 @@ namespace Vigil.Live
             ["--ffmpeg"] = nameof(LiveOptions.Ffmpeg),
             ["--linger-seconds"] = nameof(LiveOptions.LingerSeconds),
             ["--max-idle-feeds"] = nameof(LiveOptions.MaxIdleFeeds),
+            ["--hls-dir"] = nameof(LiveOptions.HlsDir),
         };
 
         public static async Task<int> MainAsync(string[] args)

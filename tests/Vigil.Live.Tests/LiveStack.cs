@@ -52,7 +52,8 @@ internal sealed class LiveStack : IAsyncDisposable
     /// loopback unless the viewer runs in a network namespace of its own.</param>
     /// <param name="liveArgs">vigil-live's options beyond the stack's own; by default a 5 s linger, so that the tests see feeds end
     /// (the benchmarks pass none: the shipped defaults).</param>
-    public static async Task<LiveStack> StartAsync(bool clockCamera = false, string publicHost = "127.0.0.1", string[]? liveArgs = null)
+    /// <param name="gop">the clock camera's frames from one keyframe to the next (25: a second).</param>
+    public static async Task<LiveStack> StartAsync(bool clockCamera = false, string publicHost = "127.0.0.1", string[]? liveArgs = null, int gop = 25)
     {
         var root = Repository.Root;
         var web = Path.Combine(root, "portal-web", "dist");
@@ -74,7 +75,7 @@ internal sealed class LiveStack : IAsyncDisposable
         var stack = new LiveStack(portal, turnSecret, turnPort);
         try
         {
-            await stack.BuildAsync(clockCamera, publicHost, liveArgs ?? ["--linger-seconds", "5"]);
+            await stack.BuildAsync(clockCamera, publicHost, liveArgs ?? ["--linger-seconds", "5"], gop);
             return stack;
         }
         catch
@@ -84,7 +85,7 @@ internal sealed class LiveStack : IAsyncDisposable
         }
     }
 
-    private async Task BuildAsync(bool clockCamera, string publicHost, string[] liveArgs)
+    private async Task BuildAsync(bool clockCamera, string publicHost, string[] liveArgs, int gop)
     {
         Admin = await Portal.AdminAsync();
         var streamer = await StreamerNode.RegisterAsync(Admin.Http, Portal.BaseAddress, "live-1", new StreamerSettings { Dir = Path.Combine(Dir, "nginx"), PublicHost = publicHost });
@@ -102,14 +103,15 @@ internal sealed class LiveStack : IAsyncDisposable
         await MemberAsync(Admin, Group, ViewerId);
         Viewer = await Portal.LoginAsync(ViewerLogin, ViewerPassword);
 
-        Node = await LiveNode.StartAsync(Path.Combine(Dir, "node"), hook, rtmpPort, TurnSecret, TurnPort, liveArgs);
+        Node = await LiveNode.StartAsync(Path.Combine(Dir, "node"), hook, rtmpPort, TurnSecret, TurnPort, liveArgs, hlsDir: Path.Combine(streamer.Dir, "hls"));
         _owned.Add(Node);
         await streamer.StartAsync(liveUpstream: Node.LiveUpstream);
         Nginx = streamer.Nginx!;
         _owned.Add(streamer);
         var ingest = $"rtmp://127.0.0.1:{rtmpPort}/live/{Camera}?token={Device.PublishToken}";
         Publisher = clockCamera
-            ? PeerProcess.Start("clock-camera", MediaPeers.Python, [Path.Combine(Repository.Root, "tests", "Vigil.Live.Tests", "peers", "clockcam.py"), ingest])
+            ? PeerProcess.Start("clock-camera", MediaPeers.Python, [Path.Combine(Repository.Root, "tests", "Vigil.Live.Tests", "peers", "clockcam.py"), ingest,
+                gop.ToString(CultureInfo.InvariantCulture)])
             : StartPublisher(ingest);
         _owned.Add(Publisher);
         var playlist = streamer.Playlist(Camera);

@@ -3,7 +3,8 @@
 
 Each frame is drawn at the moment it is made: the current Unix time in milliseconds as 42 bits, two
 rows of 21 blocks (30x30 pixels, white for 1, black for 0, least significant bit first) on grey,
-then encoded by ffmpeg (libx264, zerolatency, one keyframe a second) and published to the URL given.
+then encoded by ffmpeg (libx264, zerolatency, one keyframe a second, or every N frames with a second
+argument N) and published to the URL given.
 A viewer reads the blocks back from the picture it shows: the difference with its own clock is the
 glass-to-glass time (the same machine, the same clock).
 """
@@ -16,9 +17,10 @@ W, H, FPS, BITS, PER_ROW, BLOCK = 640, 360, 25, 42, 21, 30
 
 def main():
     url = sys.argv[1]
+    gop = int(sys.argv[2]) if len(sys.argv) > 2 else FPS
     ffmpeg = subprocess.Popen(
         ["ffmpeg", "-hide_banner", "-loglevel", "warning", "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{W}x{H}", "-r", str(FPS),
-         "-i", "-", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", str(FPS), "-pix_fmt", "yuv420p",
+         "-i", "-", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0", "-pix_fmt", "yuv420p",
          "-f", "flv", url],
         stdin=subprocess.PIPE)
     grey = bytes([96]) * (W * H)
