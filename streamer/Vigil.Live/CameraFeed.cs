@@ -15,13 +15,19 @@ namespace Vigil.Live;
 ///
 /// The play is the node's own: its nginx-rtmp asks the portal, which lets it on for the hook key of
 /// this streamer (node=KEY), from loopback, for a camera placed on this streamer. If the camera stops
-/// publishing (its device revoked, its agent gone) ffmpeg sees no data for a few seconds and exits,
-/// and the feed ends with it.
+/// publishing (its device revoked, its agent gone) ffmpeg's output stops: after a few seconds
+/// without a frame the feed kills it, and the feed ends with it (ffmpeg itself keeps waiting on the
+/// connection, which nginx-rtmp leaves open).
 /// </summary>
 public sealed class CameraFeed : IAsyncDisposable
 {
-    /// <summary>How long ffmpeg waits for data from nginx-rtmp before it gives up on the stream.</summary>
+    /// <summary>
+    /// How long ffmpeg waits for data from nginx-rtmp before it gives up on the stream: more than a
+    /// camera's longest usual GOP, since nginx-rtmp sends a new player nothing before a keyframe.
+    /// </summary>
     private const int ReadTimeoutMicroseconds = 10_000_000;
+    /// <summary>A running feed without a new frame for this long has lost its camera (revoked, gone): it ends.</summary>
+    private static readonly TimeSpan Stall = TimeSpan.FromSeconds(2.5);
     private readonly JanusClient _janus;
     private readonly Process _ffmpeg;
     private readonly ILogger _log;
@@ -39,6 +45,7 @@ public sealed class CameraFeed : IAsyncDisposable
         _ffmpeg = ffmpeg;
         _log = log;
         Exited = ffmpeg.WaitForExitAsync();
+        _ = WatchAsync();
     }
 
     public string Camera { get; }
@@ -47,17 +54,22 @@ public sealed class CameraFeed : IAsyncDisposable
     /// <summary>Completes when ffmpeg exits: the stream ended or could not be read.</summary>
     public Task Exited { get; }
 
-    /// <summary>What ffmpeg said last (its errors), for the log of a feed that ended.</summary>
+    /// <summary>What ffmpeg said last (its errors), or that its video stopped, for the log of a feed that ended.</summary>
     public string LastWords
     {
         get
         {
             lock (_lastLines)
             {
-                return string.Join(" | ", _lastLines);
+                return _stalled ? $"no video from nginx-rtmp for {Stall.TotalSeconds} s" : string.Join(" | ", _lastLines);
             }
         }
     }
+
+    /// <summary>Frames ffmpeg has sent so far (its -progress report) and when the count last moved.</summary>
+    private long _frames;
+    private long _movedAt = Environment.TickCount64;
+    private bool _stalled;
 
     public static async Task<CameraFeed> StartAsync(string camera, LiveOptions options, JanusClient janus, ILogger log, CancellationToken ct)
     {
@@ -103,12 +115,16 @@ public sealed class CameraFeed : IAsyncDisposable
         var source = $"{options.RtmpUrl.TrimEnd('/')}/{camera}?node={Uri.EscapeDataString(options.NodeKey())}";
         foreach (var arg in (string[])[
             "-hide_banner", "-nostdin", "-loglevel", "warning",
-            // Start at once: nginx-rtmp sends the codec headers first, so little probing is needed.
-            "-fflags", "nobuffer", "-flags", "low_delay", "-probesize", "32", "-analyzeduration", "0", "-fpsprobesize", "0",
+            // Start at once: nginx-rtmp sends the codec headers first, so little probing is needed. Not
+            // -fflags nobuffer: it drops what the probing read, which is the camera's first keyframe
+            // (decoded to learn the picture's format), and the feed then waits a whole GOP for the next.
+            "-flags", "low_delay", "-probesize", "32", "-analyzeduration", "0", "-fpsprobesize", "0",
             "-rw_timeout", ReadTimeoutMicroseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-i", source,
             "-map", "0:v:0", "-an", "-c:v", "copy", "-bsf:v", "h264_mp4toannexb",
-            "-f", "rtp", "-payload_type", "96", $"rtp://127.0.0.1:{port}?pkt_size=1200"])
+            "-f", "rtp", "-payload_type", "96", $"rtp://127.0.0.1:{port}?pkt_size=1200",
+            // Its progress on stdout, twice a second: the feed notices a stream that stopped.
+            "-progress", "pipe:1", "-stats_period", "0.5", "-nostats"])
         {
             psi.ArgumentList.Add(arg);
         }
@@ -124,7 +140,7 @@ public sealed class CameraFeed : IAsyncDisposable
         }
         var feed = new CameraFeed(camera, mountpoint, port, janus, ffmpeg, log, Uri.EscapeDataString(options.NodeKey()));
         ffmpeg.ErrorDataReceived += (_, e) => feed.Heard(e.Data);
-        ffmpeg.OutputDataReceived += (_, e) => feed.Heard(e.Data);
+        ffmpeg.OutputDataReceived += (_, e) => feed.Progressed(e.Data);
         ffmpeg.BeginErrorReadLine();
         ffmpeg.BeginOutputReadLine();
         LiveLog.FeedStarted(log, camera, mountpoint, port);
@@ -156,11 +172,41 @@ public sealed class CameraFeed : IAsyncDisposable
         }
     }
 
+    /// <summary>A line of ffmpeg's stdout: the SDP of its RTP output (nothing to keep) or its progress (frame=N).</summary>
+    private void Progressed(string? line)
+    {
+        if (line is not null && line.StartsWith("frame=", StringComparison.Ordinal) &&
+            long.TryParse(line.AsSpan(6), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var frames) &&
+            frames != Interlocked.Read(ref _frames))
+        {
+            Interlocked.Exchange(ref _frames, frames);
+            Interlocked.Exchange(ref _movedAt, Environment.TickCount64);
+        }
+    }
+
+    /// <summary>
+    /// Ends the feed when its video stops after it began. Before the first frame ffmpeg's own read
+    /// timeout decides: the camera's next keyframe may be a long GOP away.
+    /// </summary>
+    private async Task WatchAsync()
+    {
+        while (!Exited.IsCompleted)
+        {
+            await Task.WhenAny(Exited, Task.Delay(500)).ConfigureAwait(false);
+            if (Interlocked.Read(ref _frames) > 0 && Environment.TickCount64 - Interlocked.Read(ref _movedAt) > Stall.TotalMilliseconds && !Exited.IsCompleted)
+            {
+                lock (_lastLines)
+                {
+                    _stalled = true;
+                }
+                Kill();
+            }
+        }
+    }
+
     private void Heard(string? line)
     {
-        // ffmpeg prints the SDP of its RTP output on stdout: nothing to keep.
-        if (line is null || line.Length == 0 || line.StartsWith("a=", StringComparison.Ordinal) || line.StartsWith("SDP:", StringComparison.Ordinal) ||
-            (line.Length > 1 && line[1] == '='))
+        if (line is null || line.Length == 0)
         {
             return;
         }
@@ -183,19 +229,24 @@ public sealed class CameraFeed : IAsyncDisposable
     /// <summary>Stops ffmpeg and destroys the mountpoint (which hangs up every viewer still on it).</summary>
     public async Task StopAsync(LiveOptions options)
     {
-        if (!_ffmpeg.HasExited)
+        Kill();
+        await Exited.ConfigureAwait(false);
+        await DestroyMountpointAsync(_janus, options, Mountpoint).ConfigureAwait(false);
+    }
+
+    private void Kill()
+    {
+        try
         {
-            try
+            if (!_ffmpeg.HasExited)
             {
                 _ffmpeg.Kill(entireProcessTree: true);
             }
-            catch (InvalidOperationException)
-            {
-                // it exited in between
-            }
         }
-        await Exited.ConfigureAwait(false);
-        await DestroyMountpointAsync(_janus, options, Mountpoint).ConfigureAwait(false);
+        catch (InvalidOperationException)
+        {
+            // it exited in between
+        }
     }
 
     public ValueTask DisposeAsync()

@@ -6,7 +6,9 @@ namespace Vigil.Live.Tests;
 /// <summary>
 /// A new feed starts with the camera's latest keyframe, taken from the node's own HLS, instead of
 /// waiting for the camera's next one. The camera draws its wall clock into every frame and makes a
-/// keyframe every 4 s (100 frames at 25 a second); the viewer opens the camera with no feed running.
+/// keyframe every 12 s (300 frames at 25 a second); the viewer opens the camera with no feed running,
+/// just after a keyframe (its login takes a few seconds), so that the camera's next one comes long
+/// after the viewer is connected.
 /// Without priming, nginx-rtmp gives the feed's ffmpeg nothing to start from (no GOP cache), so the
 /// first frame a viewer can see is made after the viewer asked; with it, the first frame is one the
 /// camera made before the click, and the live frames follow.
@@ -14,7 +16,7 @@ namespace Vigil.Live.Tests;
 [TestFixture]
 public sealed class FeedPrimingTests
 {
-    private const int Gop = 100;
+    private const int Gop = 300;
     private LiveStack _stack = null!;
 
     [OneTimeSetUp]
@@ -37,6 +39,10 @@ public sealed class FeedPrimingTests
         Assert.That(await Vigil.Stack.Poll.WithinAsync(TimeSpan.FromSeconds(30), () => Task.FromResult(Directory.GetFiles(hls, "*.ts").Length >= 2)), Is.Not.Null,
             "nginx-rtmp writes the camera's HLS fragments");
         Assert.That((await _stack.Node.StatsAsync())["feeds"]!.GetValue<int>(), Is.Zero, "no feed runs before the viewer comes");
+        // A new fragment begins at each keyframe: the viewer comes right after one.
+        var newest = Newest(hls);
+        Assert.That(await Vigil.Stack.Poll.WithinAsync(TimeSpan.FromSeconds(30), () => Task.FromResult(Newest(hls) != newest)), Is.Not.Null,
+            "the camera's next keyframe begins a fragment");
 
         var config = _stack.Config();
         config["read_clock"] = true;
@@ -60,6 +66,9 @@ public sealed class FeedPrimingTests
         Assert.That(liveShown - liveMade, Is.LessThan(1000), "live, not behind: " + log);
         Assert.That(lastShown - lastMade, Is.LessThan(1000), "live, not behind: " + log);
     }
+
+    /// <summary>The newest HLS fragment's name (nginx-rtmp numbers them in order, and deletes old ones).</summary>
+    private static string? Newest(string hls) => new DirectoryInfo(hls).EnumerateFiles("*.ts").MaxBy(f => f.LastWriteTimeUtc)?.Name;
 
     private static (long Shown, long Made) Pair(JsonNode? pair)
     {
