@@ -128,7 +128,8 @@ public sealed class LiveNode : IAsyncDisposable
     public async Task<int> ViewersAsync() => (await StatsAsync().ConfigureAwait(false))["viewers"]!.GetValue<int>();
 
     /// <summary>The vigil-live program built beside the caller (the same configuration: Release or Debug).</summary>
-    private static string LiveDll(string root)
+    /// <summary>vigil-live's built program (streamer/Vigil.Live, the configuration of the running tests).</summary>
+    public static string LiveDll(string root)
     {
         var configuration = AppContext.BaseDirectory.Contains("/bin/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
         var dll = Path.Combine(root, "streamer", "Vigil.Live", "bin", configuration, "net10.0", "vigil-live.dll");

@@ -18,6 +18,20 @@ public enum HookAnswer
 /// </summary>
 public sealed class PlayHook(HttpClient http, LiveOptions options, ILogger<PlayHook> log)
 {
+    /// <summary>The portal's /healthz on the hook's origin (through the same client, so its connection is then open): null when it answers 2xx, else why not.</summary>
+    public async Task<string?> HealthAsync(CancellationToken ct)
+    {
+        try
+        {
+            using var answer = await http.GetAsync(new Uri(new Uri(options.HookUrl), "/healthz"), ct).ConfigureAwait(false);
+            return answer.IsSuccessStatusCode ? null : $"its /healthz answered {(int)answer.StatusCode}";
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+            return e.Message;
+        }
+    }
+
     public async Task<HookAnswer> AskAsync(string camera, string token, string address, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, options.HookUrl);

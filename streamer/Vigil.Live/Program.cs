@@ -53,6 +53,8 @@ namespace Vigil.Live
             await using var app = Build(options);
             var hub = app.Services.GetRequiredService<LiveHub>();
             app.Lifetime.ApplicationStopping.Register(() => hub.StopAllAsync().GetAwaiter().GetResult());
+            app.Lifetime.ApplicationStarted.Register(() => _ = StartupCheck.RunAsync(app.Services.GetRequiredService<JanusClient>(),
+                app.Services.GetRequiredService<PlayHook>(), app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Vigil.Live.Startup")));
             await app.RunAsync().ConfigureAwait(false);
             return 0;
         }

@@ -24,6 +24,7 @@ public sealed class WebRtcPlaybackTests : LiveStackFixture
         Assert.That(r["frames_in_3s"]!.GetValue<int>(), Is.GreaterThan(40), "about 25 frames a second were shown");
         TestContext.Out.WriteLine($"click to first frame over WebRTC: {r["first_frame_ms"]} ms");
         Assert.That(Stack.Node.Live.Output, Does.Contain($"feed of '{Stack.Camera}' started"));
+        Assert.That(Stack.Node.Live.Output, Does.Not.Contain("at start"), "vigil-live reached Janus and the portal when it started");
     }
 
     [Test, Order(2)]
