@@ -35,7 +35,7 @@ public sealed class FeedPrimingTests
     public async Task AViewerWithNoFeedRunningFirstSeesTheCamerasLatestKeyframeThenLive()
     {
         // HLS fragments are cut at keyframes: wait for the second, so that a whole keyframe is on disk.
-        var hls = Path.Combine(_stack.Dir, "nginx", "hls", _stack.Camera);
+        var hls = Path.Combine(_stack.HlsDir, _stack.Camera);
         Assert.That(await Vigil.Stack.Poll.WithinAsync(TimeSpan.FromSeconds(30), () => Task.FromResult(Directory.GetFiles(hls, "*.ts").Length >= 2)), Is.Not.Null,
             "nginx-rtmp writes the camera's HLS fragments");
         Assert.That((await _stack.Node.StatsAsync())["feeds"]!.GetValue<int>(), Is.Zero, "no feed runs before the viewer comes");

@@ -43,6 +43,8 @@ internal sealed class LiveStack : IAsyncDisposable
     public PortalClient Viewer { get; private set; } = null!;
     /// <summary>The node's HTTP address, where viewers play HLS and open WebRTC.</summary>
     public string StreamerUrl { get; private set; } = "";
+    /// <summary>The node's HLS directory (@HLS_DIR@): CAMERA/index.m3u8 and its fragments.</summary>
+    public string HlsDir { get; private set; } = "";
     /// <summary>The node's nginx HTTP port, on loopback.</summary>
     public int HttpPort { get; private set; }
     public string Dir { get; } = Directory.CreateTempSubdirectory("vigil-live-").FullName;
@@ -91,6 +93,7 @@ internal sealed class LiveStack : IAsyncDisposable
         var streamer = await StreamerNode.RegisterAsync(Admin.Http, Portal.BaseAddress, "live-1", new StreamerSettings { Dir = Path.Combine(Dir, "nginx"), PublicHost = publicHost });
         StreamerUrl = streamer.PublicUrl;
         HttpPort = streamer.HttpPort;
+        HlsDir = Path.Combine(streamer.Dir, "hls");
         var (rtmpPort, hook) = (streamer.RtmpPort, streamer.Hook);
 
         Group = await GroupAsync(Admin);
@@ -103,7 +106,7 @@ internal sealed class LiveStack : IAsyncDisposable
         await MemberAsync(Admin, Group, ViewerId);
         Viewer = await Portal.LoginAsync(ViewerLogin, ViewerPassword);
 
-        Node = await LiveNode.StartAsync(Path.Combine(Dir, "node"), hook, rtmpPort, TurnSecret, TurnPort, liveArgs, hlsDir: Path.Combine(streamer.Dir, "hls"));
+        Node = await LiveNode.StartAsync(Path.Combine(Dir, "node"), hook, rtmpPort, TurnSecret, TurnPort, liveArgs, hlsDir: HlsDir);
         _owned.Add(Node);
         await streamer.StartAsync(liveUpstream: Node.LiveUpstream);
         Nginx = streamer.Nginx!;
