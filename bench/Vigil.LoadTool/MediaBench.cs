@@ -4,7 +4,7 @@ namespace Vigil.LoadTool;
 
 /// <summary>
 /// `bench media`: the AOT agent and `ffmpeg -c copy` doing the same remux (the camera's 1080p
-/// H.264 over RTSP into RTMP, nginx-rtmp taking both), side by side in the same run, from one
+/// H.264 over RTSP into RTMP, nginx-rtmp as a streamer node runs it taking both), side by side in the same run, from one
 /// shared GStreamer camera. Measured on the agent and ffmpeg processes only (the camera's x264
 /// encoder and nginx use CPU too): CPU seconds from /proc/PID/stat, peak resident memory (VmHWM).
 /// </summary>
@@ -19,8 +19,10 @@ public static class MediaBench
             var (camera, cameraPort) = await MediaPeers.StartCameraAsync(script,
                 "--port", "0", "--width", "1920", "--height", "1080", "--fps", "25", "--kbps", $"{kbps}", "--keyint", "50", "--cbr", "--shared").ConfigureAwait(false);
             await using var _ = camera;
-            var (nginx, nginxPort) = await MediaPeers.StartNginxRtmpAsync(Path.Combine(dir, "nginx")).ConfigureAwait(false);
-            await using var __ = nginx;
+            // The streamer node's nginx as shipped; the portal is not measured, and the stand-in for its
+            // hook lets both publishers on.
+            await using var nginx = await OpenStreamer.StartAsync(Path.Combine(dir, "nginx")).ConfigureAwait(false);
+            var nginxPort = nginx.RtmpPort;
             var source = $"rtsp://127.0.0.1:{cameraPort}/stream";
             var agentDir = Path.Combine(dir, "agent");
             Directory.CreateDirectory(agentDir);

@@ -1,8 +1,4 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Vigil.LoadTool;
 
@@ -14,7 +10,7 @@ namespace Vigil.LoadTool;
 /// their resident memory at its end; the difference between the runs over N is the per-camera cost.
 /// The publishers are light: one 720p H.264 + AAC clip encoded once, pushed by N ffmpeg with -re -c copy
 /// (no encoder per camera on a 2-core machine). The portal is not part of the node and not measured:
-/// its hook (on_publish, on_update every 2 s) is answered 200 by a bare Kestrel in this process, which
+/// its hook (on_publish, on_update every 2 s) is answered 200 by a bare Kestrel in this process (AllowAllHook), which
 /// is what the portal answers a valid publish token; nginx does the same hook work in both runs.
 /// </summary>
 public static class RecordingBench
@@ -30,8 +26,7 @@ public static class RecordingBench
         try
         {
             figure("loadavg_at_start", File.ReadAllText("/proc/loadavg").Trim());
-            var hookPort = RelayProcess.FreePort();
-            await using var hook = await StartHookAsync(hookPort).ConfigureAwait(false);
+            await using var hook = await AllowAllHook.StartAsync().ConfigureAwait(false);
             var clip = Path.Combine(dir, "clip.flv");
             await using (var encode = PeerProcess.Start("ffmpeg", "/usr/bin/ffmpeg", ["-hide_banner", "-nostdin", "-loglevel", "error",
                              "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", "30",
@@ -44,8 +39,8 @@ public static class RecordingBench
             figure("cameras", o.Cameras.ToString(CultureInfo.InvariantCulture));
             figure("stream", $"1280x720 25 fps H.264 {o.VideoKbps} kbit/s + AAC 64 kbit/s, {new FileInfo(clip).Length * 8 / 30 / 1000} kbit/s as published");
             figure("record_interval", o.Interval);
-            var off = await RunOnceAsync(o, dir, clip, hookPort, record: false).ConfigureAwait(false);
-            var on = await RunOnceAsync(o, dir, clip, hookPort, record: true).ConfigureAwait(false);
+            var off = await RunOnceAsync(o, dir, clip, hook.Url, record: false).ConfigureAwait(false);
+            var on = await RunOnceAsync(o, dir, clip, hook.Url, record: true).ConfigureAwait(false);
             foreach (var (name, w) in new[] { ("off", off), ("on", on) })
             {
                 figure($"record_{name}_publishing", $"{w.Publishing} of {o.Cameras} ({w.PublishersRunning} publishers running at the end)");
@@ -77,7 +72,7 @@ public static class RecordingBench
         }
     }
 
-    private static async Task<Window> RunOnceAsync(Options o, string dir, string clip, int hookPort, bool record)
+    private static async Task<Window> RunOnceAsync(Options o, string dir, string clip, string hookUrl, bool record)
     {
         var run = Path.Combine(dir, record ? "on" : "off");
         var recordDir = Path.Combine(run, "recording");
@@ -85,7 +80,7 @@ public static class RecordingBench
         await using var _ = archive;
         var rtmpPort = RelayProcess.FreePort();
         var (nginx, _) = await MediaPeers.StartNginxStreamerAsync(Path.Combine(run, "nginx"), rtmpPort, RelayProcess.FreePort(),
-            $"http://127.0.0.1:{hookPort}/hook", archive: record ? recording : null).ConfigureAwait(false);
+            hookUrl, archive: record ? recording : null).ConfigureAwait(false);
         await using var __ = nginx;
         var publishers = new List<PeerProcess>();
         try
@@ -126,16 +121,4 @@ public static class RecordingBench
     /// <summary>The bytes of the recordings, being written and filed.</summary>
     private static long Written(params string[] dirs) =>
         dirs.Where(Directory.Exists).SelectMany(d => Directory.EnumerateFiles(d, "*.flv", SearchOption.AllDirectories)).Sum(f => new FileInfo(f).Length);
-
-    /// <summary>The stand-in for the portal's hook: 2xx to every publish, play and update, as the portal answers a valid token.</summary>
-    private static async Task<WebApplication> StartHookAsync(int port)
-    {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.Map("/hook", () => Results.Ok());
-        await app.StartAsync().ConfigureAwait(false);
-        return app;
-    }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Vigil.Stack;
 
@@ -11,6 +10,7 @@ public sealed class PeerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly List<string> _lines = [];
+    private int _disposed;
 
     private PeerProcess(string name, Process process)
     {
@@ -120,7 +120,14 @@ public sealed class PeerProcess : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await ChildProcess.StopAsync(_process).ConfigureAwait(false);
+    /// <summary>Kills it if it runs and releases it; once only, so that whoever started it and a test that stopped it early may both dispose it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await ChildProcess.StopAsync(_process).ConfigureAwait(false);
+        }
+    }
 
     public override string ToString() => $"{Name} (pid {_process.Id})";
 }
@@ -155,39 +162,6 @@ public static class MediaPeers
         var camera = PeerProcess.Start("camera", Python, [script, .. options]);
         var ready = await camera.WaitForLineAsync("ready ", TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         return (camera, int.Parse(ready[6..], System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>
-    /// nginx with the RTMP module as a bare ingest for the media tests and benchmarks (no hooks, no
-    /// HTTP; not the streamer node of deploy/nginx-rtmp): one "live" application that writes HLS (2 s
-    /// fragments, all kept) to dir/hls and, with <paramref name="record"/>, every stream as the
-    /// publisher sent it to dir/record/NAME.flv. Returns once it accepts connections.
-    /// </summary>
-    public static async Task<(PeerProcess Nginx, int Port)> StartNginxRtmpAsync(string dir, int port = 0, bool record = false)
-    {
-        port = port == 0 ? RelayProcess.FreePort() : port;
-        Directory.CreateDirectory(Path.Combine(dir, "hls"));
-        Directory.CreateDirectory(Path.Combine(dir, "record"));
-        var conf = new StringBuilder()
-            .AppendLine("worker_processes 1;")
-            .AppendLine($"pid {dir}/nginx.pid;")
-            .AppendLine($"error_log {dir}/error.log info;")
-            .AppendLine($"load_module {NginxRtmpModule};")
-            .AppendLine("events { worker_connections 64; }")
-            .AppendLine("rtmp {")
-            .AppendLine("  server {")
-            .AppendLine($"    listen 127.0.0.1:{port};")
-            .AppendLine("    chunk_size 4096;")
-            .AppendLine("    ping 10s;")
-            .AppendLine("    application live {")
-            .AppendLine(record ? $"      live on; record all; record_path {dir}/record; record_unique off;" : "      live on; record off;")
-            .AppendLine($"      hls on; hls_path {dir}/hls; hls_fragment 2s; hls_playlist_length 3600s; hls_cleanup off;")
-            .AppendLine("    }")
-            .AppendLine("  }")
-            .AppendLine("}");
-        var confPath = Path.Combine(dir, "nginx.conf");
-        await File.WriteAllTextAsync(confPath, conf.ToString()).ConfigureAwait(false);
-        return await StartNginxAsync(dir, confPath, port).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -25,24 +25,26 @@ public sealed partial class Mp4ServiceTests
     public async Task Start()
     {
         _dir = Directory.CreateTempSubdirectory("vigil-mp4-service-").FullName;
-        var nginxDir = Path.Combine(_dir, "nginx");
-        var (nginx, port) = await MediaPeers.StartNginxRtmpAsync(nginxDir, record: true);
-        await using (nginx)
+        // nginx-rtmp as a streamer node runs it, recording; the portal is not part of what is tested here,
+        // and the stand-in for its hook lets every publish on (and takes its record-done, filing nothing).
+        string? recorded;
+        await using (var nginx = await OpenStreamer.StartAsync(Path.Combine(_dir, "nginx"), record: true))
         {
+            var port = nginx.RtmpPort;
             await Tools.RunAsync("/usr/bin/ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re",
                 "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
                 "-t", Seconds.ToString(CultureInfo.InvariantCulture), "-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "25",
                 "-keyint_min", "25", "-sc_threshold", "0", "-c:a", "aac", "-b:a", "64k", "-f", "flv", $"rtmp://127.0.0.1:{port}/live/yard");
+            recorded = nginx.Recording("yard");
         }
-        var recorded = Path.Combine(nginxDir, "record", "yard.flv");
-        Assert.That(File.Exists(recorded), Is.True, "nginx-rtmp recorded the publish");
+        Assert.That(recorded, Is.Not.Null, "nginx-rtmp recorded the publish");
 
         var recordDir = Path.Combine(_dir, "recording");
         Directory.CreateDirectory(recordDir);
         // As the shipped template names them (record_unique on): CAMERA-UNIXSECONDS.flv, written until its last tag.
         _start = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 3600;
         var named = Path.Combine(recordDir, $"yard-{_start}.flv");
-        File.Copy(recorded, named);
+        File.Copy(recorded!, named);
         File.SetLastWriteTimeUtc(named, DateTimeOffset.FromUnixTimeSeconds(_start + Seconds).UtcDateTime);
 
         // A second camera of a minute at 6 Mbit/s (ffmpeg's FLV, the format nginx-rtmp records), some 45 MB:

@@ -62,10 +62,10 @@ public sealed class Arm64Tests
         var dir = TestEnv.TempDir();
         var (camera, cameraPort) = await MediaPeers.StartCameraAsync(MediaPeers.CameraScript, "--port", "0", "--frames", $"{Frames}");
         await using var _ = camera;
-        var nginxDir = Path.Combine(dir, "nginx");
-        Directory.CreateDirectory(nginxDir);
-        var (nginx, rtmpPort) = await MediaPeers.StartNginxRtmpAsync(nginxDir);
-        await using var __ = nginx;
+        // nginx-rtmp as a streamer node runs it; the portal is not part of what is tested here, and the
+        // stand-in for its hook lets every publish on. The playlist keeps the whole run, joined below.
+        await using var nginx = await OpenStreamer.StartAsync(Path.Combine(dir, "nginx"), playlistSeconds: OpenStreamer.WholeRunSeconds);
+        var rtmpPort = nginx.RtmpPort;
         var (runner, prefix) = Toolchains.Runner(Arm64);
         var config = $"state_dir = {Path.Combine(dir, "state")}\nsource = rtsp://127.0.0.1:{cameraPort}/stream\npublish = rtmp://127.0.0.1:{rtmpPort}/live/cam\nstats_interval = 1\n";
         await using var agent = FirmwareEnv.Start(dir, config, [runner, .. prefix], binary: FirmwareEnv.Arm64Agent);
@@ -76,16 +76,16 @@ public sealed class Arm64Tests
         Assert.That(await agent.StopAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(0), agent.Log);
         await Task.Delay(1000); // nginx closes the last fragment when the publisher goes
 
-        var hls = Path.Combine(nginxDir, "hls");
-        Assert.That(File.Exists(Path.Combine(hls, "cam.m3u8")), Is.True, $"nginx-rtmp wrote no HLS\n{agent.Log}\n{nginx.Output}");
+        var index = nginx.Playlist("cam");
+        Assert.That(File.Exists(index), Is.True, $"nginx-rtmp wrote no HLS\n{agent.Log}\n{nginx.Nginx.Output}");
         // The fragments in playlist order as one MPEG-TS (the playlist itself is a live one that ffprobe would
         // wait on); MPEG-TS lists its streams again under its program, hence First below.
         var playlist = Path.Combine(dir, "cam.ts");
         await using (var all = File.Create(playlist))
         {
-            foreach (var fragment in File.ReadAllLines(Path.Combine(hls, "cam.m3u8")).Where(l => l.EndsWith(".ts", StringComparison.Ordinal)))
+            foreach (var fragment in File.ReadAllLines(index).Where(l => l.EndsWith(".ts", StringComparison.Ordinal)))
             {
-                await using var input = File.OpenRead(Path.Combine(hls, fragment));
+                await using var input = File.OpenRead(Path.Combine(Path.GetDirectoryName(index)!, fragment));
                 await input.CopyToAsync(all);
             }
         }

@@ -6,6 +6,8 @@ namespace Vigil.Media.Tests;
 /// The agent between a real camera (GStreamer's RTSP server) and real streamers (nginx-rtmp writing
 /// HLS, ffmpeg taking an RTSP push). The verdict is ffprobe's on what the streamer wrote: every
 /// frame decodes, and over 30 s the frame count and duration are within 2% of what the camera sent.
+/// nginx-rtmp runs the streamer node's shipped configuration; the portal is not part of what is
+/// tested here, and the stand-in for its hook (<see cref="Vigil.Stack.AllowAllHook"/>) lets every publish on.
 /// </summary>
 [TestFixture]
 [Parallelizable(ParallelScope.All)]

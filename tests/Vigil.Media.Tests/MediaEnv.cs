@@ -72,15 +72,18 @@ internal static partial class MediaEnv
     public static async Task<bool> WaitUntil(Func<bool> condition, TimeSpan timeout) =>
         await Poll.WithinAsync(timeout, () => Task.FromResult(condition())) is not null;
 
-    /// <summary>nginx-rtmp's HLS fragments of a stream, in playlist order, as one MPEG-TS file.</summary>
-    public static string JoinHls(string hlsDir, string stream)
+    /// <summary>
+    /// nginx-rtmp's HLS fragments of a stream, in the order of its <paramref name="playlist"/> (the
+    /// fragments beside it), as one MPEG-TS file next to the stream's folder.
+    /// </summary>
+    public static string JoinHls(string playlist)
     {
-        var playlist = File.ReadAllLines(Path.Combine(hlsDir, stream + ".m3u8"));
-        var output = Path.Combine(hlsDir, stream + "-all.ts");
+        var streamDir = Path.GetDirectoryName(playlist)!;
+        var output = streamDir + "-all.ts";
         using var all = File.Create(output);
-        foreach (var line in playlist.Where(l => l.EndsWith(".ts", StringComparison.Ordinal)))
+        foreach (var line in File.ReadAllLines(playlist).Where(l => l.EndsWith(".ts", StringComparison.Ordinal)))
         {
-            using var fragment = File.OpenRead(Path.Combine(hlsDir, line));
+            using var fragment = File.OpenRead(Path.Combine(streamDir, line));
             fragment.CopyTo(all);
         }
         return output;

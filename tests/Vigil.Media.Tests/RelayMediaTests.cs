@@ -7,6 +7,8 @@ namespace Vigil.Media.Tests;
 /// <summary>
 /// The media path as the service drives and watches it through a relay: the "assign" and "unassign"
 /// commands, and the stats messages the relay shows in /v1/sessions, and `vigil-agent status`.
+/// nginx-rtmp runs the streamer node's shipped configuration; the portal is not part of what is
+/// tested here, and the stand-in for its hook (<see cref="AllowAllHook"/>) lets every publish on.
 /// </summary>
 [TestFixture]
 [Parallelizable(ParallelScope.All)]
@@ -38,8 +40,9 @@ public sealed class RelayMediaTests
         await using var relay = await RelayProcess.StartAsync(MediaEnv.RelayDll, []);
         var (camera, cameraPort) = await MediaEnv.StartCameraAsync("--digest", "viewer:pa55word", "--keyint", "50");
         await using var _ = camera;
-        var (nginx, nginxPort) = await MediaPeers.StartNginxRtmpAsync(dir);
-        await using var __ = nginx;
+        // At info, nginx-rtmp logs each publish with its arguments: where the token is seen below.
+        await using var nginx = await OpenStreamer.StartAsync(dir, logPublishes: true);
+        var nginxPort = nginx.RtmpPort;
         await using var agent = await AgentProcess.StartAsync(MediaEnv.Agent, relay, [],
             $"source = rtsp://viewer:pa55word@127.0.0.1:{cameraPort}/stream\npublish = rtmp://127.0.0.1:{nginxPort}/live/cam\npublish_token = tok-123\npublish_name = cam-7\nstats_interval = 1\n");
         JsonElement media = default;
@@ -70,7 +73,7 @@ public sealed class RelayMediaTests
         Assert.That(status, Does.Not.Contain("pa55word").And.Not.Contain("tok-123"));
         Assert.That(agent.Log, Does.Not.Contain("pa55word").And.Not.Contain("tok-123"));
         // The token reached the streamer with the stream name, where its publish hook reads it.
-        Assert.That(File.ReadAllText(Path.Combine(dir, "error.log")), Does.Contain("publish: name='cam' args='token=tok-123'"));
+        Assert.That(File.ReadAllText(nginx.ErrorLog), Does.Contain("publish: name='cam' args='token=tok-123'"));
     }
 
     [Test]
@@ -80,8 +83,8 @@ public sealed class RelayMediaTests
         await using var relay = await RelayProcess.StartAsync(MediaEnv.RelayDll, []);
         var (camera, cameraPort) = await MediaEnv.StartCameraAsync();
         await using var _ = camera;
-        var (nginx, nginxPort) = await MediaPeers.StartNginxRtmpAsync(dir);
-        await using var __ = nginx;
+        await using var nginx = await OpenStreamer.StartAsync(dir);
+        var nginxPort = nginx.RtmpPort;
         await using var agent = await AgentProcess.StartAsync(MediaEnv.Agent, relay, [], "stats_interval = 1\n");
         var statusFile = Path.Combine(agent.StateDir, "status");
 
@@ -102,7 +105,7 @@ public sealed class RelayMediaTests
         });
         var assigned = await Command(relay, agent.DeviceId, $$"""{"name":"assign","args":{{args}}}""");
         Assert.That(assigned.GetProperty("ok").GetBoolean(), Is.True, assigned.ToString());
-        Assert.That(await MediaEnv.WaitUntil(() => File.Exists(Path.Combine(dir, "hls", "assigned.m3u8")), TimeSpan.FromSeconds(30)), Is.True, agent.Log);
+        Assert.That(await MediaEnv.WaitUntil(() => File.Exists(nginx.Playlist("assigned")), TimeSpan.FromSeconds(30)), Is.True, agent.Log);
         Assert.That(await MediaEnv.WaitUntil(() => File.ReadAllText(statusFile).Contains("media_streamer=publishing", StringComparison.Ordinal), TimeSpan.FromSeconds(10)), Is.True);
 
         var unassigned = await Command(relay, agent.DeviceId, """{"name":"unassign"}""");

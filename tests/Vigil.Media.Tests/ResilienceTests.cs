@@ -3,6 +3,8 @@ namespace Vigil.Media.Tests;
 /// <summary>
 /// Each side of the agent reconnects on its own: a streamer restart does not restart the camera
 /// session, and a camera restart does not restart the publish.
+/// nginx-rtmp runs the streamer node's shipped configuration; the portal is not part of what is
+/// tested here, and the stand-in for its hook (<see cref="Vigil.Stack.AllowAllHook"/>) lets every publish on.
 /// </summary>
 [TestFixture]
 [Parallelizable(ParallelScope.All)]

@@ -2,7 +2,11 @@ using Vigil.Stack;
 
 namespace Vigil.Media.Tests;
 
-/// <summary>Where a run publishes: nginx-rtmp (HLS out) or ffmpeg listening for an RTSP push.</summary>
+/// <summary>
+/// Where a run publishes: nginx-rtmp (HLS out) or ffmpeg listening for an RTSP push. nginx-rtmp runs
+/// the streamer node's configuration as shipped (<see cref="OpenStreamer"/>); the portal is not part
+/// of what these tests check, and the stand-in for its hook lets every publish on.
+/// </summary>
 internal enum Streamer
 {
     NginxRtmp,
@@ -29,15 +33,18 @@ internal sealed class StreamRun : IAsyncDisposable
     public Streamer Kind { get; }
     public PeerProcess? Camera { get; private set; }
     public PeerProcess Target { get; private set; } = null!;
+    /// <summary>nginx-rtmp with its stand-in hook, when the run publishes to nginx.</summary>
+    public OpenStreamer? Nginx { get; private set; }
     public int TargetPort { get; private set; }
     public PeerProcess Agent { get; private set; } = null!;
-    public string HlsDir => Path.Combine(Dir, "nginx", "hls");
+    /// <summary>nginx-rtmp's HLS playlist of the stream (the node's layout: hls/NAME/index.m3u8).</summary>
+    public string Playlist => Nginx?.Playlist(StreamName) ?? throw new InvalidOperationException("the run publishes to ffmpeg, not nginx-rtmp");
     public string FfmpegOutput => Path.Combine(Dir, Kind == Streamer.FfmpegRtspMatroska ? "received.mkv" : "received.ts");
 
     public bool IsNginx => Kind is Streamer.NginxRtmp or Streamer.NginxRtmpRecording;
 
-    /// <summary>nginx-rtmp's recording of the stream (<see cref="Streamer.NginxRtmpRecording"/>).</summary>
-    public string RecordingPath => Path.Combine(Dir, "nginx", "record", StreamName + ".flv");
+    /// <summary>nginx-rtmp's recording of the stream (<see cref="Streamer.NginxRtmpRecording"/>), null if it wrote none.</summary>
+    public string? RecordingPath => Nginx?.Recording(StreamName);
 
     public string PublishUrl => IsNginx
         ? $"rtmp://127.0.0.1:{TargetPort}/live/{StreamName}"
@@ -68,9 +75,13 @@ internal sealed class StreamRun : IAsyncDisposable
     {
         if (IsNginx)
         {
-            var dir = Path.Combine(Dir, "nginx");
-            Directory.CreateDirectory(dir);
-            (Target, TargetPort) = await MediaPeers.StartNginxRtmpAsync(dir, port, record: Kind == Streamer.NginxRtmpRecording);
+            if (Nginx is not null)
+            {
+                await Nginx.DisposeAsync();
+            }
+            // The playlist keeps the whole run, which Probe joins and counts.
+            Nginx = await OpenStreamer.StartAsync(Path.Combine(Dir, "nginx"), port, OpenStreamer.WholeRunSeconds, record: Kind == Streamer.NginxRtmpRecording);
+            (Target, TargetPort) = (Nginx.Nginx, Nginx.RtmpPort);
         }
         else
         {
@@ -111,7 +122,8 @@ internal sealed class StreamRun : IAsyncDisposable
     }
 
     /// <summary>What the streamer wrote, probed.</summary>
-    public Verdict Probe() => MediaEnv.Probe(Kind == Streamer.NginxRtmpRecording ? RecordingPath : IsNginx ? MediaEnv.JoinHls(HlsDir, StreamName) : FfmpegOutput);
+    public Verdict Probe() => MediaEnv.Probe(Kind == Streamer.NginxRtmpRecording ? RecordingPath ?? throw new FileNotFoundException("nginx-rtmp recorded nothing\n" + Logs)
+        : IsNginx ? MediaEnv.JoinHls(Playlist) : FfmpegOutput);
 
     public string Logs => $"agent:\n{Agent.Output}\n\ncamera:\n{Camera?.Output}\n\nstreamer:\n{Target.Output}\n\nstatus:\n{MediaEnv.Status(Dir)}";
 
@@ -122,7 +134,7 @@ internal sealed class StreamRun : IAsyncDisposable
         {
             await Camera.DisposeAsync();
         }
-        await Target.DisposeAsync();
+        await (Nginx is null ? Target.DisposeAsync() : Nginx.DisposeAsync());
         MediaEnv.Delete(Dir);
     }
 }
