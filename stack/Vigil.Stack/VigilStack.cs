@@ -143,15 +143,16 @@ public sealed class VigilStack : IAsyncDisposable
         var dir = Path.Combine(_options.StateDir, "agent-" + serial);
         Directory.CreateDirectory(dir);
         var rtsp = $"rtsp://127.0.0.1:{port}/stream";
-        var agent = AgentProcess.Start(_options.AgentBinary, dir, $"""
-            # A camera's agent as an installer flashes it: the relay, its pinned key, a state directory, the sticker's serial, the camera's own stream.
-            relay = 127.0.0.1:{RelayPort}
-            relay_key = {RelayKey}
-            state_dir = {Path.Combine(dir, "state")}
-            serial = {serial}
-            model = vigil-demo-camera
-            camera_url = {rtsp}
-            """);
+        var agent = AgentProcess.Start(_options.AgentBinary, dir, new AgentConfigFile
+        {
+            Comment = "A camera's agent as an installer flashes it: the relay, its pinned key, a state directory, the sticker's serial, the camera's own stream.",
+            Relays = { new AgentRelayLine($"127.0.0.1:{RelayPort}") },
+            RelayKey = RelayKey,
+            StateDir = Path.Combine(dir, "state"),
+            Serial = serial,
+            Model = "vigil-demo-camera",
+            CameraUrl = rtsp,
+        });
         var made = new StackCamera(serial, rtsp, camera, agent);
         lock (_cameras)
         {

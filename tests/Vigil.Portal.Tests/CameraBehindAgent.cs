@@ -77,9 +77,8 @@ public sealed class CameraBehindAgent : IAsyncDisposable
     /// <summary>Kills the agent and starts it again on its config and key: a camera whose link broke and came back.</summary>
     public async Task RestartAgentAsync()
     {
-        var config = Agent.ConfigPath;
         await Agent.DisposeAsync();
-        Agent = AgentProcess.Start(AgentBinary.Aot(), Path.GetDirectoryName(config)!, await File.ReadAllTextAsync(config));
+        Agent = AgentProcess.StartOnFile(AgentBinary.Aot(), Agent.ConfigPath, Agent.StateDir);
     }
 
     public async ValueTask DisposeAsync()

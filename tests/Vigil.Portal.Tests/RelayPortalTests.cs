@@ -24,7 +24,7 @@ public sealed class RelayPortalTests(string database) : PortalSuite(database)
         await File.WriteAllTextAsync(Path.Combine(dir, "portal.token"), registered.Json!["portal_token"]!.GetValue<string>());
         await using var relay = await RelayProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll"),
             ["--node-id", nodeId, "--portal-url", Portal.BaseAddress.ToString(), "--portal-token-file", Path.Combine(dir, "portal.token")], dir, apiPort);
-        await using var agent = await AgentProcess.StartAsync(AgentBinary.Aot(), relay, [], "model = IPC-HDW\n");
+        await using var agent = await AgentProcess.StartAsync(AgentBinary.Aot(), relay, [], c => c.Model = "IPC-HDW");
         var id = agent.DeviceId;
 
         Assert.That(await Eventually.True(async () => (await Admin.GetAsync($"/api/v1/devices/{id}")).Status == HttpStatusCode.OK), Is.True, "the hello reached the portal");

@@ -100,8 +100,11 @@ public sealed class WebStack : IAsyncDisposable
         var relayKey = await EmbeddedRelayPortal.RegisteredKeyAsync(admin.Http, TimeSpan.FromSeconds(30));
         Assert.That(relayKey, Is.Not.Null, "the embedded relay node registers itself");
         var agentDir = Directory.CreateTempSubdirectory("vigil-web-agent-").FullName;
-        Agent = AgentProcess.Start(Vigil.Stack.AgentBinary.Aot(), agentDir,
-            $"relay = 127.0.0.1:{agentPort}\nrelay_key = {relayKey}\nstate_dir = {Path.Combine(agentDir, "state")}\nserial = {AgentSerial}\nmodel = IPC-Web-2MP\nfirmware = 5.7.3\n");
+        Agent = AgentProcess.Start(Vigil.Stack.AgentBinary.Aot(), agentDir, new AgentConfigFile
+        {
+            Relays = { new AgentRelayLine($"127.0.0.1:{agentPort}") }, RelayKey = relayKey, StateDir = Path.Combine(agentDir, "state"),
+            Serial = AgentSerial, Model = "IPC-Web-2MP", Firmware = "5.7.3",
+        });
         _owned.Add(Agent);
         Assert.That(await Eventually.True(async () =>
         {

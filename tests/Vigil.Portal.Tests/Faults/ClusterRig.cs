@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Text;
 using Vigil.Stack;
 
 namespace Vigil.Portal.Tests.Faults;
@@ -61,23 +59,24 @@ internal static class ClusterRig
 
     /// <summary>
     /// Starts an agent that knows these relays, in this order of preference (it tries the next one
-    /// when one fails), with a short heartbeat; waits for its device id. Extra config lines may follow.
+    /// when one fails), with a short heartbeat; waits for its device id.
     /// </summary>
-    public static async Task<AgentProcess> StartAgentAsync(IEnumerable<RelayProcess> relays, string serial, string extra = "")
+    public static async Task<AgentProcess> StartAgentAsync(IEnumerable<RelayProcess> relays, string serial)
     {
         var dir = Directory.CreateTempSubdirectory("vigil-agent-").FullName;
-        var config = new StringBuilder();
+        var config = new AgentConfigFile
+        {
+            StateDir = Path.Combine(dir, "state"),
+            Serial = serial,
+            HeartbeatInterval = TimeSpan.FromSeconds(5),
+            HeartbeatTimeout = TimeSpan.FromSeconds(15),
+            StatsInterval = TimeSpan.FromSeconds(1),
+        };
         foreach (var relay in relays)
         {
-            config.AppendLine(CultureInfo.InvariantCulture, $"relay = {relay.AgentEndPoint} {Convert.ToBase64String(relay.PublicKey)}");
+            config.AddRelay(relay);
         }
-        config.AppendLine(CultureInfo.InvariantCulture, $"state_dir = {Path.Combine(dir, "state")}")
-            .AppendLine(CultureInfo.InvariantCulture, $"serial = {serial}")
-            .AppendLine("heartbeat_interval = 5")
-            .AppendLine("heartbeat_timeout = 15")
-            .AppendLine("stats_interval = 1")
-            .Append(extra);
-        var agent = AgentProcess.Start(Agent, dir, config.ToString());
+        var agent = AgentProcess.Start(Agent, dir, config);
         Assert.That(await Eventually.True(() => Task.FromResult(agent.ReadDeviceId() is not null || agent.HasExited), 30), Is.True, agent.Log);
         Assert.That(agent.HasExited, Is.False, agent.Log);
         return agent;
