@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Net;
 using Vigil.Stack;
 
 namespace Vigil.Portal.Tests.Faults;
@@ -43,19 +41,12 @@ internal static class ClusterRig
     /// Registers a relay node at a portal (its API address and token) and starts it, reporting to
     /// that portal. With a <paramref name="gate"/>, the portal reaches the node's API through it.
     /// </summary>
-    public static async Task<RelayProcess> StartRelayAsync(PortalClient admin, Uri portal, string nodeId, TcpGate? gate = null)
-    {
-        var dir = Directory.CreateTempSubdirectory("vigil-relay-").FullName;
-        var apiToken = "node-api-token-" + Guid.NewGuid().ToString("N");
-        await File.WriteAllTextAsync(Path.Combine(dir, "api.token"), apiToken);
-        var apiPort = RelayProcess.FreePort();
-        gate?.Target = apiPort;
-        var registered = await admin.PutJsonAsync($"/api/v1/relays/{nodeId}", new { api_url = $"http://127.0.0.1:{gate?.Port ?? apiPort}", api_token = apiToken });
-        Assert.That(registered.Status, Is.EqualTo(HttpStatusCode.OK), registered.Text);
-        await File.WriteAllTextAsync(Path.Combine(dir, "portal.token"), registered.Json!["portal_token"]!.GetValue<string>());
-        return await RelayProcess.StartAsync(RelayDll,
-            ["--node-id", nodeId, "--portal-url", portal.ToString(), "--portal-token-file", Path.Combine(dir, "portal.token")], dir, apiPort);
-    }
+    public static async Task<RelayProcess> StartRelayAsync(PortalClient admin, Uri portal, string nodeId, TcpGate? gate = null) =>
+        (await PortalRelayNode.StartAsync(admin.Http, portal, RelayDll, nodeId, apiVia: gate is null ? null : apiPort =>
+        {
+            gate.Target = apiPort;
+            return gate.Port;
+        })).Relay;
 
     /// <summary>
     /// Starts an agent that knows these relays, in this order of preference (it tries the next one
