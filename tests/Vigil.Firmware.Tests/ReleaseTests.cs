@@ -31,9 +31,9 @@ public sealed class ReleaseTests
         FirmwareEnv.RequireAotAgentAndRoot();
         var dir = TestEnv.TempDir();
         stateDir ??= Path.Combine(dir, "state");
-        Config(stateDir, TestReleases.PublicKey).Write(Path.Combine(dir, AgentConfigFile.FileName));
+        var config = Config(stateDir, TestReleases.PublicKey).Write(Path.Combine(dir, AgentConfigFile.FileName));
         File.WriteAllBytes(Path.Combine(dir, "r.release"), release);
-        var (code, output) = Processes.Run(TimeSpan.FromSeconds(30), TestEnv.Agent, ["stage-release", Path.Combine(dir, "r.release"), "--config", Path.Combine(dir, "agent.conf"), .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
+        var (code, output) = Processes.Run(TimeSpan.FromSeconds(30), TestEnv.Agent, ["stage-release", Path.Combine(dir, "r.release"), "--config", config, .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
         return (code, output, stateDir);
     }
 
@@ -55,8 +55,8 @@ public sealed class ReleaseTests
         Assert.That(signed, Is.EqualTo(0), signSaid);
 
         var state = Path.Combine(dir, "state");
-        Config(state, File.ReadAllText(Path.Combine(keys, "release.pub")).Trim()).Write(Path.Combine(dir, AgentConfigFile.FileName));
-        var (code, output) = Processes.Run(TimeSpan.FromSeconds(30), TestEnv.Agent, ["stage-release", release, "--config", Path.Combine(dir, "agent.conf")]);
+        var config = Config(state, File.ReadAllText(Path.Combine(keys, "release.pub")).Trim()).Write(Path.Combine(dir, AgentConfigFile.FileName));
+        var (code, output) = Processes.Run(TimeSpan.FromSeconds(30), TestEnv.Agent, ["stage-release", release, "--config", config]);
         Assert.That(code, Is.EqualTo(0), output);
         var staged = Path.Combine(state, "releases", "vigil-agent-9.9.9");
         Assert.That(File.ReadAllBytes(staged), Is.EqualTo(File.ReadAllBytes(TestEnv.Agent)));
