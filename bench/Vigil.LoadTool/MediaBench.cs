@@ -26,8 +26,10 @@ public static class MediaBench
             var source = $"rtsp://127.0.0.1:{cameraPort}/stream";
             var agentDir = Path.Combine(dir, "agent");
             Directory.CreateDirectory(agentDir);
-            await using var agent = AgentProcess.Start(agentBinary, agentDir,
-                $"state_dir = {Path.Combine(agentDir, "state")}\nsource = {source}\npublish = rtmp://127.0.0.1:{nginxPort}/live/agent\nstats_interval = 5\n");
+            await using var agent = AgentProcess.Start(agentBinary, agentDir, new AgentConfigFile
+            {
+                StateDir = Path.Combine(agentDir, "state"), Source = source, Publish = $"rtmp://127.0.0.1:{nginxPort}/live/agent", StatsInterval = TimeSpan.FromSeconds(5),
+            });
             var ffmpeg = PeerProcess.Start("ffmpeg", "/usr/bin/ffmpeg",
                 ["-hide_banner", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", source, "-c", "copy", "-f", "flv", $"rtmp://127.0.0.1:{nginxPort}/live/ffmpeg"]);
             await using var ___ = ffmpeg;

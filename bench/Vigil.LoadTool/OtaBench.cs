@@ -70,7 +70,7 @@ public static class OtaBench
             return;
         }
         // The real agent: the same release, signed for it, downloaded, checked and switched to.
-        await using var agent = await AgentProcess.StartAsync(agentBinary, relay, [], $"release_key = {Convert.ToBase64String(ReleaseFormat.PublicKey(key))}\n").ConfigureAwait(false);
+        await using var agent = await AgentProcess.StartAsync(agentBinary, relay, [], c => c.ReleaseKey = Convert.ToBase64String(ReleaseFormat.PublicKey(key))).ConfigureAwait(false);
         await Task.Delay(2000).ConfigureAwait(false);
         var idlePeak = ProcStatus.PeakResidentBytes(agent.Pid);
         var updating = Stopwatch.StartNew();

@@ -42,11 +42,12 @@ public static class OtaNetemBench
         }
         var dir = Directory.CreateTempSubdirectory("vigil-agent-").FullName;
         var state = Path.Combine(dir, "state");
-        var configPath = Path.Combine(dir, "agent.conf");
-        await File.WriteAllTextAsync(configPath,
-            $"relay = {relay.AgentEndPoint}\nrelay_key = {Convert.ToBase64String(relay.PublicKey)}\nstate_dir = {state}\nserial = NETEM0001\n" +
-            $"release_key = {Convert.ToBase64String(ReleaseFormat.PublicKey(key))}\n" +
-            "heartbeat_interval = 5\nheartbeat_timeout = 15\nconnect_timeout = 5\nbackoff_min = 1\nbackoff_max = 2\n").ConfigureAwait(false);
+        var config = AgentConfigFile.For(relay, state);
+        config.Serial = "NETEM0001";
+        config.ReleaseKey = Convert.ToBase64String(ReleaseFormat.PublicKey(key));
+        (config.HeartbeatInterval, config.HeartbeatTimeout, config.ConnectTimeout) = (TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(5));
+        (config.BackoffMin, config.BackoffMax) = (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        var configPath = config.Write(Path.Combine(dir, AgentConfigFile.FileName));
         var psi = new ProcessStartInfo("ip");
         foreach (var a in link.Exec(agentBinary, "run", "--config", configPath)[1..])
         {

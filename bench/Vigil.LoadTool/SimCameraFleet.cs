@@ -54,7 +54,8 @@ public sealed class SimCameraFleet : IAsyncDisposable
     /// <summary>Starts the relay and the cameras, connects the agents and waits until the portal lists each device pending.</summary>
     public static async Task<SimCameraFleet> StartAsync(string relayDll, PortalProcess portal, string dir, int count, INoiseAeadFactory aead, INoiseDh dh, Action<string, string> figure)
     {
-        var relay = await StartRelayAsync(relayDll, portal, Path.Combine(dir, "relay")).ConfigureAwait(false);
+        var (relay, _) = await PortalRelayNode.StartAsync(portal.Api, portal.BaseAddress, relayDll, "bench-relay", tunnels: true, dir: Path.Combine(dir, "relay"),
+            extraArgs: ["--heartbeat-interval", "30", "--heartbeat-timeout", "120"]).ConfigureAwait(false);
         try
         {
             // The kernel may hand a just-released port out again: asked until there are enough distinct ones.
@@ -121,23 +122,6 @@ public sealed class SimCameraFleet : IAsyncDisposable
             }
             each();
         }
-    }
-
-    private static async Task<RelayProcess> StartRelayAsync(string relayDll, PortalProcess portal, string dir)
-    {
-        Directory.CreateDirectory(dir);
-        var apiToken = "node-api-token-" + Guid.NewGuid().ToString("N");
-        await File.WriteAllTextAsync(Path.Combine(dir, "api.token"), apiToken + "\n").ConfigureAwait(false);
-        var apiPort = RelayProcess.FreePort();
-        using var registered = await portal.Api.PutAsJsonAsync("/api/v1/relays/bench-relay", new { api_url = $"http://127.0.0.1:{apiPort}", api_token = apiToken }).ConfigureAwait(false);
-        registered.EnsureSuccessStatusCode();
-        var portalToken = JsonNode.Parse(await registered.Content.ReadAsStringAsync().ConfigureAwait(false))!["portal_token"]!.GetValue<string>();
-        await File.WriteAllTextAsync(Path.Combine(dir, "portal.token"), portalToken).ConfigureAwait(false);
-        var tunnelKey = (await portal.Api.GetStringAsync("/api/v1/tunnel-key").ConfigureAwait(false)).Trim();
-        return await RelayProcess.StartAsync(relayDll,
-            ["--node-id", "bench-relay", "--portal-url", portal.BaseAddress.ToString(), "--portal-token-file", Path.Combine(dir, "portal.token"), "--tunnel-key", tunnelKey,
-             "--heartbeat-interval", "30", "--heartbeat-timeout", "120"],
-            dir, apiPort).ConfigureAwait(false);
     }
 
     private async Task<List<SimAgent>> ConnectAsync(INoiseAeadFactory aead, INoiseDh dh)

@@ -53,21 +53,18 @@ public sealed class AgentProcess : IAsyncDisposable
         return (p.ExitCode, output + err.Result);
     }
 
-    /// <summary>Writes a config for one relay and starts the agent; waits until the relay lists it.</summary>
-    public static async Task<AgentProcess> StartAsync(string binary, RelayProcess relay, IReadOnlyCollection<int> tunnelPorts, string? extraConfig = null)
+    /// <summary>
+    /// Writes a config for one relay (serial BENCH0001 unless <paramref name="configure"/> sets
+    /// another, with what else it sets) and starts the agent; waits until the relay lists it.
+    /// </summary>
+    public static async Task<AgentProcess> StartAsync(string binary, RelayProcess relay, IReadOnlyCollection<int> tunnelPorts, Action<AgentConfigFile>? configure = null)
     {
         var dir = Directory.CreateTempSubdirectory("vigil-agent-").FullName;
-        var config = new StringBuilder()
-            .AppendLine($"relay = {relay.AgentEndPoint}")
-            .AppendLine($"relay_key = {Convert.ToBase64String(relay.PublicKey)}")
-            .AppendLine($"state_dir = {Path.Combine(dir, "state")}")
-            .AppendLine("serial = BENCH0001");
-        if (tunnelPorts.Count > 0)
-        {
-            config.AppendLine($"tunnel_ports = {string.Join(',', tunnelPorts)}");
-        }
-        config.Append(extraConfig);
-        var agent = Start(binary, dir, config.ToString());
+        var config = AgentConfigFile.For(relay, Path.Combine(dir, "state"));
+        config.Serial = "BENCH0001";
+        config.TunnelPorts.AddRange(tunnelPorts);
+        configure?.Invoke(config);
+        var agent = Start(binary, dir, config);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
@@ -87,19 +84,25 @@ public sealed class AgentProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the agent on a config text in a fresh directory, without waiting for anything.</summary>
-    public static AgentProcess Start(string binary, string dir, string configText, string command = "run")
+    /// <summary>Writes the config to dir/agent.conf and starts the agent on it, without waiting for anything.</summary>
+    public static AgentProcess Start(string binary, string dir, AgentConfigFile config, string command = "run") =>
+        StartOnFile(binary, config.Write(Path.Combine(dir, AgentConfigFile.FileName)), config.StateDir, command);
+
+    /// <summary>Starts the agent on a config file already written (an agent restarted on its own), without waiting for anything.</summary>
+    public static AgentProcess StartOnFile(string binary, string configPath, string stateDir, string command = "run")
     {
-        var configPath = Path.Combine(dir, "agent.conf");
-        File.WriteAllText(configPath, configText);
-        var (file, prefix) = binary.EndsWith(".dll", StringComparison.Ordinal) ? ("dotnet", new[] { binary }) : (binary, Array.Empty<string>());
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in prefix.Concat([command, "--config", configPath]))
+        var argv = CommandLine(binary, command, configPath);
+        var psi = new ProcessStartInfo(argv[0]);
+        foreach (var a in argv[1..])
         {
             psi.ArgumentList.Add(a);
         }
-        return Launch(psi, Path.Combine(dir, "state"), configPath);
+        return Launch(psi, stateDir, configPath);
     }
+
+    /// <summary>The command line that runs the agent (the binary, or "dotnet vigil-agent.dll") on a config, program first.</summary>
+    public static string[] CommandLine(string binary, string command, string configPath) =>
+        binary.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", binary, command, "--config", configPath] : [binary, command, "--config", configPath];
 
     /// <summary>
     /// Starts an agent through a command of the caller's (a wrapper such as prlimit, or chroot

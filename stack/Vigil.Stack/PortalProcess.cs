@@ -11,7 +11,7 @@ namespace Vigil.Stack;
 /// A vigil-portal started as its own process on a loopback port, as it runs in production (its own
 /// runtime settings, server GC), so that its memory is its own; logged in as the first admin.
 /// </summary>
-public sealed partial class PortalProcess : IAsyncDisposable
+public sealed partial class PortalProcess : IStackPortal
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();

@@ -133,6 +133,9 @@ public sealed class StreamerNode : IAsyncDisposable
     /// <summary>Where nginx-rtmp writes a camera's HLS playlist.</summary>
     public string Playlist(string camera) => Path.Combine(Dir, "hls", camera, "index.m3u8");
 
+    /// <summary>Waits until nginx-rtmp has written the camera's HLS playlist (its first fragments are out); how long that took, or null.</summary>
+    public Task<TimeSpan?> PlaylistWrittenAsync(string camera, TimeSpan limit) => Poll.WithinAsync(limit, () => Task.FromResult(File.Exists(Playlist(camera))));
+
     /// <summary>How many times a publisher of this stream name got on (with <see cref="StreamerSettings.LogPublishes"/>, nginx logs each publish).</summary>
     public int Publishes(string camera)
     {

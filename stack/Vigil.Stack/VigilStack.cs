@@ -23,6 +23,24 @@ public sealed record StackOptions(string PortalDll, string AgentBinary, string C
     public string? ArchiveDll { get; init; }
     /// <summary>The length of one recorded file when the stack runs vigil-archive (nginx's time syntax).</summary>
     public string RecordInterval { get; init; } = "1m";
+    /// <summary>
+    /// Hosts the portal in the caller's process on what the stack names (a test that reads the portal's
+    /// state); null: vigil-portal from <see cref="PortalDll"/> as its own process.
+    /// </summary>
+    public Func<StackPortalLaunch, Task<IStackPortal>>? HostPortal { get; init; }
+    /// <summary>The streamer node's name at the portal, and how it is made (its ports are the options' own).</summary>
+    public string StreamerName { get; init; } = VigilStack.StreamerName;
+    /// <summary>The seconds of video the node's HLS playlists keep.</summary>
+    public int PlaylistSeconds { get; init; } = 20;
+    /// <summary>Whether the portal probes the node's health (off: the portal takes the demo's one streamer as up).</summary>
+    public bool HealthProbe { get; init; }
+    /// <summary>The host viewers reach the streamer node by (its public_url).</summary>
+    public string StreamerPublicHost { get; init; } = "127.0.0.1";
+    /// <summary>
+    /// Starts vigil-live beside the streamer node, once the portal has made it and before nginx starts:
+    /// what to stop with the stack and the address nginx passes /CAMERA/webrtc to (null: no WebRTC).
+    /// </summary>
+    public Func<StreamerNode, Task<(IAsyncDisposable Live, string Upstream)>>? StartLive { get; init; }
 }
 
 /// <summary>A simulated camera of the stack: the GStreamer RTSP server and the agent flashed beside it.</summary>
@@ -31,12 +49,15 @@ public sealed record StackCamera(string Serial, string RtspUrl, PeerProcess Came
 /// <summary>
 /// The whole camera path on one machine, every part a real process: vigil-portal on SQLite with its
 /// embedded relay, nginx-rtmp as the portal's streamer (its publish, play and update hooks and its
-/// HLS requests asked of the portal) with vigil-archive recording beside it when asked, GStreamer
-/// cameras, and NativeAOT agents that dial the embedded relay. What an operator or a viewer then
-/// does goes through the portal's public API only. The demo runs it; so do the end-to-end tests.
+/// HLS requests asked of the portal) with vigil-archive recording beside it and vigil-live serving
+/// WebRTC when asked, GStreamer cameras, and NativeAOT agents that dial the embedded relay. What an
+/// operator or a viewer then does goes through the portal's public API only. The demo runs it, so do
+/// the end-to-end tests; the web and live tests run it with the portal hosted in their own process
+/// (<see cref="StackOptions.HostPortal"/>), the one part they must read the state of.
 /// </summary>
 public sealed class VigilStack : IAsyncDisposable
 {
+    /// <summary>The streamer node's name unless the options give another.</summary>
     public const string StreamerName = "demo-nginx";
     private readonly StackOptions _options;
     private readonly List<StackCamera> _cameras = [];
@@ -46,15 +67,16 @@ public sealed class VigilStack : IAsyncDisposable
     private StreamerNode? _streamer;
     private PeerProcess? _archive;
     private ArchiveRecording? _recording;
+    private IAsyncDisposable? _live;
 
-    private VigilStack(StackOptions options, PortalProcess portal)
+    private VigilStack(StackOptions options, IStackPortal portal)
     {
         _options = options;
         Portal = portal;
     }
 
-    public PortalProcess Portal { get; }
-    public Uri PortalUrl => Portal.Api.BaseAddress!;
+    public IStackPortal Portal { get; }
+    public Uri PortalUrl => Portal.BaseAddress;
     public string RelayKey { get; private set; } = "";
     public int RelayPort { get; private set; }
     /// <summary>The nginx-rtmp streamer node the portal places cameras on.</summary>
@@ -81,9 +103,12 @@ public sealed class VigilStack : IAsyncDisposable
         }
         Directory.CreateDirectory(options.StateDir);
         var relayPort = options.RelayPort == 0 ? RelayProcess.FreePort() : options.RelayPort;
-        var portal = await PortalProcess.StartAsync(options.PortalDll, Path.Combine(options.StateDir, "portal.db"), options.PortalEnvironment,
-            ["--embedded-relay", $"127.0.0.1:{relayPort}", "--embedded-relay-api", $"127.0.0.1:{RelayProcess.FreePort()}",
-             "--data-dir", Path.Combine(options.StateDir, "portal-data")], options.PortalPort).ConfigureAwait(false);
+        var launch = new StackPortalLaunch(Path.Combine(options.StateDir, "portal.db"), $"127.0.0.1:{relayPort}", $"127.0.0.1:{RelayProcess.FreePort()}",
+            Path.Combine(options.StateDir, "portal-data"), options.PortalPort);
+        var portal = options.HostPortal is { } host
+            ? await host(launch).ConfigureAwait(false)
+            : await PortalProcess.StartAsync(options.PortalDll, launch.Database, options.PortalEnvironment,
+                ["--embedded-relay", launch.EmbeddedRelay, "--embedded-relay-api", launch.EmbeddedRelayApi, "--data-dir", launch.DataDir], launch.Port).ConfigureAwait(false);
         var stack = new VigilStack(options, portal) { RelayPort = relayPort };
         try
         {
@@ -113,16 +138,24 @@ public sealed class VigilStack : IAsyncDisposable
         }
     }
 
+    /// <summary>Makes the streamer node at the portal, starts vigil-live beside it when asked, then its nginx.</summary>
     private async Task StartStreamerAsync()
     {
-        // Not probed: the portal takes the demo's one streamer as up.
-        _streamer = await StreamerNode.StartAsync(Portal.Api, PortalUrl, StreamerName, new StreamerSettings
+        _streamer = await StreamerNode.RegisterAsync(Portal.Api, PortalUrl, _options.StreamerName, new StreamerSettings
         {
             Dir = NginxDir,
             RtmpPort = _options.StreamerRtmpPort,
             HttpPort = _options.StreamerHttpPort,
-            HealthProbe = false,
-        }, _recording).ConfigureAwait(false);
+            HealthProbe = _options.HealthProbe,
+            PlaylistSeconds = _options.PlaylistSeconds,
+            PublicHost = _options.StreamerPublicHost,
+        }).ConfigureAwait(false);
+        string? upstream = null;
+        if (_options.StartLive is { } startLive)
+        {
+            (_live, upstream) = await startLive(_streamer).ConfigureAwait(false);
+        }
+        await _streamer.StartAsync(_recording, upstream).ConfigureAwait(false);
     }
 
     /// <summary>Stops nginx with <paramref name="signal"/> (SIGKILL: a crash), waits <paramref name="down"/>, and starts it again with the same configuration.</summary>
@@ -137,21 +170,27 @@ public sealed class VigilStack : IAsyncDisposable
     /// A GStreamer camera and its agent (serial <paramref name="serial"/>, the embedded relay and its
     /// key in the config); returns once the agent's hello made the device known to the portal.
     /// </summary>
-    public async Task<(StackCamera Camera, string DeviceId)> AddCameraAsync(string serial, params string[] cameraOptions)
+    public Task<(StackCamera Camera, string DeviceId)> AddCameraAsync(string serial, params string[] cameraOptions) => AddCameraAsync(serial, null, cameraOptions);
+
+    /// <summary>As <see cref="AddCameraAsync(string, string[])"/>, the agent's config changed by <paramref name="agentConfig"/> (another model, no camera_url...).</summary>
+    public async Task<(StackCamera Camera, string DeviceId)> AddCameraAsync(string serial, Action<AgentConfigFile>? agentConfig, params string[] cameraOptions)
     {
         var (camera, port) = await MediaPeers.StartCameraAsync(_options.CameraScript, ["--keyint", "25", "--kbps", "600", .. cameraOptions]).ConfigureAwait(false);
         var dir = Path.Combine(_options.StateDir, "agent-" + serial);
         Directory.CreateDirectory(dir);
         var rtsp = $"rtsp://127.0.0.1:{port}/stream";
-        var agent = AgentProcess.Start(_options.AgentBinary, dir, $"""
-            # A camera's agent as an installer flashes it: the relay, its pinned key, a state directory, the sticker's serial, the camera's own stream.
-            relay = 127.0.0.1:{RelayPort}
-            relay_key = {RelayKey}
-            state_dir = {Path.Combine(dir, "state")}
-            serial = {serial}
-            model = vigil-demo-camera
-            camera_url = {rtsp}
-            """);
+        var config = new AgentConfigFile
+        {
+            Comment = "A camera's agent as an installer flashes it: the relay, its pinned key, a state directory, the sticker's serial, the camera's own stream.",
+            Relays = { new AgentRelayLine($"127.0.0.1:{RelayPort}") },
+            RelayKey = RelayKey,
+            StateDir = Path.Combine(dir, "state"),
+            Serial = serial,
+            Model = "vigil-demo-camera",
+            CameraUrl = rtsp,
+        };
+        agentConfig?.Invoke(config);
+        var agent = AgentProcess.Start(_options.AgentBinary, dir, config);
         var made = new StackCamera(serial, rtsp, camera, agent);
         lock (_cameras)
         {
@@ -365,6 +404,10 @@ public sealed class VigilStack : IAsyncDisposable
         if (_streamer is not null)
         {
             await _streamer.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_live is not null)
+        {
+            await _live.DisposeAsync().ConfigureAwait(false);
         }
         if (_archive is not null)
         {

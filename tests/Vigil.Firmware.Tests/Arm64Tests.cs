@@ -67,7 +67,10 @@ public sealed class Arm64Tests
         await using var nginx = await OpenStreamer.StartAsync(Path.Combine(dir, "nginx"), playlistSeconds: OpenStreamer.WholeRunSeconds);
         var rtmpPort = nginx.RtmpPort;
         var (runner, prefix) = Toolchains.Runner(Arm64);
-        var config = $"state_dir = {Path.Combine(dir, "state")}\nsource = rtsp://127.0.0.1:{cameraPort}/stream\npublish = rtmp://127.0.0.1:{rtmpPort}/live/cam\nstats_interval = 1\n";
+        var config = new AgentConfigFile
+        {
+            StateDir = Path.Combine(dir, "state"), Source = $"rtsp://127.0.0.1:{cameraPort}/stream", Publish = $"rtmp://127.0.0.1:{rtmpPort}/live/cam", StatsInterval = TimeSpan.FromSeconds(1),
+        };
         await using var agent = FirmwareEnv.Start(dir, config, [runner, .. prefix], binary: FirmwareEnv.Arm64Agent);
 
         var eos = await camera.WaitForLineAsync("eos video ", TimeSpan.FromSeconds(120));

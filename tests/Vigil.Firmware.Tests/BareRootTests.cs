@@ -21,7 +21,7 @@ public sealed class BareRootTests
         Assert.That(root.FileNames(), Has.None.Match(MinimalRoot.AbsentLibraries), "the root must not hold what cameras lack");
 
         await using var relay = await TestEnv.StartRelayAsync();
-        root.Write("/etc/agent.conf", $"relay = {relay.AgentEndPoint}\nrelay_key = {Convert.ToBase64String(relay.PublicKey)}\nstate_dir = /state\nserial = BAREROOT\n");
+        FirmwareEnv.Config(relay, "/state", "BAREROOT").Write(root.Combine("/etc/agent.conf"));
         var psi = new ProcessStartInfo("chroot", [root.Path, "/vigil-agent", "run", "--config", "/etc/agent.conf"]) { RedirectStandardError = true, RedirectStandardOutput = true };
         psi.Environment.Clear();
         using var agent = Process.Start(psi)!;

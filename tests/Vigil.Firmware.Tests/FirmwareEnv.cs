@@ -10,6 +10,7 @@ internal static class FirmwareEnv
 {
     public const UnixFileMode Mode755 = (UnixFileMode)0b111_101_101;
     public const UnixFileMode Mode555 = (UnixFileMode)0b101_101_101;
+    public const UnixFileMode Mode644 = (UnixFileMode)0b110_100_100;
 
     /// <summary>These tests run the NativeAOT binary (what cameras get) as root (chroot, mounts, other users).</summary>
     public static void RequireAotAgentAndRoot()
@@ -90,8 +91,20 @@ internal static class FirmwareEnv
         }
     }
 
-    public static string Config(RelayProcess relay, string stateDir, string serial, string extra = "") =>
-        $"relay = {relay.AgentEndPoint}\nrelay_key = {Convert.ToBase64String(relay.PublicKey)}\nstate_dir = {stateDir}\nserial = {serial}\n{extra}";
+    /// <summary>A config for one relay, with what <paramref name="more"/> sets.</summary>
+    public static AgentConfigFile Config(RelayProcess relay, string stateDir, string serial, Action<AgentConfigFile>? more = null)
+    {
+        var config = AgentConfigFile.For(relay, stateDir);
+        config.Serial = serial;
+        more?.Invoke(config);
+        return config;
+    }
+
+    /// <summary>A config for no relay that answers (the discard port, a key of zeros): for commands that do not dial.</summary>
+    public static AgentConfigFile Offline(string stateDir) => new()
+    {
+        Relays = { new AgentRelayLine("127.0.0.1:9") }, RelayKey = Convert.ToBase64String(new byte[32]), StateDir = stateDir,
+    };
 
     /// <summary>Waits until the relay lists a session with this serial; returns its session id, or null.</summary>
     public static async Task<string?> SessionOf(RelayProcess relay, string serial, TimeSpan? timeout = null)
@@ -111,11 +124,10 @@ internal static class FirmwareEnv
     }
 
     /// <summary>Starts the agent binary through a wrapper command (prlimit, setpriv, unshare...), which must exec it.</summary>
-    public static AgentProcess Start(string dir, string config, string[] wrapper, Dictionary<string, string>? environment = null, string? binary = null)
+    public static AgentProcess Start(string dir, AgentConfigFile config, string[] wrapper, Dictionary<string, string>? environment = null, string? binary = null)
     {
         binary ??= TestEnv.Agent;
-        var configPath = Path.Combine(dir, "agent.conf");
-        File.WriteAllText(configPath, config);
+        var configPath = config.Write(Path.Combine(dir, AgentConfigFile.FileName));
         var psi = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : binary);
         foreach (var a in wrapper.Skip(1).Concat(wrapper.Length > 0 ? [binary] : []).Concat(["run", "--config", configPath]))
         {

@@ -26,7 +26,7 @@ public sealed class FirmwareTests
         var root = MinimalRoot.Create(busybox: true);
         root.CopyIn(TestEnv.Agent, "/usr/bin/vigil-agent", FirmwareEnv.Mode755);
         Directory.CreateDirectory(root.Combine("/var/lib/vigil-agent"));
-        root.Write("/etc/vigil/agent.conf", FirmwareEnv.Config(relay, "/var/lib/vigil-agent", "RO-ROOT"));
+        FirmwareEnv.Config(relay, "/var/lib/vigil-agent", "RO-ROOT").Write(root.Combine("/etc/vigil/agent.conf"));
         var rootBefore = Snapshot(root.Path);
         // The writable state directory is a folder of the host bound over the read-only root's
         // /var/lib/vigil-agent, as firmware mounts a data partition there.
@@ -64,8 +64,8 @@ public sealed class FirmwareTests
         {
             File.SetUnixFileMode(parent, FirmwareEnv.Mode555);
         }
-        var config = Path.Combine(dir, "agent.conf");
-        File.WriteAllText(config, $"relay = 127.0.0.1:9\nrelay_key = {Convert.ToBase64String(new byte[32])}\nstate_dir = {state}\n");
+        // Readable by all: the agent runs as nobody here, and must fail on its state directory, not on its config.
+        var config = FirmwareEnv.Offline(state).Write(Path.Combine(dir, AgentConfigFile.FileName), FirmwareEnv.Mode644);
 
         var watch = Stopwatch.StartNew();
         var (code, output) = Processes.Run(TimeSpan.FromSeconds(30), "setpriv",
@@ -85,8 +85,7 @@ public sealed class FirmwareTests
         var dir = TestEnv.TempDir();
         var state = Path.Combine(dir, "state");
         Directory.CreateDirectory(state);
-        var config = Path.Combine(dir, "agent.conf");
-        File.WriteAllText(config, $"relay = 127.0.0.1:9\nrelay_key = {Convert.ToBase64String(new byte[32])}\nstate_dir = {state}\n");
+        var config = FirmwareEnv.Offline(state).Write(Path.Combine(dir, AgentConfigFile.FileName));
         const string script = """
             set -e
             mount --bind "$1" "$1"
@@ -120,7 +119,8 @@ public sealed class FirmwareTests
             // Only the wall clock is wrong at boot; the monotonic clock is right.
             ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1",
         };
-        await using var agent = FirmwareEnv.Start(dir, FirmwareEnv.Config(relay, Path.Combine(dir, "state"), "CLOCK1970", "heartbeat_interval = 1\nheartbeat_timeout = 3\n"), [], environment);
+        await using var agent = FirmwareEnv.Start(dir, FirmwareEnv.Config(relay, Path.Combine(dir, "state"), "CLOCK1970",
+            c => (c.HeartbeatInterval, c.HeartbeatTimeout) = (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3))), [], environment);
 
         var session = await FirmwareEnv.SessionOf(relay, "CLOCK1970");
         Assert.That(session, Is.Not.Null, agent.Log);
@@ -146,7 +146,7 @@ public sealed class FirmwareTests
         var (echo, serving) = TestEnv.EchoServer(stopEcho.Token);
         var echoPort = ((System.Net.IPEndPoint)echo.LocalEndpoint).Port;
         var dir = TestEnv.TempDir();
-        await using var agent = FirmwareEnv.Start(dir, FirmwareEnv.Config(relay, Path.Combine(dir, "state"), "NOFILE16", $"tunnel_ports = {echoPort}\n"),
+        await using var agent = FirmwareEnv.Start(dir, FirmwareEnv.Config(relay, Path.Combine(dir, "state"), "NOFILE16", c => c.TunnelPorts.Add(echoPort)),
             ["prlimit", "--nofile=16:16"]);
 
         Assert.That(await FirmwareEnv.SessionOf(relay, "NOFILE16"), Is.Not.Null, agent.Log);

@@ -76,7 +76,12 @@ public sealed class OverTheAirTests
         var first = await TestEnv.StartRelayAsync();
         await using var second = await RelayProcess.StartAsync(TestEnv.RelayDll, [], dir: Path.GetDirectoryName(first.KeyFile));
         var dir = TestEnv.TempDir();
-        var config = $"relay = {first.AgentEndPoint}\nrelay = {second.AgentEndPoint}\nrelay_key = {Convert.ToBase64String(first.PublicKey)}\nstate_dir = {Path.Combine(dir, "state")}\nserial = OTA2\nrelease_key = {PublicKey}\nbackoff_max = 1\n";
+        var config = FirmwareEnv.Config(first, Path.Combine(dir, "state"), "OTA2", c =>
+        {
+            c.AddRelay(second.AgentEndPoint);
+            c.ReleaseKey = PublicKey;
+            c.BackoffMax = TimeSpan.FromSeconds(1);
+        });
         await using var agent = FirmwareEnv.Start(dir, config, []);
         var session = await FirmwareEnv.SessionOf(first, "OTA2");
         Assert.That(session, Is.Not.Null, agent.Log);
@@ -124,7 +129,7 @@ public sealed class OverTheAirTests
         FirmwareEnv.RequireAotAgentAndRoot();
         await using var relay = await TestEnv.StartRelayAsync();
         var dir = TestEnv.TempDir();
-        await using var agent = FirmwareEnv.Start(dir, FirmwareEnv.Config(relay, Path.Combine(dir, "state"), "OTA3", $"release_key = {PublicKey}\n"), []);
+        await using var agent = FirmwareEnv.Start(dir, FirmwareEnv.Config(relay, Path.Combine(dir, "state"), "OTA3", c => c.ReleaseKey = PublicKey), []);
         var session = await FirmwareEnv.SessionOf(relay, "OTA3");
         Assert.That(session, Is.Not.Null, agent.Log);
         var device = agent.ReadDeviceId()!;

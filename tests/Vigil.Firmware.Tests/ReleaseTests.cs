@@ -18,8 +18,12 @@ public sealed class ReleaseTests
 {
     private static byte[] Release(string version, byte[] binary, string? rid = null, byte[]? key = null) => TestReleases.Make(version, binary, rid ?? "linux-x64", key);
 
-    private static string Config(string stateDir, string extra = "") =>
-        $"relay = 127.0.0.1:9\nrelay_key = {Convert.ToBase64String(new byte[32])}\nstate_dir = {stateDir}\nrelease_key = {TestReleases.PublicKey}\n{extra}";
+    private static AgentConfigFile Config(string stateDir, string releaseKey)
+    {
+        var config = FirmwareEnv.Offline(stateDir);
+        config.ReleaseKey = releaseKey;
+        return config;
+    }
 
     /// <summary>Runs `vigil-agent stage-release` on the bytes; returns its exit code, output and state directory.</summary>
     private static (int Code, string Output, string StateDir) Stage(byte[] release, string extra = "", string? stateDir = null)
@@ -27,9 +31,9 @@ public sealed class ReleaseTests
         FirmwareEnv.RequireAotAgentAndRoot();
         var dir = TestEnv.TempDir();
         stateDir ??= Path.Combine(dir, "state");
-        File.WriteAllText(Path.Combine(dir, "agent.conf"), Config(stateDir));
+        var config = Config(stateDir, TestReleases.PublicKey).Write(Path.Combine(dir, AgentConfigFile.FileName));
         File.WriteAllBytes(Path.Combine(dir, "r.release"), release);
-        var (code, output) = Processes.Run(TimeSpan.FromSeconds(30), TestEnv.Agent, ["stage-release", Path.Combine(dir, "r.release"), "--config", Path.Combine(dir, "agent.conf"), .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
+        var (code, output) = Processes.Run(TimeSpan.FromSeconds(30), TestEnv.Agent, ["stage-release", Path.Combine(dir, "r.release"), "--config", config, .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
         return (code, output, stateDir);
     }
 
@@ -51,8 +55,8 @@ public sealed class ReleaseTests
         Assert.That(signed, Is.EqualTo(0), signSaid);
 
         var state = Path.Combine(dir, "state");
-        File.WriteAllText(Path.Combine(dir, "agent.conf"), $"relay = 127.0.0.1:9\nrelay_key = {Convert.ToBase64String(new byte[32])}\nstate_dir = {state}\nrelease_key = {File.ReadAllText(Path.Combine(keys, "release.pub")).Trim()}\n");
-        var (code, output) = Processes.Run(TimeSpan.FromSeconds(30), TestEnv.Agent, ["stage-release", release, "--config", Path.Combine(dir, "agent.conf")]);
+        var config = Config(state, File.ReadAllText(Path.Combine(keys, "release.pub")).Trim()).Write(Path.Combine(dir, AgentConfigFile.FileName));
+        var (code, output) = Processes.Run(TimeSpan.FromSeconds(30), TestEnv.Agent, ["stage-release", release, "--config", config]);
         Assert.That(code, Is.EqualTo(0), output);
         var staged = Path.Combine(state, "releases", "vigil-agent-9.9.9");
         Assert.That(File.ReadAllBytes(staged), Is.EqualTo(File.ReadAllBytes(TestEnv.Agent)));
@@ -132,7 +136,7 @@ public sealed class ReleaseTests
         var root = MinimalRoot.Create(busybox: false);
         root.CopyIn(TestEnv.Agent, "/vigil-agent");
         Assert.That(root.FileNames(), Has.None.Match(MinimalRoot.AbsentLibraries));
-        root.Write("/etc/agent.conf", Config("/state"));
+        Config("/state", TestReleases.PublicKey).Write(root.Combine("/etc/agent.conf"));
         File.WriteAllBytes(root.Combine("/r.release"), Release("0.2.0", File.ReadAllBytes(TestEnv.Agent)));
         var (code, output) = root.Run(TimeSpan.FromSeconds(30), "/vigil-agent", "stage-release", "/r.release", "--config", "/etc/agent.conf");
         Assert.That(code, Is.EqualTo(0), output);

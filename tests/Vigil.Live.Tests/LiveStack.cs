@@ -8,24 +8,25 @@ using static Vigil.Portal.Tests.Streaming;
 namespace Vigil.Live.Tests;
 
 /// <summary>
-/// A streamer node with WebRTC, as shipped, in front of a real portal: nginx-rtmp from the deploy
-/// templates (publish, play and HLS asked of the portal's hook; /CAMERA/webrtc proxied to
-/// vigil-live), Janus, coturn and vigil-live from theirs, and a camera publishing H.264 into nginx-rtmp with
-/// its bound device's publish token (ffmpeg, as a camera's agent does). The portal serves the built
-/// web portal; a viewer may see the live camera and another one, but not a third.
+/// A streamer node with WebRTC, as shipped, in front of a real portal, as <see cref="VigilStack"/>
+/// assembles it with the portal hosted in the test's process: nginx-rtmp from the deploy templates
+/// (publish, play and HLS asked of the portal's hook; /CAMERA/webrtc proxied to vigil-live), Janus,
+/// coturn and vigil-live from theirs, and a camera publishing H.264 into nginx-rtmp with its bound
+/// device's publish token (ffmpeg, as a camera's agent does). The portal serves the built web portal;
+/// a viewer may see the live camera and another one, but not a third.
 /// </summary>
 internal sealed class LiveStack : IAsyncDisposable
 {
-    private readonly List<IAsyncDisposable> _owned = [];
+    private const string StreamerName = "live-1";
+    private VigilStack _stack = null!;
 
-    private LiveStack(PortalServer portal, string turnSecret, int turnPort)
+    private LiveStack(string turnSecret, int turnPort)
     {
-        Portal = portal;
         TurnSecret = turnSecret;
         TurnPort = turnPort;
     }
 
-    public PortalServer Portal { get; }
+    public PortalServer Portal { get; private set; } = null!;
     public string TurnSecret { get; }
     public int TurnPort { get; }
     public PortalClient Admin { get; private set; } = null!;
@@ -66,39 +67,47 @@ internal sealed class LiveStack : IAsyncDisposable
                 Assert.Fail($"{needed} is missing: ./build.sh test installs janus, coturn, nginx-rtmp and ffmpeg and builds the web portal");
             }
         }
-        var turnSecret = Guid.NewGuid().ToString("N");
-        var turnPort = RelayProcess.FreePort();
-        var portal = await PortalServer.StartAsync(TestDatabases.Sqlite, o =>
-        {
-            o.WebRoot = web;
-            o.TurnSecret = turnSecret;
-            o.TurnPort = turnPort;
-        });
-        var stack = new LiveStack(portal, turnSecret, turnPort);
+        var live = new LiveStack(Guid.NewGuid().ToString("N"), RelayProcess.FreePort());
         try
         {
-            await stack.BuildAsync(clockCamera, publicHost, liveArgs ?? ["--linger-seconds", "5"], gop);
-            return stack;
+            // No camera of this stack has an agent: the agent binary is named only because the stack's options name one.
+            live._stack = await VigilStack.StartAsync(new StackOptions(Path.Combine(AppContext.BaseDirectory, "vigil-portal.dll"), AgentBinary.Published() ?? "",
+                MediaPeers.CameraScript, Path.Combine(live.Dir, "stack"))
+            {
+                HostPortal = HostedPortal.On(o => (o.WebRoot, o.TurnSecret, o.TurnPort) = (web, live.TurnSecret, live.TurnPort)),
+                StreamerName = StreamerName,
+                HealthProbe = true,
+                StreamerPublicHost = publicHost,
+                StartLive = async streamer =>
+                {
+                    live.HlsDir = Path.Combine(streamer.Dir, "hls");
+                    live.Node = await LiveNode.StartAsync(Path.Combine(live.Dir, "node"), streamer.Hook, streamer.RtmpPort, live.TurnSecret, live.TurnPort,
+                        liveArgs ?? ["--linger-seconds", "5"], hlsDir: live.HlsDir);
+                    return (live.Node, live.Node.LiveUpstream);
+                },
+            });
+            live.Portal = ((HostedPortal)live._stack.Portal).Server;
+            await live.BuildAsync(clockCamera, gop);
+            return live;
         }
         catch
         {
-            await stack.DisposeAsync();
+            await live.DisposeAsync();
             throw;
         }
     }
 
-    private async Task BuildAsync(bool clockCamera, string publicHost, string[] liveArgs, int gop)
+    private async Task BuildAsync(bool clockCamera, int gop)
     {
         Admin = await Portal.AdminAsync();
-        var streamer = await StreamerNode.RegisterAsync(Admin.Http, Portal.BaseAddress, "live-1", new StreamerSettings { Dir = Path.Combine(Dir, "nginx"), PublicHost = publicHost });
+        var streamer = _stack.Streamer;
         StreamerUrl = streamer.PublicUrl;
         HttpPort = streamer.HttpPort;
-        HlsDir = Path.Combine(streamer.Dir, "hls");
-        var (rtmpPort, hook) = (streamer.RtmpPort, streamer.Hook);
+        Nginx = streamer.Nginx!;
 
         Group = await GroupAsync(Admin);
-        Camera = await CameraAsync(Admin, "live-1", group: Group);
-        OtherCamera = await CameraAsync(Admin, "live-1", group: Group);
+        Camera = await CameraAsync(Admin, StreamerName, group: Group);
+        OtherCamera = await CameraAsync(Admin, StreamerName, group: Group);
         Device = await DeviceAsync(Portal, Admin, Camera);
         var user = await Admin.PostJsonAsync("/api/v1/users", new { login = ViewerLogin, password = ViewerPassword, role = "user" });
         Assert.That(user.Status, Is.EqualTo(HttpStatusCode.Created), user.Text);
@@ -106,20 +115,12 @@ internal sealed class LiveStack : IAsyncDisposable
         await MemberAsync(Admin, Group, ViewerId);
         Viewer = await Portal.LoginAsync(ViewerLogin, ViewerPassword);
 
-        Node = await LiveNode.StartAsync(Path.Combine(Dir, "node"), hook, rtmpPort, TurnSecret, TurnPort, liveArgs, hlsDir: HlsDir);
-        _owned.Add(Node);
-        await streamer.StartAsync(liveUpstream: Node.LiveUpstream);
-        Nginx = streamer.Nginx!;
-        _owned.Add(streamer);
-        var ingest = $"rtmp://127.0.0.1:{rtmpPort}/live/{Camera}?token={Device.PublishToken}";
+        var ingest = $"rtmp://127.0.0.1:{streamer.RtmpPort}/live/{Camera}?token={Device.PublishToken}";
         Publisher = clockCamera
             ? PeerProcess.Start("clock-camera", MediaPeers.Python, [Path.Combine(Repository.Root, "tests", "Vigil.Live.Tests", "peers", "clockcam.py"), ingest,
                 gop.ToString(CultureInfo.InvariantCulture)])
             : StartPublisher(ingest);
-        _owned.Add(Publisher);
-        var playlist = streamer.Playlist(Camera);
-        Assert.That(await WithinAsync(TimeSpan.FromSeconds(30), () => Task.FromResult(File.Exists(playlist))), Is.Not.Null,
-            $"the camera does not publish: {Publisher.Output}");
+        Assert.That(await streamer.PlaylistWrittenAsync(Camera, TimeSpan.FromSeconds(30)), Is.Not.Null, $"the camera does not publish: {Publisher.Output}");
     }
 
     /// <summary>A camera as its agent publishes: H.264 (High profile, as cameras send), one-second GOPs, 25 frames a second, in real time.</summary>
@@ -145,13 +146,16 @@ internal sealed class LiveStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        for (var i = _owned.Count - 1; i >= 0; i--)
+        if (Publisher is not null)
         {
-            await _owned[i].DisposeAsync();
+            await Publisher.DisposeAsync();
         }
         Viewer?.Dispose();
         Admin?.Dispose();
-        await Portal.DisposeAsync();
+        if (_stack is not null)
+        {
+            await _stack.DisposeAsync();
+        }
         try
         {
             Directory.Delete(Dir, recursive: true);

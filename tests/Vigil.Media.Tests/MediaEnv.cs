@@ -37,15 +37,11 @@ internal static partial class MediaEnv
     public static Task<(PeerProcess Camera, int Port)> StartCameraAsync(params string[] options) =>
         MediaPeers.StartCameraAsync(MediaPeers.CameraScript, ["--port", "0", .. options]);
 
-    /// <summary>Starts `vigil-agent run` on a config written to dir/agent.conf (state in dir/state).</summary>
-    public static PeerProcess StartAgent(string dir, string config)
+    /// <summary>Starts `vigil-agent run` on a config written to dir/agent.conf.</summary>
+    public static PeerProcess StartAgent(string dir, AgentConfigFile config)
     {
-        var path = Path.Combine(dir, "agent.conf");
-        File.WriteAllText(path, $"state_dir = {Path.Combine(dir, "state")}\n{config}");
-        var agent = Agent;
-        return agent.EndsWith(".dll", StringComparison.Ordinal)
-            ? PeerProcess.Start("agent", "dotnet", [agent, "run", "--config", path])
-            : PeerProcess.Start("agent", agent, ["run", "--config", path]);
+        var argv = AgentProcess.CommandLine(Agent, "run", config.Write(Path.Combine(dir, AgentConfigFile.FileName)));
+        return PeerProcess.Start("agent", argv[0], argv[1..]);
     }
 
     /// <summary>The agent's status file as `vigil-agent status` prints it.</summary>

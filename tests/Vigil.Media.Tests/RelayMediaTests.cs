@@ -43,8 +43,14 @@ public sealed class RelayMediaTests
         // At info, nginx-rtmp logs each publish with its arguments: where the token is seen below.
         await using var nginx = await OpenStreamer.StartAsync(dir, logPublishes: true);
         var nginxPort = nginx.RtmpPort;
-        await using var agent = await AgentProcess.StartAsync(MediaEnv.Agent, relay, [],
-            $"source = rtsp://viewer:pa55word@127.0.0.1:{cameraPort}/stream\npublish = rtmp://127.0.0.1:{nginxPort}/live/cam\npublish_token = tok-123\npublish_name = cam-7\nstats_interval = 1\n");
+        await using var agent = await AgentProcess.StartAsync(MediaEnv.Agent, relay, [], c =>
+        {
+            c.Source = $"rtsp://viewer:pa55word@127.0.0.1:{cameraPort}/stream";
+            c.Publish = $"rtmp://127.0.0.1:{nginxPort}/live/cam";
+            c.PublishToken = "tok-123";
+            c.PublishName = "cam-7";
+            c.StatsInterval = TimeSpan.FromSeconds(1);
+        });
         JsonElement media = default;
         var seen = await MediaEnv.WaitUntil(() =>
         {
@@ -85,7 +91,7 @@ public sealed class RelayMediaTests
         await using var _ = camera;
         await using var nginx = await OpenStreamer.StartAsync(dir);
         var nginxPort = nginx.RtmpPort;
-        await using var agent = await AgentProcess.StartAsync(MediaEnv.Agent, relay, [], "stats_interval = 1\n");
+        await using var agent = await AgentProcess.StartAsync(MediaEnv.Agent, relay, [], c => c.StatsInterval = TimeSpan.FromSeconds(1));
         var statusFile = Path.Combine(agent.StateDir, "status");
 
         var refused = await Command(relay, agent.DeviceId, """{"name":"assign","args":{"source":"ftp://camera/x","target":"rtmp://s/live/x"}}""");

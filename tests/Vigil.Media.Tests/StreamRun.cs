@@ -51,23 +51,23 @@ internal sealed class StreamRun : IAsyncDisposable
         : $"rtsp://127.0.0.1:{TargetPort}/live/{StreamName}";
 
     /// <summary>Starts the GStreamer camera with these options, the streamer, then the agent.</summary>
-    public static async Task<StreamRun> StartAsync(string[] cameraOptions, Streamer streamer, string? credentials = null, string extraConfig = "")
+    public static async Task<StreamRun> StartAsync(string[] cameraOptions, Streamer streamer, string? credentials = null)
     {
         var run = new StreamRun(MediaEnv.TempDir(), streamer);
         var (camera, port) = await MediaEnv.StartCameraAsync(cameraOptions);
         run.Camera = camera;
         await run.StartStreamerAsync();
         var userInfo = credentials is null ? "" : credentials + "@";
-        run.StartAgent($"rtsp://{userInfo}127.0.0.1:{port}/stream", extraConfig);
+        run.StartAgent($"rtsp://{userInfo}127.0.0.1:{port}/stream");
         return run;
     }
 
     /// <summary>The streamer and the agent for a camera that is already there.</summary>
-    public static async Task<StreamRun> StartForAsync(string source, Streamer streamer, string extraConfig = "")
+    public static async Task<StreamRun> StartForAsync(string source, Streamer streamer)
     {
         var run = new StreamRun(MediaEnv.TempDir(), streamer);
         await run.StartStreamerAsync();
-        run.StartAgent(source, extraConfig);
+        run.StartAgent(source);
         return run;
     }
 
@@ -92,8 +92,11 @@ internal sealed class StreamRun : IAsyncDisposable
         }
     }
 
-    private void StartAgent(string source, string extraConfig) =>
-        Agent = MediaEnv.StartAgent(Dir, $"source = {source}\npublish = {PublishUrl}\nstats_interval = 1\nverbose = 1\n{extraConfig}");
+    private void StartAgent(string source) =>
+        Agent = MediaEnv.StartAgent(Dir, new AgentConfigFile
+        {
+            StateDir = Path.Combine(Dir, "state"), Source = source, Publish = PublishUrl, StatsInterval = TimeSpan.FromSeconds(1), Verbose = true,
+        });
 
     public string? Status(string key) => MediaEnv.StatusValue(Dir, key);
 

@@ -44,18 +44,8 @@ public sealed class CameraBehindAgent : IAsyncDisposable
             [new IPEndPoint(IPAddress.Loopback, 0)]);
         var onvifPort = camera.Ports.Single();
 
-        var dir = Directory.CreateTempSubdirectory("vigil-relay-").FullName;
-        var apiToken = "node-api-token-" + Guid.NewGuid().ToString("N");
-        await File.WriteAllTextAsync(Path.Combine(dir, "api.token"), apiToken + "\n");
-        var nodeId = Fixtures.Unique("relay");
-        var apiPort = RelayProcess.FreePort();
-        var registered = await admin.PutJsonAsync($"/api/v1/relays/{nodeId}", new { api_url = $"http://127.0.0.1:{apiPort}", api_token = apiToken });
-        Assert.That(registered.Status, Is.EqualTo(HttpStatusCode.OK), registered.Text);
-        await File.WriteAllTextAsync(Path.Combine(dir, "portal.token"), registered.Json!["portal_token"]!.GetValue<string>());
-        var tunnelKey = (await admin.GetAsync("/api/v1/tunnel-key")).Text.Trim();
-        var relay = await RelayProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll"),
-            ["--node-id", nodeId, "--portal-url", portal.BaseAddress.ToString(), "--portal-token-file", Path.Combine(dir, "portal.token"), "--tunnel-key", tunnelKey],
-            dir, apiPort);
+        var (relay, _) = await PortalRelayNode.StartAsync(admin.Http, portal.BaseAddress, Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll"),
+            Fixtures.Unique("relay"), tunnels: true);
         var agent = await AgentProcess.StartAsync(AgentBinary.Aot(), relay, [onvifPort]);
         var rig = new CameraBehindAgent(camera, relay, agent, onvifPort, Fixtures.Unique("ptz-cam"));
         Assert.That(await rig.ConnectedAsync(admin), Is.True, "the agent's hello reached the portal through the relay");
@@ -77,9 +67,8 @@ public sealed class CameraBehindAgent : IAsyncDisposable
     /// <summary>Kills the agent and starts it again on its config and key: a camera whose link broke and came back.</summary>
     public async Task RestartAgentAsync()
     {
-        var config = Agent.ConfigPath;
         await Agent.DisposeAsync();
-        Agent = AgentProcess.Start(AgentBinary.Aot(), Path.GetDirectoryName(config)!, await File.ReadAllTextAsync(config));
+        Agent = AgentProcess.StartOnFile(AgentBinary.Aot(), Agent.ConfigPath, Agent.StateDir);
     }
 
     public async ValueTask DisposeAsync()

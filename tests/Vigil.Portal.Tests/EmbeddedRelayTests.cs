@@ -26,8 +26,10 @@ public sealed class EmbeddedRelayTests
         }), Is.True, "the embedded node registers itself");
 
         var dir = Directory.CreateTempSubdirectory("vigil-agent-").FullName;
-        await using var agent = AgentProcess.Start(AgentBinary.Aot(), dir,
-            $"relay = 127.0.0.1:{agentPort}\nrelay_key = {relayKey}\nstate_dir = {Path.Combine(dir, "state")}\nserial = EMB-1\n");
+        await using var agent = AgentProcess.Start(AgentBinary.Aot(), dir, new AgentConfigFile
+        {
+            Relays = { new AgentRelayLine($"127.0.0.1:{agentPort}") }, RelayKey = relayKey, StateDir = Path.Combine(dir, "state"), Serial = "EMB-1",
+        });
         string? id = null;
         Assert.That(await Eventually.True(async () =>
         {

@@ -40,19 +40,9 @@ public sealed class OnvifThroughAgentTests(string database) : PortalSuite(databa
         // Allowed by the agent, but nothing listens there.
         _closedPort = RelayProcess.FreePort();
 
-        var dir = Directory.CreateTempSubdirectory("vigil-relay-").FullName;
-        var apiToken = "node-api-token-" + Guid.NewGuid().ToString("N");
-        await File.WriteAllTextAsync(Path.Combine(dir, "api.token"), apiToken + "\n");
         _nodeId = Fixtures.Unique("relay");
-        var apiPort = RelayProcess.FreePort();
-        var registered = await Admin.PutJsonAsync($"/api/v1/relays/{_nodeId}", new { api_url = $"http://127.0.0.1:{apiPort}", api_token = apiToken });
-        Assert.That(registered.Status, Is.EqualTo(HttpStatusCode.OK), registered.Text);
-        var portalToken = registered.Json!["portal_token"]!.GetValue<string>();
-        await File.WriteAllTextAsync(Path.Combine(dir, "portal.token"), portalToken);
-        var tunnelKey = (await Admin.GetAsync("/api/v1/tunnel-key")).Text.Trim();
-        _relay = await RelayProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll"),
-            ["--node-id", _nodeId, "--portal-url", Portal.BaseAddress.ToString(), "--portal-token-file", Path.Combine(dir, "portal.token"), "--tunnel-key", tunnelKey],
-            dir, apiPort);
+        (_relay, var portalToken) = await PortalRelayNode.StartAsync(Admin.Http, Portal.BaseAddress, Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll"), _nodeId,
+            tunnels: true);
         _agent = await AgentProcess.StartAsync(AgentBinary.Aot(), _relay, [_onvifPort, _closedPort]);
         _publicKey = File.ReadAllLines(Path.Combine(_agent.StateDir, "agent.key")).First(l => l.StartsWith("public ", StringComparison.Ordinal))[7..];
         _node = Portal.Anonymous();

@@ -13,18 +13,11 @@ public sealed class RelayPortalTests(string database) : PortalSuite(database)
     [Test]
     public async Task AnAgentsHelloReachesThePortalAndARevocationCutsItOff()
     {
-        var dir = Directory.CreateTempSubdirectory("vigil-relay-").FullName;
-        // The node is registered before it starts: its API token is made here and handed to both.
-        var apiToken = "node-api-token-" + Guid.NewGuid().ToString("N");
-        await File.WriteAllTextAsync(Path.Combine(dir, "api.token"), apiToken + "\n");
+        // The node is registered before it starts: its API token is made there and handed to both.
         var nodeId = Fixtures.Unique("relay");
-        var apiPort = RelayProcess.FreePort();
-        var registered = await Admin.PutJsonAsync($"/api/v1/relays/{nodeId}", new { api_url = $"http://127.0.0.1:{apiPort}", api_token = apiToken });
-        Assert.That(registered.Status, Is.EqualTo(HttpStatusCode.OK), registered.Text);
-        await File.WriteAllTextAsync(Path.Combine(dir, "portal.token"), registered.Json!["portal_token"]!.GetValue<string>());
-        await using var relay = await RelayProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll"),
-            ["--node-id", nodeId, "--portal-url", Portal.BaseAddress.ToString(), "--portal-token-file", Path.Combine(dir, "portal.token")], dir, apiPort);
-        await using var agent = await AgentProcess.StartAsync(AgentBinary.Aot(), relay, [], "model = IPC-HDW\n");
+        var (relay, _) = await PortalRelayNode.StartAsync(Admin.Http, Portal.BaseAddress, Path.Combine(AppContext.BaseDirectory, "vigil-relay.dll"), nodeId);
+        await using var __ = relay;
+        await using var agent = await AgentProcess.StartAsync(AgentBinary.Aot(), relay, [], c => c.Model = "IPC-HDW");
         var id = agent.DeviceId;
 
         Assert.That(await Eventually.True(async () => (await Admin.GetAsync($"/api/v1/devices/{id}")).Status == HttpStatusCode.OK), Is.True, "the hello reached the portal");

@@ -32,6 +32,18 @@ public sealed class AgentTests
 
     private static string StateConfig(string dir) => $"state_dir = {Path.Combine(dir, "state")}\n";
 
+    /// <summary>A config for relays at these addresses, all pinned to one key, with its state in dir/state, and what <paramref name="more"/> sets.</summary>
+    private static AgentConfigFile Config(string dir, byte[] relayKey, EndPoint[] relays, Action<AgentConfigFile> more)
+    {
+        var config = new AgentConfigFile { StateDir = Path.Combine(dir, "state"), RelayKey = Convert.ToBase64String(relayKey) };
+        foreach (var relay in relays)
+        {
+            config.AddRelay(relay);
+        }
+        more(config);
+        return config;
+    }
+
     [Test]
     public void TheIdentityIsMadeOnceKeptPrivateAndReused()
     {
@@ -126,7 +138,7 @@ public sealed class AgentTests
         await using var fake = new FakeRelay();
         var dir = TestEnv.TempDir();
         await using var agent = AgentProcess.Start(TestEnv.Agent, dir,
-            $"relay = {fake.EndPoint}\nrelay_key = {Convert.ToBase64String(fake.Key.PublicKey)}\n{StateConfig(dir)}tunnel_ports = {port}\n");
+            Config(dir, fake.Key.PublicKey, [fake.EndPoint], c => c.TunnelPorts.Add(port)));
         var session = await fake.NextSessionAsync(TimeSpan.FromSeconds(20));
         await session.Hello.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -149,7 +161,7 @@ public sealed class AgentTests
         await using var fake = new FakeRelay();
         var dir = TestEnv.TempDir();
         await using var agent = AgentProcess.Start(TestEnv.Agent, dir,
-            $"relay = {fake.EndPoint}\nrelay_key = {Convert.ToBase64String(fake.Key.PublicKey)}\n{StateConfig(dir)}backoff_min = 0.2\nbackoff_max = 0.5\n");
+            Config(dir, fake.Key.PublicKey, [fake.EndPoint], c => (c.BackoffMin, c.BackoffMax) = (TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(0.5))));
         var first = await fake.NextSessionAsync(TimeSpan.FromSeconds(20));
         await first.Hello.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var started = Stopwatch.StartNew();
@@ -170,8 +182,7 @@ public sealed class AgentTests
         await using var b = await TestEnv.StartRelayAsync();
         var dir = TestEnv.TempDir();
         await using var agent = AgentProcess.Start(TestEnv.Agent, dir,
-            $"relay = {a.AgentEndPoint} {Convert.ToBase64String(a.PublicKey)}\nrelay = {b.AgentEndPoint} {Convert.ToBase64String(b.PublicKey)}\n" +
-            $"{StateConfig(dir)}backoff_min = 0.2\nbackoff_max = 1\n");
+            new AgentConfigFile { StateDir = Path.Combine(dir, "state"), BackoffMin = TimeSpan.FromSeconds(0.2), BackoffMax = TimeSpan.FromSeconds(1) }.AddRelay(a).AddRelay(b));
         Assert.That(await TestEnv.WaitUntil(async () => agent.ReadDeviceId() is { } id && await TestEnv.Listed(a, id), TimeSpan.FromSeconds(20)), Is.True, agent.Log);
         var id = agent.ReadDeviceId()!;
         await a.DisposeAsync(); // the relay process is killed
@@ -187,7 +198,7 @@ public sealed class AgentTests
         var dead = RelayProcess.FreePort();
         var dir = TestEnv.TempDir();
         await using var agent = AgentProcess.Start(TestEnv.Agent, dir,
-            $"relay = 127.0.0.1:{dead}\nrelay = {b.AgentEndPoint}\nrelay_key = {Convert.ToBase64String(b.PublicKey)}\n{StateConfig(dir)}backoff_min = 0.2\nbackoff_max = 1\n");
+            Config(dir, b.PublicKey, [new IPEndPoint(IPAddress.Loopback, dead), b.AgentEndPoint], c => (c.BackoffMin, c.BackoffMax) = (TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(1))));
         Assert.That(await TestEnv.WaitUntil(async () => agent.ReadDeviceId() is { } id && await TestEnv.Listed(b, id), TimeSpan.FromSeconds(15)), Is.True, agent.Log);
     }
 
@@ -198,7 +209,7 @@ public sealed class AgentTests
         var dir = TestEnv.TempDir();
         using var impostorKey = Vigil.Protocol.Noise.KeyPair.Generate();
         await using var agent = AgentProcess.Start(TestEnv.Agent, dir,
-            $"relay = {relay.AgentEndPoint}\nrelay_key = {Convert.ToBase64String(impostorKey.PublicKey)}\n{StateConfig(dir)}backoff_min = 0.2\nbackoff_max = 0.5\n");
+            Config(dir, impostorKey.PublicKey, [relay.AgentEndPoint], c => (c.BackoffMin, c.BackoffMax) = (TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(0.5))));
         Assert.That(await TestEnv.WaitUntil(async () => await TestEnv.Metric(relay, "vigil_relay_handshake_failures_total{reason=\"handshake_failed\"}") >= 2, TimeSpan.FromSeconds(15)), Is.True, agent.Log);
         Assert.That(await TestEnv.Metric(relay, "vigil_relay_sessions"), Is.EqualTo(0));
         Assert.That(await TestEnv.WaitUntil(() => Task.FromResult(agent.Log.Contains("relay_key", StringComparison.Ordinal)), TimeSpan.FromSeconds(5)), Is.True, agent.Log);
@@ -215,7 +226,7 @@ public sealed class AgentTests
         Assert.That(b.PublicKey, Is.EqualTo(a.PublicKey));
         var dir = TestEnv.TempDir();
         await using var agent = AgentProcess.Start(TestEnv.Agent, dir,
-            $"relay = {a.AgentEndPoint}\nrelay_key = {Convert.ToBase64String(a.PublicKey)}\n{StateConfig(dir)}backoff_min = 0.2\nbackoff_max = 1\n");
+            Config(dir, a.PublicKey, [a.AgentEndPoint], c => (c.BackoffMin, c.BackoffMax) = (TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(1))));
         Assert.That(await TestEnv.WaitUntil(async () => agent.ReadDeviceId() is { } id && await TestEnv.Listed(a, id), TimeSpan.FromSeconds(20)), Is.True, agent.Log);
         var id = agent.ReadDeviceId()!;
 
@@ -254,7 +265,7 @@ public sealed class AgentTests
         {
             await TestEnv.WaitUntil(() => Task.FromResult(CanConnect(proxyPort)), TimeSpan.FromSeconds(10));
             await using var agent = AgentProcess.Start(TestEnv.Agent, dir,
-                $"relay = {relay.AgentEndPoint}\nrelay_key = {Convert.ToBase64String(relay.PublicKey)}\n{StateConfig(dir)}proxy = http://127.0.0.1:{proxyPort}\n");
+                Config(dir, relay.PublicKey, [relay.AgentEndPoint], c => c.Proxy = $"http://127.0.0.1:{proxyPort}"));
             Assert.That(await TestEnv.WaitUntil(async () => agent.ReadDeviceId() is { } id && await TestEnv.Listed(relay, id), TimeSpan.FromSeconds(20)), Is.True, agent.Log);
             Assert.That(File.ReadAllText(log), Does.Contain("CONNECT"), "the link must have gone through the proxy");
         }

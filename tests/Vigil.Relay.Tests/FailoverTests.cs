@@ -27,10 +27,10 @@ public sealed class FailoverTests
             {
                 var (first, second) = i % 2 == 0 ? (a, b) : (b, a);
                 var dir = TestEnv.TempDir();
-                agents.Add(AgentProcess.Start(TestEnv.Agent, dir,
-                    $"relay = {first.AgentEndPoint} {Convert.ToBase64String(first.PublicKey)}\n" +
-                    $"relay = {second.AgentEndPoint} {Convert.ToBase64String(second.PublicKey)}\n" +
-                    $"state_dir = {Path.Combine(dir, "state")}\nserial = FO{i:D4}\nheartbeat_interval = 5\nheartbeat_timeout = 15\n"));
+                agents.Add(AgentProcess.Start(TestEnv.Agent, dir, new AgentConfigFile
+                {
+                    StateDir = Path.Combine(dir, "state"), Serial = $"FO{i:D4}", HeartbeatInterval = TimeSpan.FromSeconds(5), HeartbeatTimeout = TimeSpan.FromSeconds(15),
+                }.AddRelay(first).AddRelay(second)));
             }
             var onA = new HashSet<string>();
             Assert.That(await TestEnv.WaitUntil(async () =>

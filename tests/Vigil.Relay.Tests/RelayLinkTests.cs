@@ -38,7 +38,7 @@ public sealed class RelayLinkTests
         var (sk, pk) = TunnelToken.GenerateSigningKey();
         _signingKey = sk;
         _relay = await TestEnv.StartRelayAsync("--handshake-timeout", "2", "--heartbeat-interval", "1", "--heartbeat-timeout", "3", "--tunnel-key", Convert.ToBase64String(pk));
-        _agent = await AgentProcess.StartAsync(TestEnv.Agent, _relay, [_echoPort], "model = IPC-T\nfirmware = 5.7.3\n");
+        _agent = await AgentProcess.StartAsync(TestEnv.Agent, _relay, [_echoPort], c => (c.Model, c.Firmware) = ("IPC-T", "5.7.3"));
     }
 
     [OneTimeTearDown]

@@ -10,12 +10,10 @@ namespace Vigil.Web.Tests;
 /// </summary>
 public static class PortalOnly
 {
-    public static string Root => Repository.Root;
-
     /// <summary>portal-web/dist, which the tests serve; its absence fails the test with the command.</summary>
     public static string BuiltWeb()
     {
-        var web = Path.Combine(Root, "portal-web", "dist");
+        var web = Path.Combine(Repository.Root, "portal-web", "dist");
         Assert.That(File.Exists(Path.Combine(web, "index.html")), Is.True, "the web portal is built (cd portal-web && npx vite build)");
         return web;
     }
@@ -24,6 +22,6 @@ public static class PortalOnly
     {
         ["url"] = portal.BaseAddress.ToString().TrimEnd('/'),
         ["admin"] = new JsonObject { ["login"] = portal.Admin.Login, ["password"] = portal.Admin.Password },
-        ["screenshots"] = Path.Combine(Root, "artifacts", "screenshots"),
+        ["screenshots"] = Path.Combine(Repository.Root, "artifacts", "screenshots"),
     };
 }

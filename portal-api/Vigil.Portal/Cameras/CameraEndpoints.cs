@@ -71,7 +71,7 @@ internal static class CameraEndpoints
     }
 
     private static async Task<IResult> UpdateAsync(HttpContext ctx, string name, CameraStore cameras, CameraAccess access, UserStore users,
-        StreamerStore streamers, Hooks.PlayAuthorizer decisions, DeviceStore devices, Relays.DeviceAssignments lifecycle)
+        StreamerStore streamers, Hooks.PlayAuthorizer decisions, DeviceStore devices, Devices.DeviceAssignments lifecycle)
     {
         var caller = Caller.Of(ctx);
         var (camera, rights) = await VisibleAsync(ctx, name, cameras, access).ConfigureAwait(false);

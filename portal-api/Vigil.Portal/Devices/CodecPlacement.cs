@@ -1,6 +1,5 @@
 using Vigil.Portal.Data;
 using Vigil.Portal.Hooks;
-using Vigil.Portal.Relays;
 using Vigil.Portal.Streamers;
 
 namespace Vigil.Portal.Devices;

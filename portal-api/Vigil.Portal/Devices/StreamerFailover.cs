@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Vigil.Portal.Data;
 using Vigil.Portal.Hooks;
-using Vigil.Portal.Relays;
 using Vigil.Portal.Streamers;
 
 namespace Vigil.Portal.Devices;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
+using Vigil.Portal.Devices;
 using Vigil.Protocol.Link;
 using Vigil.Protocol.Server;
 

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Text;
 using Vigil.Stack;
 
 namespace Vigil.Portal.Tests.Faults;
@@ -45,39 +41,33 @@ internal static class ClusterRig
     /// Registers a relay node at a portal (its API address and token) and starts it, reporting to
     /// that portal. With a <paramref name="gate"/>, the portal reaches the node's API through it.
     /// </summary>
-    public static async Task<RelayProcess> StartRelayAsync(PortalClient admin, Uri portal, string nodeId, TcpGate? gate = null)
-    {
-        var dir = Directory.CreateTempSubdirectory("vigil-relay-").FullName;
-        var apiToken = "node-api-token-" + Guid.NewGuid().ToString("N");
-        await File.WriteAllTextAsync(Path.Combine(dir, "api.token"), apiToken);
-        var apiPort = RelayProcess.FreePort();
-        gate?.Target = apiPort;
-        var registered = await admin.PutJsonAsync($"/api/v1/relays/{nodeId}", new { api_url = $"http://127.0.0.1:{gate?.Port ?? apiPort}", api_token = apiToken });
-        Assert.That(registered.Status, Is.EqualTo(HttpStatusCode.OK), registered.Text);
-        await File.WriteAllTextAsync(Path.Combine(dir, "portal.token"), registered.Json!["portal_token"]!.GetValue<string>());
-        return await RelayProcess.StartAsync(RelayDll,
-            ["--node-id", nodeId, "--portal-url", portal.ToString(), "--portal-token-file", Path.Combine(dir, "portal.token")], dir, apiPort);
-    }
+    public static async Task<RelayProcess> StartRelayAsync(PortalClient admin, Uri portal, string nodeId, TcpGate? gate = null) =>
+        (await PortalRelayNode.StartAsync(admin.Http, portal, RelayDll, nodeId, apiVia: gate is null ? null : apiPort =>
+        {
+            gate.Target = apiPort;
+            return gate.Port;
+        })).Relay;
 
     /// <summary>
     /// Starts an agent that knows these relays, in this order of preference (it tries the next one
-    /// when one fails), with a short heartbeat; waits for its device id. Extra config lines may follow.
+    /// when one fails), with a short heartbeat; waits for its device id.
     /// </summary>
-    public static async Task<AgentProcess> StartAgentAsync(IEnumerable<RelayProcess> relays, string serial, string extra = "")
+    public static async Task<AgentProcess> StartAgentAsync(IEnumerable<RelayProcess> relays, string serial)
     {
         var dir = Directory.CreateTempSubdirectory("vigil-agent-").FullName;
-        var config = new StringBuilder();
+        var config = new AgentConfigFile
+        {
+            StateDir = Path.Combine(dir, "state"),
+            Serial = serial,
+            HeartbeatInterval = TimeSpan.FromSeconds(5),
+            HeartbeatTimeout = TimeSpan.FromSeconds(15),
+            StatsInterval = TimeSpan.FromSeconds(1),
+        };
         foreach (var relay in relays)
         {
-            config.AppendLine(CultureInfo.InvariantCulture, $"relay = {relay.AgentEndPoint} {Convert.ToBase64String(relay.PublicKey)}");
+            config.AddRelay(relay);
         }
-        config.AppendLine(CultureInfo.InvariantCulture, $"state_dir = {Path.Combine(dir, "state")}")
-            .AppendLine(CultureInfo.InvariantCulture, $"serial = {serial}")
-            .AppendLine("heartbeat_interval = 5")
-            .AppendLine("heartbeat_timeout = 15")
-            .AppendLine("stats_interval = 1")
-            .Append(extra);
-        var agent = AgentProcess.Start(Agent, dir, config.ToString());
+        var agent = AgentProcess.Start(Agent, dir, config);
         Assert.That(await Eventually.True(() => Task.FromResult(agent.ReadDeviceId() is not null || agent.HasExited), 30), Is.True, agent.Log);
         Assert.That(agent.HasExited, Is.False, agent.Log);
         return agent;

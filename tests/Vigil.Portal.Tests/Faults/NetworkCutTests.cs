@@ -48,12 +48,12 @@ public sealed class NetworkCutTests
 
             relay = await RelayProcess.StartAsync(RelayDll, [], agentAddress: IPAddress.Parse($"{net}.1"));
             var dir = Directory.CreateTempSubdirectory("vigil-agent-").FullName;
-            var config = Path.Combine(dir, "agent.conf");
-            await File.WriteAllTextAsync(config,
-                $"relay = {relay.AgentEndPoint} {Convert.ToBase64String(relay.PublicKey)}\nstate_dir = {Path.Combine(dir, "state")}\nserial = CUT0001\n" +
-                "heartbeat_interval = 5\nheartbeat_timeout = 15\n");
+            var config = new AgentConfigFile
+            {
+                StateDir = Path.Combine(dir, "state"), Serial = "CUT0001", HeartbeatInterval = TimeSpan.FromSeconds(5), HeartbeatTimeout = TimeSpan.FromSeconds(15),
+            }.AddRelay(relay).Write(Path.Combine(dir, AgentConfigFile.FileName));
             var psi = new ProcessStartInfo("ip");
-            foreach (var a in (string[])["netns", "exec", ns, .. Agent.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", Agent] : new[] { Agent }, "run", "--config", config])
+            foreach (var a in (string[])["netns", "exec", ns, .. AgentProcess.CommandLine(Agent, "run", config)])
             {
                 psi.ArgumentList.Add(a);
             }

@@ -3,10 +3,11 @@ using Vigil.Portal.Api;
 using Vigil.Portal.Auth;
 using Vigil.Portal.Data;
 using Vigil.Portal.Playback;
+using Vigil.Portal.Relays;
 using Vigil.Protocol.Control;
 using Vigil.Protocol.Server;
 
-namespace Vigil.Portal.Relays;
+namespace Vigil.Portal.Devices;
 
 /// <summary>
 /// The assignment of a device (from its approval, its camera and that camera's streamer) and the
