@@ -29,6 +29,13 @@ await scenario(async (page, result) => {
   result.live_mode = await page.locator("#mode").innerText();
   await shot(page, "camera-live");
 
+  // WebRTC blocked on the way (as a firewall, a proxy or an extension would): the page plays HLS and says why.
+  await page.route("**/webrtc**", route => route.abort("blockedbyclient"));
+  await page.getByRole("button", { name: "Watch live" }).click();
+  await page.waitForFunction(() => document.querySelector("#mode")?.textContent.startsWith("Live · HLS"), null, { timeout: 30000 });
+  result.blocked_mode = await page.locator("#mode").innerText();
+  await page.unroute("**/webrtc**");
+
   // Back on the grid: the camera is a favorite now, first, with its live preview playing.
   await page.goto(`${config.url}/#/cameras`);
   await page.getByRole("button", { name: "Add Front door to favorites" }).click();

@@ -12,13 +12,18 @@ import type { Player } from "./player";
  */
 export async function playWebRtc(video: HTMLVideoElement, url: string, iceServers: IceServer[], onEnd: (reason: string) => void,
   timeoutMs = 6000): Promise<Player> {
-  if (typeof RTCPeerConnection === "undefined") throw new Error("this browser has no WebRTC");
+  if (typeof RTCPeerConnection === "undefined") throw new Error("not in this browser");
   const servers: RTCIceServer[] = iceServers.map(s => s.username && s.credential
     ? { urls: s.urls, username: s.username, credential: s.credential } : { urls: s.urls });
-  const opened = await fetch(url, { method: "POST" });
+  // The reasons say in plain words why the page plays HLS instead: blocked on the way, refused by
+  // the streamer, or no video from it.
+  const opened = await fetch(url, { method: "POST" }).catch(() => {
+    throw new Error("blocked, the streamer's WebRTC address could not be reached from this browser");
+  });
   if (!opened.ok) {
     const body = await opened.json().catch(() => ({})) as { error?: string };
-    throw new Error(body.error ?? `the streamer answered ${opened.status}`);
+    throw new Error(body.error ? `refused by the streamer, ${body.error}`
+      : opened.status >= 500 ? `the streamer's WebRTC service did not answer (HTTP ${opened.status})` : `refused by the streamer (HTTP ${opened.status})`);
   }
   const { location, sdp } = await opened.json() as { location: string; sdp: string };
   const token = new URL(url).searchParams.get("token") ?? "";
@@ -82,12 +87,14 @@ export async function playWebRtc(video: HTMLVideoElement, url: string, iceServer
 /** Resolves at the first decoded frame; rejects if the connection fails or nothing comes within maxMs. */
 function firstFrame(video: HTMLVideoElement, pc: RTCPeerConnection, maxMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = window.setTimeout(() => reject(new Error("no video over WebRTC in time")), maxMs);
+    const timer = window.setTimeout(() => reject(new Error(pc.connectionState === "connected"
+      ? `no feed, connected but no video came within ${Math.round(maxMs / 1000)} s`
+      : `blocked, no connection to the streamer's media within ${Math.round(maxMs / 1000)} s (UDP or TURN blocked on the way?)`)), maxMs);
     const check = window.setInterval(() => {
       if (pc.connectionState === "failed" || pc.connectionState === "closed") {
         window.clearInterval(check);
         window.clearTimeout(timer);
-        reject(new Error(`the WebRTC connection ${pc.connectionState}`));
+        reject(new Error(`blocked, the WebRTC connection ${pc.connectionState} (no network path to the streamer's media)`));
       } else if (video.readyState >= 2 && video.videoWidth > 0) {
         window.clearInterval(check);
         window.clearTimeout(timer);

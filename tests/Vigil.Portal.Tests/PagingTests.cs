@@ -176,7 +176,8 @@ public sealed partial class PagingTests(string database) : PortalSuite(database)
     private static List<string> Names(PortalClient.Answer page) =>
         page.Json!.AsArray().Select(c => c!["name"]!.GetValue<string>()).ToList();
 
-    private static string? Next(PortalClient.Answer page) =>
+    /// <summary>The next page's address from a list's Link header, null on the last page.</summary>
+    internal static string? Next(PortalClient.Answer page) =>
         page.Response.Headers.TryGetValues("Link", out var links) && NextLink().Match(string.Join(",", links)) is { Success: true } m ? m.Groups[1].Value : null;
 
     [GeneratedRegex("<([^>]*)>;\\s*rel=\"next\"")]

@@ -27,10 +27,13 @@ public sealed class SimEvents(Templates templates)
     /// <summary>Subscriptions made so far, ended or not.</summary>
     public int Subscribed => Volatile.Read(ref _next);
 
-    /// <summary>Queues an event on every subscription; its UtcTime is now.</summary>
-    public DateTime Raise(string kind)
+    /// <summary>
+    /// Queues an event on every subscription; its UtcTime is now, or as far behind as the camera's
+    /// clock is (<paramref name="behind"/>: a camera that was never set to the right time).
+    /// </summary>
+    public DateTime Raise(string kind, TimeSpan behind = default)
     {
-        var now = DateTime.UtcNow;
+        var now = DateTime.UtcNow - behind;
         var (topic, source, data) = kind switch
         {
             "motion" => ("tns1:RuleEngine/CellMotionDetector/Motion",

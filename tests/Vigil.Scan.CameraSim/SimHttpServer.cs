@@ -116,7 +116,9 @@ public sealed class SimHttpServer : IAsyncDisposable
         if (ctx.Request.Method == "POST" && ctx.Request.Path == "/camsim/raise")
         {
             // The test's hand on the camera: what its motion detector would do.
-            _events[device].Raise(ctx.Request.Query["kind"].ToString() is { Length: > 0 } kind ? kind : "motion");
+            // ?behind=SECONDS: the camera's clock is that far behind (a day at most).
+            var behind = int.TryParse(ctx.Request.Query["behind"].ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds is > 0 and <= 86_400 ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero;
+            _events[device].Raise(ctx.Request.Query["kind"].ToString() is { Length: > 0 } kind ? kind : "motion", behind);
             ctx.Response.StatusCode = 204;
             return;
         }

@@ -6,7 +6,8 @@ namespace Vigil.Web.Tests;
 
 /// <summary>
 /// The grid's stills and the camera page's PTZ controls in Chromium, against a portal with the real relay, the AOT agent
-/// and the simulated PTZ camera behind it: what the page does is read back at the camera.
+/// and the simulated PTZ camera behind it: what the page does is read back at the camera. The events panel shows
+/// an event raised at the camera, and one raised after it by a camera whose clock is behind.
 /// </summary>
 [NonParallelizable]
 public sealed class PtzPageTests
@@ -89,5 +90,8 @@ public sealed class PtzPageTests
 
         Assert.That(r["event_on_page_ms"]!.GetValue<long>(), Is.LessThan(2000), "a motion event at the camera is on the page within 2 s");
         Assert.That(r["event_text"]!.GetValue<string>(), Does.StartWith("Motion at "));
+        Assert.That(r["late_event_on_page"]!.GetValue<bool>(), Is.True,
+            "a tamper event raised after the motion with the camera's clock 2 min behind is on the page too (within 10 s)");
+        Assert.That(r["events_in_order"]!.AsArray().Select(k => k!.GetValue<string>()).Last(), Is.EqualTo("tamper"), "drawn in its place by camera time: below the newer motion");
     }
 }

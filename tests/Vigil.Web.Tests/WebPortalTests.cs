@@ -88,7 +88,10 @@ public sealed class WebPortalTests
         Assert.That(r["bound"]!.GetValue<bool>(), Is.True);
         Assert.That(r["mpegts"]!.GetValue<string>(), Does.Contain($"/{WebStack.LiveCamera}/mpegts?token=pt1."), "nginx-rtmp's continuous MPEG-TS: the page links it");
         Assert.That(r["mpegts_note"], Is.Null, "no note that the streamer serves HLS only");
+        TestContext.Out.WriteLine($"live: {r["live_mode"]}; WebRTC blocked: {r["blocked_mode"]}");
         Assert.That(r["live_mode"]!.GetValue<string>(), Does.StartWith("Live · "), "WebRTC, or HLS where the node offers no WebRTC");
+        Assert.That(r["blocked_mode"]!.GetValue<string>(), Is.EqualTo("Live · HLS (WebRTC: blocked, the streamer's WebRTC address could not be reached from this browser)"),
+            "WebRTC blocked on the way: the page says it plays HLS, and why, in plain words");
         var live = r["live"]!;
         Assert.That(live["second"]!.GetValue<double>(), Is.GreaterThan(live["first"]!.GetValue<double>() + 1), "the live video plays: its currentTime advances");
         Assert.That(r["first_tile"]!.GetValue<string>(), Is.EqualTo(WebStack.LiveCamera), "a favorite comes first in the grid");

@@ -16,7 +16,9 @@ internal static class UserEndpoints
         {
             Caller.Of(ctx).RequireAdmin();
             var page = Paging.From(ctx);
-            return page.Answer(ctx, await users.ListAsync(page.Fetch, page.Offset), PortalJsonContext.Default.IReadOnlyListUser);
+            var search = ctx.Request.Query["q"].ToString().Trim();
+            Check.Throw(Check.LengthError("q", search, 100));
+            return page.Answer(ctx, await users.ListAsync(page.Fetch, page.Offset, search.Length > 0 ? search : null), PortalJsonContext.Default.IReadOnlyListUser);
         });
         api.MapGet("/users/{id:long}", async (HttpContext ctx, long id, UserStore users) =>
         {

@@ -27,6 +27,20 @@ internal static class EventEndpoints
             {
                 throw ApiException.BadRequest("to must be after from");
             }
+            // ?order=received lists in the order the portal stored the events (by id, the cursor an id):
+            // a poll after the last event seen then gets late ones too, whatever their camera time.
+            var order = ctx.Request.Query["order"].ToString();
+            if (order is not ("" or "time" or "received"))
+            {
+                throw ApiException.BadRequest("order must be time or received");
+            }
+            if (order == "received")
+            {
+                long? afterId = page.After is null ? null
+                    : long.TryParse(page.After, NumberStyles.None, CultureInfo.InvariantCulture, out var last) ? last : throw ApiException.BadRequest("after is not a cursor this list gave");
+                var received = await events.ListReceivedAsync(camera.Id, camera.Name, from, to, kind, page.Fetch, page.Offset, afterId);
+                return page.Answer(ctx, received, PortalJsonContext.Default.IReadOnlyListCameraEvent, e => e.Id.ToString(CultureInfo.InvariantCulture));
+            }
             (long, long)? after = null;
             if (page.After is not null)
             {

@@ -49,7 +49,7 @@ public sealed class CameraStore(Database db)
             search is null ? "" : @"(LOWER(c.name) LIKE @like ESCAPE '\' OR LOWER(c.title) LIKE @like ESCAPE '\')",
         ];
         var where = string.Join(" AND ", terms.Where(t => t.Length > 0));
-        var like = search is null ? null : "%" + search.ToLowerInvariant().Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal) + "%";
+        var like = search is null ? null : LikePattern.Containing(search);
         return await db.QueryAsync<Camera>($"{Select} {(where.Length > 0 ? "WHERE " + where : "")} ORDER BY c.name LIMIT @limit OFFSET @offset",
             new { userId, limit, offset, after, like, yes = true }).ConfigureAwait(false);
     }

@@ -25,16 +25,28 @@ public sealed class EventStore(Database db)
     }
 
     /// <summary>Oldest first within [from, to), optionally of one kind; after (a keyset): only events past that (at, id).</summary>
-    public async Task<IReadOnlyList<CameraEvent>> ListAsync(long cameraId, string camera, long from, long to, string? kind, int limit, int offset, (long At, long Id)? after = null)
+    public Task<IReadOnlyList<CameraEvent>> ListAsync(long cameraId, string camera, long from, long to, string? kind, int limit, int offset, (long At, long Id)? after = null) =>
+        QueryAsync(camera, $"{(after is null ? "" : "AND (at > @afterAt OR (at = @afterAt AND id > @afterId))")} ORDER BY at, id",
+            new { cameraId, from, to, kind, limit, offset, afterAt = after?.At ?? 0, afterId = after?.Id ?? 0 }, kind);
+
+    /// <summary>
+    /// In the order the portal stored them (by id), within [from, to) of camera time, optionally of
+    /// one kind; afterId: only events stored after that one. What a client that polls for new events
+    /// asks: an event that comes late with an earlier camera time (a camera whose clock is behind,
+    /// events held through a reconnect) still comes after the last one it saw.
+    /// </summary>
+    public Task<IReadOnlyList<CameraEvent>> ListReceivedAsync(long cameraId, string camera, long from, long to, string? kind, int limit, int offset, long? afterId = null) =>
+        QueryAsync(camera, $"{(afterId is null ? "" : "AND id > @afterId")} ORDER BY id", new { cameraId, from, to, kind, limit, offset, afterId = afterId ?? 0 }, kind);
+
+    private async Task<IReadOnlyList<CameraEvent>> QueryAsync(string camera, string afterAndOrder, object parameters, string? kind)
     {
         var rows = await db.QueryAsync<Row>(
             $"""
             SELECT id, at, kind, topic, source, data FROM camera_events
             WHERE camera_id = @cameraId AND at >= @from AND at < @to {(kind is null ? "" : "AND kind = @kind")}
-            {(after is null ? "" : "AND (at > @afterAt OR (at = @afterAt AND id > @afterId))")}
-            ORDER BY at, id LIMIT @limit OFFSET @offset
+            {afterAndOrder} LIMIT @limit OFFSET @offset
             """,
-            new { cameraId, from, to, kind, limit, offset, afterAt = after?.At ?? 0, afterId = after?.Id ?? 0 }).ConfigureAwait(false);
+            parameters).ConfigureAwait(false);
         return rows.Select(r => new CameraEvent(r.Id, camera, r.At, r.Kind, r.Topic, Map(r.Source), Map(r.Data))).ToList();
     }
 

@@ -18,9 +18,12 @@ public sealed class UserStore(Database db)
         return await db.QuerySingleOrDefaultAsync<User>($"SELECT {UserColumns} FROM users WHERE id = @id", new { id }).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<User>> ListAsync(int limit, int offset)
+    /// <param name="search">Only users whose login or e-mail holds it, any case (what an admin types to find one among thousands).</param>
+    public async Task<IReadOnlyList<User>> ListAsync(int limit, int offset, string? search = null)
     {
-        return await db.QueryAsync<User>($"SELECT {UserColumns} FROM users ORDER BY id LIMIT @limit OFFSET @offset", new { limit, offset }).ConfigureAwait(false);
+        var where = search is null ? "" : @"WHERE LOWER(login) LIKE @like ESCAPE '\' OR LOWER(email) LIKE @like ESCAPE '\'";
+        var like = search is null ? null : LikePattern.Containing(search);
+        return await db.QueryAsync<User>($"SELECT {UserColumns} FROM users {where} ORDER BY id LIMIT @limit OFFSET @offset", new { limit, offset, like }).ConfigureAwait(false);
     }
 
     public async Task<int> CountAsync()

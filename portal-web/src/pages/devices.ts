@@ -1,6 +1,7 @@
-import { api, type Camera, type Device } from "../api";
+import { api, type Camera, type Device, type User } from "../api";
 import { field, flash, flashed, formatTime, h } from "../dom";
 import { PAGE, pager } from "../paging";
+import { suggestions, type Suggestions } from "../suggest";
 import type { Context } from "../main";
 
 const states = ["pending", "approved", "rejected", "revoked"] as const;
@@ -11,7 +12,11 @@ export async function devicesPage(ctx: Context, state: string): Promise<Node> {
   const note = flashed();
   const tabs = h("ul", { class: "tabs" }, states.map(s =>
     h("li", {}, h("a", { href: `#/devices/${s}`, "aria-current": s === current ? "page" : null }, s[0].toUpperCase() + s.slice(1)))));
-  const names = cameraNames();
+  // The cameras and users a device may be given to, searched on the portal as the operator types.
+  const names: Choices = {
+    cameras: suggestions<Camera>("camera-names", "/cameras", c => c.name, c => c.title || c.name),
+    users: suggestions<User>("user-logins", "/users", u => u.login, u => u.email || u.login),
+  };
   const list = h("ul", { class: "cards", "aria-label": `${current} devices` });
   const pages = await pager<Device>(`/devices?state=${current}&limit=${PAGE}`, "devices",
     added => list.append(...added.map(d => deviceCard(d, names, note, () => ctx.go(`devices/${current}`)))));
@@ -20,32 +25,12 @@ export async function devicesPage(ctx: Context, state: string): Promise<Node> {
     h("nav", { "aria-label": "Device states" }, tabs),
     note,
     pages.items.length === 0 ? h("p", {}, `No ${current} device.`) : [list, pages.controls],
-    names.list);
+    names.cameras.list, names.users.list);
 }
 
-/**
- * The cameras a device may be bound to, offered as the operator types (a search of the portal's
- * list), not all at once: there may be many thousands.
- */
-interface CameraNames { list: HTMLDataListElement; watch: (input: HTMLInputElement) => void }
+interface Choices { cameras: Suggestions<Camera>; users: Suggestions<User> }
 
-function cameraNames(): CameraNames {
-  const list = h("datalist", { id: "camera-names" });
-  let asked = "";
-  const watch = (input: HTMLInputElement) => {
-    input.setAttribute("list", list.id);
-    input.addEventListener("input", () => {
-      if (input.value === asked) return;
-      asked = input.value;
-      void api.get<Camera[]>(`/cameras?limit=20&q=${encodeURIComponent(asked)}`).then(cameras => {
-        if (asked === input.value) list.replaceChildren(...cameras.map(c => h("option", { value: c.name }, c.title && c.title !== c.name ? c.title : "")));
-      }, () => undefined);
-    });
-  };
-  return { list, watch };
-}
-
-function deviceCard(d: Device, names: CameraNames, note: HTMLElement, reload: () => void): HTMLElement {
+function deviceCard(d: Device, names: Choices, note: HTMLElement, reload: () => void): HTMLElement {
   const act = (label: string, action: () => Promise<unknown>) => h("button", {
     type: "button",
     onclick: async () => {
@@ -65,7 +50,7 @@ function deviceCard(d: Device, names: CameraNames, note: HTMLElement, reload: ()
   if (d.state === "approved") buttons.push(act("Revoke", () => api.post(`${path}/revoke`)));
 
   const cameraChoice = h("input", { autocomplete: "off", value: d.camera ?? "", placeholder: "camera name" });
-  names.watch(cameraChoice);
+  names.cameras.watch(cameraChoice);
   const bindCamera = h("form", { class: "inline" }, field("Camera", cameraChoice), h("button", { type: "submit" }, "Bind to camera"));
   bindCamera.addEventListener("submit", async e => {
     e.preventDefault();
@@ -80,6 +65,7 @@ function deviceCard(d: Device, names: CameraNames, note: HTMLElement, reload: ()
     }
   });
   const userLogin = h("input", { name: "user", autocomplete: "off", required: true });
+  names.users.watch(userLogin);
   const bindUser = h("form", { class: "inline" }, field("User login", userLogin), h("button", { type: "submit" }, "Give to user"));
   bindUser.addEventListener("submit", async e => {
     e.preventDefault();

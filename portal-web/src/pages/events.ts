@@ -1,4 +1,4 @@
-import { api } from "../api";
+import { api, type Page } from "../api";
 import { formatTime, h } from "../dom";
 
 export interface CameraEvent { id: number; camera: string; at: number; kind: "motion" | "tamper" | "input"; topic: string; source: Record<string, string>; data: Record<string, string> }
@@ -19,24 +19,38 @@ export function eventsPanel(path: string, depthDays: number, timeline: () => Tim
   const empty = h("p", { class: "muted" }, "No motion, tamper or alarm input event yet.");
   const panel = h("section", { "aria-labelledby": "events-heading", class: "events-panel" }, h("h2", { id: "events-heading" }, "Events"), empty, list);
   let last = -1;
-  // Every event of the depth, read page after page once, then only what is new: each ask starts
-  // after the last event seen (the list's keyset cursor, "AT.ID"), so none is missed or read twice.
+  // Every event of the depth, read page after page once, then only what is new. New means stored by
+  // the portal after the last one seen (the list in the portal's order, its cursor an event's id),
+  // not later in camera time: an event that comes late with an earlier time (a camera whose clock is
+  // behind, events held through a reconnect) is still read, and drawn in its place by time. Each ask
+  // starts from the newest id of the ask before the last, so an event whose id was taken before
+  // another's but stored after it (portals writing at once to one database) is read on the next
+  // ask; what was read already is known by its id and kept once.
   let events: CameraEvent[] = [];
-  let cursor: string | null = null;
+  const seen = new Set<number>();
+  let cursor = 0;
+  let prior = 0;
+  let settled = 0;
   let busy = false;
   const fetchNew = async (from: number): Promise<boolean> => {
     let fresh = false;
-    for (;;) {
-      const page = await api.page<CameraEvent>(`${path}/events?from=${from}&limit=1000${cursor ? `&after=${encodeURIComponent(cursor)}` : ""}`).catch(() => null);
+    let next: string | null = `${path}/events?order=received&from=${from}&limit=1000${settled > 0 ? `&after=${settled}` : ""}`;
+    while (next !== null) {
+      const page: Page<CameraEvent> | null = await api.page<CameraEvent>(next).catch(() => null);
       if (!page) return fresh;
-      const end = page.items.at(-1);
-      if (end) {
-        events.push(...page.items);
-        cursor = `${end.at}.${end.id}`;
+      for (const e of page.items) {
+        cursor = Math.max(cursor, e.id);
+        if (seen.has(e.id)) continue;
+        seen.add(e.id);
+        events.push(e);
         fresh = true;
       }
-      if (!page.next) return fresh;
+      next = page.next;
     }
+    settled = prior;
+    prior = cursor;
+    for (const id of seen) if (id <= settled) seen.delete(id);
+    return fresh;
   };
   const load = async () => {
     if (busy) return;
@@ -44,7 +58,7 @@ export function eventsPanel(path: string, depthDays: number, timeline: () => Tim
     const from = Date.now() - Math.max(1, depthDays) * 86_400_000;
     const fresh = await fetchNew(from).finally(() => { busy = false; });
     if (!fresh && last !== -1) return;
-    events = events.filter(e => e.at >= from);
+    events = events.filter(e => e.at >= from).sort((a, b) => a.at - b.at || a.id - b.id);
     last = events.at(-1)?.id ?? 0;
     empty.hidden = events.length > 0;
     const t = timeline();

@@ -1,6 +1,7 @@
 import { api, type User } from "../api";
 import { field, flash, flashed, h } from "../dom";
 import { PAGE, pager } from "../paging";
+import { suggestions } from "../suggest";
 import type { Context } from "../main";
 
 interface Group { id: number; name: string; title: string }
@@ -28,7 +29,6 @@ export async function peoplePage(ctx: Context): Promise<Node> {
     h("td", {}, h("button", { type: "button", onclick: () => void run(`${u.login}`, () => api.patch(`/users/${u.id}`, { is_active: !u.is_active })) },
       u.is_active ? `Deactivate ${u.login}` : `Activate ${u.login}`)));
   const userRows = h("tbody", {});
-  // The users loaded so far are the ones a group's member list offers.
   const users = await pager<User>(`/users?limit=${PAGE}`, "users", added => userRows.append(...added.map(userRow)));
 
   const groupName = h("input", { name: "group", required: true, pattern: "[A-Za-z0-9._-]+" });
@@ -37,9 +37,12 @@ export async function peoplePage(ctx: Context): Promise<Node> {
     h("button", { type: "submit" }, "Create group"));
   newGroup.addEventListener("submit", e => { e.preventDefault(); void run(`Group ${groupName.value}`, () => api.post("/groups", { name: groupName.value, title: groupTitle.value })); });
 
+  const people = suggestions<User>("member-logins", "/users", u => u.login, u => u.email || u.login);
   const groupCard = async (g: Group) => {
     const members = await api.get<Member[]>(`/groups/${encodeURIComponent(g.name)}/members`);
-    const who = h("select", {}, users.items.map(u => h("option", { value: u.id }, u.login)));
+    // Any user of the portal, found as the admin types, not only those of the pages loaded above.
+    const who = h("input", { name: "member", autocomplete: "off", required: true, placeholder: "login or e-mail" });
+    people.watch(who);
     const dvr = h("input", { type: "checkbox" });
     const ptz = h("input", { type: "checkbox" });
     const manage = h("input", { type: "checkbox" });
@@ -48,7 +51,11 @@ export async function peoplePage(ctx: Context): Promise<Node> {
       h("button", { type: "submit" }, `Add to ${g.name}`));
     add.addEventListener("submit", e => {
       e.preventDefault();
-      void run(`Member of ${g.name}`, () => api.put(`/groups/${encodeURIComponent(g.name)}/members/${who.value}`, { can_dvr: dvr.checked, can_ptz: ptz.checked, can_manage: manage.checked }));
+      void run(`Member of ${g.name}`, async () => {
+        const user = await people.find(who.value.trim());
+        if (!user) throw new Error(`no user with the login ${who.value.trim()}`);
+        await api.put(`/groups/${encodeURIComponent(g.name)}/members/${user.id}`, { can_dvr: dvr.checked, can_ptz: ptz.checked, can_manage: manage.checked });
+      });
     });
     return h("li", { class: "card" }, h("h3", {}, g.title || g.name, " ", h("small", {}, g.name)),
       h("ul", {}, members.map(m => h("li", {}, m.login, m.can_dvr ? " · archive" : "", m.can_ptz ? " · PTZ" : "", m.can_manage ? " · manage" : "", " ",
@@ -64,7 +71,7 @@ export async function peoplePage(ctx: Context): Promise<Node> {
       userRows)),
     users.controls,
     newUser,
-    h("h2", {}, "Groups"), groupCards, groups.controls, newGroup);
+    h("h2", {}, "Groups"), groupCards, groups.controls, newGroup, people.list);
 }
 
 function roleChoice(user: User, change: (role: string) => void): HTMLSelectElement {
