@@ -63,7 +63,7 @@ public sealed class LiveLatencyBenchTests : LiveBenchFixture
         config["seconds"] = seconds;
         var r = await Browser.RunAsync("live-latency", config, TimeSpan.FromSeconds(seconds + 180));
         Assert.That(r["error"], Is.Null, r.ToJsonString() + Stack.Logs());
-        Assert.That((r["webrtc_mode"]!.GetValue<string>(), r["hls_mode"]!.GetValue<string>()), Is.EqualTo(("Live · WebRTC", "Live · HLS (WebRTC: Failed to fetch)")));
+        Assert.That((r["webrtc_mode"]!.GetValue<string>(), r["hls_mode"]!.GetValue<string>()), Is.EqualTo(("Live · WebRTC", "Live · HLS (WebRTC: blocked, the streamer's WebRTC address could not be reached from this browser)")));
         foreach (var kind in (string[])["webrtc", "hls"])
         {
             var s = r[kind]!;
