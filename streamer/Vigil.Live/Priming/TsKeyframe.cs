@@ -75,7 +75,7 @@ internal sealed record TsKeyframe(byte[] AccessUnit, long Pts, long NextPts)
                     }
                     unit.SetLength(0);
                     unitBroken = false;
-                    unitPts = PesPts(payload);
+                    unitPts = nextPts;
                     var headerEnd = PesPayloadAt(payload);
                     if (headerEnd < 0)
                     {
